@@ -1,0 +1,100 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings every Swirl target shares: Swift 6 mode plus the upcoming features that keep
+/// imports and existentials explicit.
+let swirlSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Swirl",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "swirl", targets: ["SwirlCLI"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        // C libraries: a module map and a one-line header each, nothing else.
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .systemLibrary(
+            name: "CJQ",
+            providers: [.apt(["libjq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+
+        .target(
+            name: "SwirlCore",
+            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
+            swiftSettings: swirlSettings
+        ),
+        .target(
+            name: "SwirlSyntax",
+            dependencies: ["SwirlCore", "CYAML"],
+            swiftSettings: swirlSettings
+        ),
+        .target(
+            name: "SwirlExpressions",
+            dependencies: ["SwirlCore", "CJQ"],
+            swiftSettings: swirlSettings
+        ),
+        .target(
+            name: "SwirlPostgres",
+            dependencies: ["SwirlCore", "CLibPQ"],
+            swiftSettings: swirlSettings
+        ),
+        .executableTarget(
+            name: "SwirlCLI",
+            dependencies: [
+                "SwirlCore",
+                "SwirlSyntax",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swirlSettings
+        ),
+        .target(
+            name: "SwirlTestSupport",
+            dependencies: ["SwirlCore"],
+            swiftSettings: swirlSettings
+        ),
+
+        .testTarget(
+            name: "SwirlCoreTests",
+            dependencies: ["SwirlCore", "SwirlTestSupport"],
+            swiftSettings: swirlSettings
+        ),
+        .testTarget(
+            name: "SwirlSyntaxTests",
+            dependencies: ["SwirlSyntax", "SwirlCore", "SwirlTestSupport"],
+            swiftSettings: swirlSettings
+        ),
+        .testTarget(
+            name: "SwirlExpressionsTests",
+            dependencies: ["SwirlExpressions", "SwirlCore"],
+            swiftSettings: swirlSettings
+        ),
+        .testTarget(
+            name: "SwirlPostgresTests",
+            dependencies: ["SwirlPostgres", "SwirlCore", "SwirlTestSupport"],
+            swiftSettings: swirlSettings
+        ),
+        .testTarget(
+            name: "SwirlCLITests",
+            dependencies: ["SwirlCLI", "SwirlTestSupport"],
+            swiftSettings: swirlSettings
+        ),
+    ]
+)

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import SwirlCore
+
+/// The `swirl` command: validates and runs Serverless Workflow DSL 1.0 definitions.
+///
+/// Exit codes are a contract: 0 success, 1 an invalid workflow (or, later, a faulted run),
+/// 2 a usage or environment error. Argument-parser's own usage code (64) becomes 2 here.
+@main
+struct Swirl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "swirl",
+        abstract: "Validate and run Serverless Workflow DSL \(SwirlVersion.supportedDSL) definitions.",
+        discussion: """
+            Exit status: 0 success; 1 a workflow is invalid; 2 a usage or environment error \
+            (bad arguments, unreadable file).
+            """,
+        version: SwirlVersion.current,
+        subcommands: [Validate.self]
+    )
+
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as EnvironmentFailure {
+            Terminal.writeError("swirl: error: \(failure.message)\n")
+            Foundation.exit(ExitCode.environmentError.rawValue)
+        } catch {
+            let code = ExitCode.swirl(for: exitCode(for: error))
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                if code == .success {
+                    Terminal.writeOutput(message + "\n")
+                } else {
+                    Terminal.writeError(message + "\n")
+                }
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
+}

@@ -1,0 +1,194 @@
+import OrderedCollections
+
+/// Turns diagnostics into text for people, JSON for tools, or GitHub Actions workflow commands.
+///
+/// Rendering is pure: the caller supplies the source texts and decides where the result goes.
+public struct DiagnosticRenderer: Sendable {
+    /// The output formats `swirl` offers with `--format`.
+    public enum Format: String, Sendable, CaseIterable {
+        /// `file:line:col: error: message [CODE]`, then the source line and a caret.
+        case text
+        /// A JSON array of objects, one per diagnostic.
+        case json
+        /// `::error file=…,line=…,col=…,title=CODE::message` lines for GitHub Actions.
+        case github
+    }
+
+    /// The text of a file by its name, for the source line under a message; `nil` when unknown.
+    public var source: @Sendable (String) -> String?
+    /// Whether text output uses ANSI colours.
+    public var colored: Bool
+
+    public init(colored: Bool = false, source: @escaping @Sendable (String) -> String? = { _ in nil }) {
+        self.colored = colored
+        self.source = source
+    }
+
+    /// Renders `diagnostics` in `format`, in the order given.
+    /// - Returns: the text, each diagnostic ending in a newline (JSON: one array and a newline).
+    public func render(_ diagnostics: [Diagnostic], as format: Format) -> String {
+        switch format {
+        case .text: text(diagnostics)
+        case .json: json(diagnostics)
+        case .github: github(diagnostics)
+        }
+    }
+
+    // MARK: text
+
+    /// The human format: a message line, the source line, a caret under the column, then notes.
+    public func text(_ diagnostics: [Diagnostic]) -> String {
+        var lines = SourceLines(source: source)
+        var output = ""
+        for diagnostic in diagnostics {
+            output += headline(
+                location: diagnostic.location,
+                severity: diagnostic.severity.rawValue,
+                message: diagnostic.message + " [\(diagnostic.code)]"
+            )
+            if diagnostic.location == nil, let path = diagnostic.path {
+                output += " (at \(path.description.isEmpty ? "/" : path.description))"
+            }
+            output += "\n"
+            if let location = diagnostic.location, let line = lines.line(location.line, of: location.file) {
+                output += line + "\n"
+                output += paint(caretLine(under: line, column: location.column), .green) + "\n"
+            }
+            for note in diagnostic.notes {
+                output += headline(location: note.location, severity: "note", message: note.message) + "\n"
+            }
+        }
+        return output
+    }
+
+    private func headline(location: SourceLocation?, severity: String, message: String) -> String {
+        let color: Color =
+            switch severity {
+            case "error": .red
+            case "warning": .yellow
+            default: .cyan
+            }
+        let label = paint(severity + ":", color)
+        guard let location else { return "\(label) \(message)" }
+        return "\(paint(location.description + ":", .bold)) \(label) \(message)"
+    }
+
+    /// Spaces (and the line's own tabs, so the caret lines up) up to `column`, then `^`.
+    private func caretLine(under line: String, column: Int) -> String {
+        var padding = ""
+        for scalar in line.unicodeScalars.prefix(max(column - 1, 0)) {
+            padding.append(scalar == "\t" ? "\t" : " ")
+        }
+        return padding + "^"
+    }
+
+    private enum Color: String {
+        case red = "31"
+        case yellow = "33"
+        case green = "32"
+        case cyan = "36"
+        case bold = "1"
+    }
+
+    private func paint(_ text: String, _ color: Color) -> String {
+        colored ? "\u{1B}[\(color.rawValue)m\(text)\u{1B}[0m" : text
+    }
+
+    // MARK: json
+
+    /// A JSON array; each object has `severity`, `code`, `message`, and when known `file`,
+    /// `line`, `column`, `path`, and `notes`.
+    public func json(_ diagnostics: [Diagnostic]) -> String {
+        JSON.array(diagnostics.map(Self.jsonObject)).serialized(.pretty) + "\n"
+    }
+
+    private static func jsonObject(_ diagnostic: Diagnostic) -> JSON {
+        var object: OrderedDictionary<String, JSON> = [:]
+        if let location = diagnostic.location {
+            object["file"] = .string(location.file)
+            object["line"] = .number(Double(location.line))
+            object["column"] = .number(Double(location.column))
+        }
+        object["severity"] = .string(diagnostic.severity.rawValue)
+        object["code"] = .string(diagnostic.code.rawValue)
+        object["message"] = .string(diagnostic.message)
+        if let path = diagnostic.path {
+            object["path"] = .string(path.description)
+        }
+        if !diagnostic.notes.isEmpty {
+            object["notes"] = .array(
+                diagnostic.notes.map { note in
+                    var noteObject: OrderedDictionary<String, JSON> = ["message": .string(note.message)]
+                    if let location = note.location {
+                        noteObject["file"] = .string(location.file)
+                        noteObject["line"] = .number(Double(location.line))
+                        noteObject["column"] = .number(Double(location.column))
+                    }
+                    return .object(noteObject)
+                })
+        }
+        return .object(object)
+    }
+
+    // MARK: github
+
+    /// One workflow command per diagnostic; GitHub shows them as annotations on the lines.
+    public func github(_ diagnostics: [Diagnostic]) -> String {
+        var output = ""
+        for diagnostic in diagnostics {
+            let command =
+                switch diagnostic.severity {
+                case .error: "error"
+                case .warning: "warning"
+                case .note: "notice"
+                }
+            var properties: [String] = []
+            if let location = diagnostic.location {
+                properties.append("file=" + Self.escapeProperty(location.file))
+                properties.append("line=\(location.line)")
+                properties.append("col=\(location.column)")
+            }
+            properties.append("title=" + Self.escapeProperty(diagnostic.code.rawValue))
+            var message = diagnostic.message
+            for note in diagnostic.notes {
+                message += "\n" + (note.location.map { "\($0): " } ?? "") + note.message
+            }
+            output += "::\(command) \(properties.joined(separator: ","))::\(Self.escapeData(message))\n"
+        }
+        return output
+    }
+
+    /// Escapes a command's message as the Actions runner expects.
+    static func escapeData(_ text: String) -> String {
+        text.replacing("%", with: "%25").replacing("\r", with: "%0D").replacing("\n", with: "%0A")
+    }
+
+    /// Escapes a property value; `:` and `,` delimit properties, so they are escaped too.
+    static func escapeProperty(_ text: String) -> String {
+        escapeData(text).replacing(":", with: "%3A").replacing(",", with: "%2C")
+    }
+}
+
+/// The lines of each source file, split once per render however many diagnostics it has.
+private struct SourceLines {
+    let source: @Sendable (String) -> String?
+    private var cache: [String: [Substring]] = [:]
+
+    init(source: @escaping @Sendable (String) -> String?) {
+        self.source = source
+    }
+
+    mutating func line(_ number: Int, of file: String) -> String? {
+        if cache[file] == nil {
+            guard let text = source(file) else { return nil }
+            // "\r\n" is one Character in Swift, so split on it explicitly.
+            cache[file] = text.split(omittingEmptySubsequences: false) {
+                $0 == "\n" || $0 == "\r\n" || $0 == "\r"
+            }
+        }
+        guard let lines = cache[file], number >= 1, number <= lines.count else { return nil }
+        var line = lines[number - 1]
+        if line.hasSuffix("\r") { line = line.dropLast() }
+        return String(line)
+    }
+}

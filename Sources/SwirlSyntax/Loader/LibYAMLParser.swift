@@ -1,0 +1,132 @@
+internal import CYAML
+import SwirlCore
+
+/// One libyaml parsing event, already copied into Swift values.
+enum YAMLEvent {
+    /// How a scalar was written; only plain scalars have their types resolved.
+    enum ScalarStyle {
+        case plain
+        case quoted
+        case block
+    }
+
+    case streamStart
+    case streamEnd
+    case documentStart(SourcePosition)
+    case documentEnd
+    case alias(anchor: String, mark: SourcePosition)
+    case scalar(value: String, anchor: String?, tag: String?, style: ScalarStyle, mark: SourcePosition)
+    case sequenceStart(anchor: String?, tag: String?, mark: SourcePosition)
+    case sequenceEnd
+    case mappingStart(anchor: String?, tag: String?, mark: SourcePosition)
+    case mappingEnd
+}
+
+/// libyaml's report of text it cannot parse.
+struct YAMLSyntaxError: Error {
+    var problem: String
+    var mark: SourcePosition
+    var context: String?
+    var contextMark: SourcePosition?
+}
+
+/// Pulls events from libyaml's event API over a UTF-8 buffer.
+///
+/// The only file that touches libyaml. The parser struct is heap-allocated so its address never
+/// moves, and the input bytes are copied into memory this object owns, because libyaml keeps a
+/// pointer to them for the parser's whole life.
+final class LibYAMLParser {
+    private let parser: UnsafeMutablePointer<yaml_parser_t>
+    private let input: UnsafeMutableBufferPointer<UInt8>
+    private var finished = false
+
+    init(bytes: some Collection<UInt8>) {
+        input = .allocate(capacity: max(bytes.count, 1))
+        _ = input.initialize(from: bytes)
+        parser = .allocate(capacity: 1)
+        // yaml_parser_initialize only fails when memory allocation fails.
+        precondition(yaml_parser_initialize(parser) == 1, "libyaml could not allocate a parser")
+        yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
+        yaml_parser_set_input_string(parser, input.baseAddress, bytes.count)
+    }
+
+    deinit {
+        yaml_parser_delete(parser)
+        parser.deallocate()
+        input.deallocate()
+    }
+
+    /// The next event, or `nil` after the end of the stream.
+    /// - Throws: ``YAMLSyntaxError`` when the text is not valid YAML.
+    func next() throws(YAMLSyntaxError) -> YAMLEvent? {
+        guard !finished else { return nil }
+        var event = yaml_event_t()
+        guard yaml_parser_parse(parser, &event) == 1 else {
+            finished = true
+            throw currentError()
+        }
+        defer { yaml_event_delete(&event) }
+        let mark = Self.position(event.start_mark)
+        switch event.type {
+        case YAML_STREAM_START_EVENT:
+            return .streamStart
+        case YAML_STREAM_END_EVENT:
+            finished = true
+            return .streamEnd
+        case YAML_DOCUMENT_START_EVENT:
+            return .documentStart(mark)
+        case YAML_DOCUMENT_END_EVENT:
+            return .documentEnd
+        case YAML_ALIAS_EVENT:
+            return .alias(anchor: Self.string(event.data.alias.anchor) ?? "", mark: mark)
+        case YAML_SCALAR_EVENT:
+            let scalar = event.data.scalar
+            let value = String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
+            let style: YAMLEvent.ScalarStyle =
+                switch scalar.style {
+                case YAML_PLAIN_SCALAR_STYLE: .plain
+                case YAML_LITERAL_SCALAR_STYLE, YAML_FOLDED_SCALAR_STYLE: .block
+                default: .quoted
+                }
+            return .scalar(
+                value: value, anchor: Self.string(scalar.anchor), tag: Self.string(scalar.tag), style: style,
+                mark: mark)
+        case YAML_SEQUENCE_START_EVENT:
+            let start = event.data.sequence_start
+            return .sequenceStart(anchor: Self.string(start.anchor), tag: Self.string(start.tag), mark: mark)
+        case YAML_SEQUENCE_END_EVENT:
+            return .sequenceEnd
+        case YAML_MAPPING_START_EVENT:
+            let start = event.data.mapping_start
+            return .mappingStart(anchor: Self.string(start.anchor), tag: Self.string(start.tag), mark: mark)
+        case YAML_MAPPING_END_EVENT:
+            return .mappingEnd
+        default:
+            // YAML_NO_EVENT: libyaml produces it only after the stream ended.
+            finished = true
+            return nil
+        }
+    }
+
+    private func currentError() -> YAMLSyntaxError {
+        let problem = parser.pointee.problem.map { String(cString: $0) } ?? "the text is not valid YAML"
+        var error = YAMLSyntaxError(problem: problem, mark: Self.position(parser.pointee.problem_mark))
+        if let context = parser.pointee.context {
+            error.context = String(cString: context)
+            error.contextMark = Self.position(parser.pointee.context_mark)
+        }
+        return error
+    }
+
+    /// libyaml marks are 0-based; Swirl's positions are 1-based from here on.
+    private static func position(_ mark: yaml_mark_t) -> SourcePosition {
+        SourcePosition(line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+    }
+
+    private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        pointer.map { String(cString: $0) }
+    }
+}
+
+@available(*, unavailable)
+extension LibYAMLParser: Sendable {}

@@ -1,0 +1,152 @@
+public import SwirlCore
+import Foundation
+
+/// A document read from text: its value, where each part of it was written, and any problems.
+public struct LoadedDocument: Sendable {
+    /// The file name used in diagnostics.
+    public var file: String
+    /// The value; `nil` when the text could not be read at all.
+    public var value: JSON?
+    public var sourceMap: SourceMap
+    /// Problems found while reading, in the order found.
+    public var diagnostics: [Diagnostic]
+
+    /// Whether the document can go on to validation: it has a value and no errors.
+    public var isUsable: Bool { value != nil && !diagnostics.containsErrors }
+}
+
+/// Reads workflow documents, YAML or JSON, into ``JSON`` plus a ``SourceMap``.
+///
+/// YAML goes through libyaml's event API with YAML 1.2 core-schema scalars; JSON text goes
+/// through ``JSONParser``. Both report problems as diagnostics with positions and never throw.
+public struct Loader: Sendable {
+    /// Bounds that keep a hostile or broken document from exhausting memory or stack.
+    public struct Limits: Sendable {
+        /// Largest file accepted, in bytes.
+        public var maxBytes: Int
+        /// Deepest nesting of mappings and sequences.
+        public var maxDepth: Int
+        /// Most nodes that aliases may add by expansion (a "billion laughs" document needs billions).
+        public var maxAliasExpansion: Int
+
+        public init(maxBytes: Int = 10 * 1024 * 1024, maxDepth: Int = 200, maxAliasExpansion: Int = 1_000_000) {
+            self.maxBytes = maxBytes
+            self.maxDepth = maxDepth
+            self.maxAliasExpansion = maxAliasExpansion
+        }
+    }
+
+    /// The syntax a text is read as.
+    public enum Syntax: Sendable {
+        case yaml
+        case json
+
+        /// JSON for a `.json` file; YAML (a superset of JSON) otherwise, standard input included.
+        public init(path: String) {
+            self = path.lowercased().hasSuffix(".json") ? .json : .yaml
+        }
+    }
+
+    public var limits: Limits
+
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
+
+    /// Reads `bytes` as one document.
+    /// - Parameters:
+    ///   - bytes: the file's content.
+    ///   - file: the name diagnostics use, as the user gave it (`<stdin>` for standard input).
+    ///   - syntax: YAML or JSON; by default chosen from `file`'s extension.
+    /// - Returns: the document, with diagnostics for every problem found.
+    public func load(bytes: [UInt8], file: String, syntax: Syntax? = nil) -> LoadedDocument {
+        var document = LoadedDocument(file: file, value: nil, sourceMap: SourceMap(file: file), diagnostics: [])
+        guard bytes.count <= limits.maxBytes else {
+            document.diagnostics.append(SyntaxDiagnostics.fileTooLarge(bytes: bytes.count, limit: limits.maxBytes, file: file))
+            return document
+        }
+        if let offset = UTF8Validation.firstInvalidOffset(in: bytes) {
+            let position = UTF8Validation.position(of: offset, in: bytes)
+            document.diagnostics.append(SyntaxDiagnostics.invalidUTF8(at: SourceLocation(file: file, position: position)))
+            return document
+        }
+        switch syntax ?? Syntax(path: file) {
+        case .yaml:
+            var loader = YAMLLoader(bytes: bytes, file: file, limits: limits)
+            document.value = loader.load()
+            document.sourceMap = loader.sourceMap
+            document.diagnostics = loader.diagnostics
+        case .json:
+            loadJSON(bytes, into: &document)
+        }
+        return document
+    }
+
+    /// Reads `text` as one document; see ``load(bytes:file:syntax:)``.
+    public func load(text: String, file: String, syntax: Syntax? = nil) -> LoadedDocument {
+        load(bytes: Array(text.utf8), file: file, syntax: syntax)
+    }
+
+    /// Why a file could not be read at all (as opposed to read and found wrong).
+    public struct ReadError: Error, Sendable, CustomStringConvertible {
+        public var path: String
+        public var reason: String
+        public var description: String { "cannot read \(path): \(reason)" }
+    }
+
+    /// Reads a file's bytes, refusing files over the size limit before reading them.
+    /// - Returns: the bytes, or `nil` with a ``SyntaxDiagnostics`` "file too large" diagnostic
+    ///   appended to `diagnostics` when the file is over ``Limits/maxBytes``.
+    /// - Throws: ``ReadError`` when the file does not exist or cannot be read.
+    public func readFile(atPath path: String, diagnostics: inout [Diagnostic]) throws(ReadError) -> [UInt8]? {
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch {
+            throw ReadError(path: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
+        }
+        if let size = attributes[.size] as? Int, size > limits.maxBytes {
+            diagnostics.append(SyntaxDiagnostics.fileTooLarge(bytes: size, limit: limits.maxBytes, file: path))
+            return nil
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ReadError(path: path, reason: "permission denied")
+        }
+        defer { try? handle.close() }
+        do {
+            let data = try handle.readToEnd() ?? Data()
+            return [UInt8](data)
+        } catch {
+            throw ReadError(path: path, reason: "\(error.localizedDescription)")
+        }
+    }
+
+    private func loadJSON(_ bytes: [UInt8], into document: inout LoadedDocument) {
+        let file = document.file
+        do {
+            let output = try JSONParser.parse(bytes, recordingPositionsFor: file, maxDepth: limits.maxDepth)
+            document.value = output.value
+            document.sourceMap = output.sourceMap ?? SourceMap(file: file)
+            for duplicate in output.duplicateKeys {
+                document.diagnostics.append(
+                    SyntaxDiagnostics.duplicateKey(
+                        duplicate.pointer.lastToken ?? "", path: duplicate.pointer,
+                        at: SourceLocation(file: file, position: duplicate.position),
+                        firstAt: SourceLocation(file: file, position: duplicate.firstPosition)))
+            }
+        } catch {
+            let location = SourceLocation(file: file, position: error.position)
+            switch error.kind {
+            case .syntax:
+                if bytes.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) {
+                    document.diagnostics.append(SyntaxDiagnostics.emptyDocument(file: file))
+                } else {
+                    document.diagnostics.append(SyntaxDiagnostics.jsonSyntax(error.message, at: location))
+                }
+            case .tooDeep:
+                document.diagnostics.append(
+                    SyntaxDiagnostics.nestingTooDeep(limit: limits.maxDepth, path: .root, at: location))
+            }
+        }
+    }
+}

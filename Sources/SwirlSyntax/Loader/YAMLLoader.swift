@@ -1,0 +1,264 @@
+import SwirlCore
+
+/// Builds JSON and its source map from libyaml events, one pass, by recursive descent.
+///
+/// Mapping keys are always strings (a plain `200:` is the key `"200"`); plain scalar values are
+/// typed by ``ScalarResolver``. Problems that leave the rest readable (a duplicate key, an
+/// unsupported tag) are collected and loading goes on; problems that make the rest meaningless
+/// (a syntax error, runaway nesting or alias expansion) stop it.
+struct YAMLLoader {
+    private struct Anchor {
+        var value: JSON
+        /// Nodes inside the value, aliases expanded: what one more alias to it would cost.
+        var size: Int
+        /// The text of a scalar, for an alias used as a mapping key.
+        var scalarText: String?
+    }
+
+    /// Thrown after the diagnostic that explains why loading cannot go on has been recorded.
+    private struct Stop: Error {}
+
+    private let parser: LibYAMLParser
+    private let file: String
+    private let limits: Loader.Limits
+    private var anchors: [String: Anchor] = [:]
+    private var aliasNodes = 0
+    private(set) var sourceMap: SourceMap
+    private(set) var diagnostics: [Diagnostic] = []
+
+    init(bytes: some Collection<UInt8>, file: String, limits: Loader.Limits) {
+        self.parser = LibYAMLParser(bytes: bytes)
+        self.file = file
+        self.limits = limits
+        self.sourceMap = SourceMap(file: file)
+    }
+
+    /// Reads the single document of the stream.
+    mutating func load() -> JSON? {
+        do {
+            var value: JSON?
+            var sawDocument = false
+            while let event = try nextEvent() {
+                switch event {
+                case .documentStart(let mark):
+                    if sawDocument {
+                        diagnostics.append(SyntaxDiagnostics.multipleDocuments(at: location(mark)))
+                        return value
+                    }
+                    sawDocument = true
+                    guard let root = try nextEvent() else { return nil }
+                    value = try node(root, at: .root, depth: 0).value
+                case .streamEnd:
+                    if !sawDocument { diagnostics.append(SyntaxDiagnostics.emptyDocument(file: file)) }
+                    return value
+                default:
+                    continue
+                }
+            }
+            return value
+        } catch {
+            return nil
+        }
+    }
+
+    // MARK: nodes
+
+    private mutating func node(_ event: YAMLEvent, at pointer: JSONPointer, depth: Int) throws(Stop) -> (
+        value: JSON, size: Int
+    ) {
+        switch event {
+        case .scalar(let text, let anchor, let tag, let style, let mark):
+            sourceMap.recordValue(at: pointer, mark)
+            let value = scalar(text, tag: tag, style: style, at: pointer, mark: mark)
+            if let anchor { anchors[anchor] = Anchor(value: value, size: 1, scalarText: text) }
+            return (value, 1)
+
+        case .alias(let name, let mark):
+            sourceMap.recordValue(at: pointer, mark)
+            guard let anchor = anchors[name] else {
+                diagnostics.append(SyntaxDiagnostics.unknownAnchor(name, path: pointer, at: location(mark)))
+                return (.null, 1)
+            }
+            aliasNodes += anchor.size
+            if aliasNodes > limits.maxAliasExpansion {
+                diagnostics.append(
+                    SyntaxDiagnostics.aliasExpansionTooLarge(
+                        limit: limits.maxAliasExpansion, path: pointer, at: location(mark)))
+                throw Stop()
+            }
+            return (anchor.value, anchor.size)
+
+        case .sequenceStart(let anchor, let tag, let mark):
+            sourceMap.recordValue(at: pointer, mark)
+            try checkDepth(depth + 1, at: pointer, mark: mark)
+            checkCollectionTag(tag, expected: "tag:yaml.org,2002:seq", at: pointer, mark: mark)
+            var elements: [JSON] = []
+            var size = 1
+            while let next = try nextEvent() {
+                if case .sequenceEnd = next { break }
+                let element = try node(next, at: pointer.appending(elements.count), depth: depth + 1)
+                elements.append(element.value)
+                size += element.size
+            }
+            let value = JSON.array(elements)
+            if let anchor { anchors[anchor] = Anchor(value: value, size: size) }
+            return (value, size)
+
+        case .mappingStart(let anchor, let tag, let mark):
+            sourceMap.recordValue(at: pointer, mark)
+            try checkDepth(depth + 1, at: pointer, mark: mark)
+            checkCollectionTag(tag, expected: "tag:yaml.org,2002:map", at: pointer, mark: mark)
+            var members = OrderedDictionary<String, JSON>()
+            var keyPositions: [String: SourcePosition] = [:]
+            var size = 1
+            while let keyEvent = try nextEvent() {
+                if case .mappingEnd = keyEvent { break }
+                guard let (key, keyMark) = try mappingKey(keyEvent, in: pointer) else {
+                    // The key was a mapping or a sequence: reported; drop the member's value too.
+                    try skipNode(try requireEvent())
+                    continue
+                }
+                let memberPointer = pointer.appending(key)
+                if let first = keyPositions[key] {
+                    diagnostics.append(
+                        SyntaxDiagnostics.duplicateKey(
+                            key, path: memberPointer, at: location(keyMark), firstAt: location(first)))
+                } else {
+                    keyPositions[key] = keyMark
+                    sourceMap.recordKey(at: memberPointer, keyMark)
+                }
+                // With a duplicate the last value wins, as in most YAML readers; the error above
+                // makes the document invalid anyway.
+                let member = try node(try requireEvent(), at: memberPointer, depth: depth + 1)
+                members[key] = member.value
+                size += member.size
+            }
+            let value = JSON.object(members)
+            if let anchor { anchors[anchor] = Anchor(value: value, size: size) }
+            return (value, size)
+
+        case .streamStart, .streamEnd, .documentStart, .documentEnd, .sequenceEnd, .mappingEnd:
+            // libyaml only produces well-nested event streams; any of these here means it did not.
+            preconditionFailure("libyaml produced \(event) where a node was expected")
+        }
+    }
+
+    /// The key of a mapping member as a string, or `nil` after reporting a key that is not a scalar.
+    private mutating func mappingKey(_ event: YAMLEvent, in mapping: JSONPointer) throws(Stop) -> (
+        String, SourcePosition
+    )? {
+        switch event {
+        case .scalar(let text, let anchor, _, _, let mark):
+            if let anchor { anchors[anchor] = Anchor(value: .string(text), size: 1, scalarText: text) }
+            return (text, mark)
+        case .alias(let name, let mark):
+            guard let anchor = anchors[name] else {
+                diagnostics.append(SyntaxDiagnostics.unknownAnchor(name, path: mapping, at: location(mark)))
+                return nil
+            }
+            guard let text = anchor.scalarText else {
+                diagnostics.append(SyntaxDiagnostics.complexKey(kind: "mapping or sequence", path: mapping, at: location(mark)))
+                return nil
+            }
+            return (text, mark)
+        case .sequenceStart(_, _, let mark):
+            diagnostics.append(SyntaxDiagnostics.complexKey(kind: "sequence", path: mapping, at: location(mark)))
+            try skipNode(event)
+            return nil
+        case .mappingStart(_, _, let mark):
+            diagnostics.append(SyntaxDiagnostics.complexKey(kind: "mapping", path: mapping, at: location(mark)))
+            try skipNode(event)
+            return nil
+        default:
+            preconditionFailure("libyaml produced \(event) where a mapping key was expected")
+        }
+    }
+
+    /// Consumes the rest of a node whose first event is `event`.
+    private mutating func skipNode(_ event: YAMLEvent) throws(Stop) {
+        var open: Int
+        switch event {
+        case .sequenceStart, .mappingStart: open = 1
+        default: return
+        }
+        while open > 0, let next = try nextEvent() {
+            switch next {
+            case .sequenceStart, .mappingStart: open += 1
+            case .sequenceEnd, .mappingEnd: open -= 1
+            default: break
+            }
+        }
+    }
+
+    // MARK: scalars and tags
+
+    private static let corePrefix = "tag:yaml.org,2002:"
+
+    private mutating func scalar(
+        _ text: String, tag: String?, style: YAMLEvent.ScalarStyle, at pointer: JSONPointer, mark: SourcePosition
+    ) -> JSON {
+        guard let tag, tag != "!" else {
+            // No tag, or the non-specific "!": plain scalars are resolved, the rest are strings.
+            return style == .plain ? ScalarResolver.resolve(plain: text) : .string(text)
+        }
+        let resolved: JSON?
+        switch tag {
+        case Self.corePrefix + "str": resolved = .string(text)
+        case Self.corePrefix + "null": resolved = ScalarResolver.null(text)
+        case Self.corePrefix + "bool": resolved = ScalarResolver.bool(text).map(JSON.bool)
+        case Self.corePrefix + "int": resolved = ScalarResolver.integer(text).map(JSON.number)
+        case Self.corePrefix + "float":
+            resolved = (ScalarResolver.float(text) ?? ScalarResolver.integer(text)).map(JSON.number)
+        default:
+            diagnostics.append(SyntaxDiagnostics.unsupportedTag(Self.display(tag), path: pointer, at: location(mark)))
+            return .string(text)
+        }
+        guard let resolved else {
+            diagnostics.append(
+                SyntaxDiagnostics.invalidTaggedScalar(text, tag: Self.display(tag), path: pointer, at: location(mark)))
+            return .string(text)
+        }
+        return resolved
+    }
+
+    private mutating func checkCollectionTag(_ tag: String?, expected: String, at pointer: JSONPointer, mark: SourcePosition) {
+        guard let tag, tag != "!", tag != expected else { return }
+        diagnostics.append(SyntaxDiagnostics.unsupportedTag(Self.display(tag), path: pointer, at: location(mark)))
+    }
+
+    /// `tag:yaml.org,2002:str` as the user wrote it, `!!str`.
+    private static func display(_ tag: String) -> String {
+        tag.hasPrefix(corePrefix) ? "!!" + tag.dropFirst(corePrefix.count) : tag
+    }
+
+    // MARK: events
+
+    private mutating func checkDepth(_ depth: Int, at pointer: JSONPointer, mark: SourcePosition) throws(Stop) {
+        guard depth > limits.maxDepth else { return }
+        diagnostics.append(SyntaxDiagnostics.nestingTooDeep(limit: limits.maxDepth, path: pointer, at: location(mark)))
+        throw Stop()
+    }
+
+    private mutating func nextEvent() throws(Stop) -> YAMLEvent? {
+        do {
+            return try parser.next()
+        } catch {
+            diagnostics.append(
+                SyntaxDiagnostics.yamlSyntax(
+                    problem: error.problem, at: location(error.mark), context: error.context,
+                    contextLocation: error.contextMark.map(location)))
+            throw Stop()
+        }
+    }
+
+    private mutating func requireEvent() throws(Stop) -> YAMLEvent {
+        // A well-formed stream always has the value of a key; libyaml reports anything else as a
+        // syntax error, which nextEvent turns into a Stop.
+        guard let event = try nextEvent() else { throw Stop() }
+        return event
+    }
+
+    private func location(_ position: SourcePosition) -> SourceLocation {
+        SourceLocation(file: file, position: position)
+    }
+}
