@@ -72,7 +72,10 @@ public struct Loader: Sendable {
         }
         switch syntax ?? Syntax(path: file) {
         case .yaml:
-            var loader = YAMLLoader(bytes: bytes, file: file, limits: limits)
+            // libyaml is told the encoding (UTF-8, checked above), so it would read a byte-order
+            // mark as content; it takes no column, so dropping it moves no position.
+            let content = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes[3...] : bytes[...]
+            var loader = YAMLLoader(bytes: content, file: file, limits: limits)
             document.value = loader.load()
             document.sourceMap = loader.sourceMap
             document.diagnostics = loader.diagnostics

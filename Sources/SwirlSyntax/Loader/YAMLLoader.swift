@@ -197,10 +197,11 @@ struct YAMLLoader {
     private mutating func scalar(
         _ text: String, tag: String?, style: YAMLEvent.ScalarStyle, at pointer: JSONPointer, mark: SourcePosition
     ) -> JSON {
-        guard let tag, tag != "!" else {
-            // No tag, or the non-specific "!": plain scalars are resolved, the rest are strings.
+        guard let tag else {
             return style == .plain ? ScalarResolver.resolve(plain: text) : .string(text)
         }
+        // The non-specific tag "!" makes any scalar a string, as quoting would.
+        if tag == "!" { return .string(text) }
         let resolved: JSON?
         switch tag {
         case Self.corePrefix + "str": resolved = .string(text)

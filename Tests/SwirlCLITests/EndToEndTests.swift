@@ -1,0 +1,142 @@
+import Foundation
+import SwirlCore
+import SwirlTestSupport
+import Testing
+
+/// Runs the built `swirl` as a user would and checks what it prints and how it exits.
+@Suite struct EndToEndTests {
+    /// A scratch directory of workflow files, removed when the test ends.
+    final class Scratch {
+        let path: String
+
+        init(files: [String: String]) throws {
+            path = FileManager.default.temporaryDirectory.appendingPathComponent("swirl-e2e-\(UUID().uuidString)").path
+            for (name, content) in files {
+                let url = URL(fileURLWithPath: path + "/" + name)
+                try FileManager.default.createDirectory(
+                    at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(content.utf8).write(to: url)
+            }
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    static let duplicateKey = "document:\n  name: a\n  name: b\n"
+
+    @Test("prints its version")
+    func version() throws {
+        let result = try RunBinary.swirl(["--version"])
+        #expect(result.exitCode == 0)
+        #expect(result.stdout == SwirlVersion.current + "\n")
+    }
+
+    @Test("prints help on stdout and exits 0")
+    func help() throws {
+        let result = try RunBinary.swirl(["--help"])
+        #expect(result.exitCode == 0)
+        #expect(result.stdout.contains("validate"))
+        #expect(result.stdout.contains("Exit status"))
+        #expect(try RunBinary.swirl(["validate", "--help"]).stdout.contains("--format"))
+    }
+
+    @Test("validates the example workflows")
+    func validatesExamples() throws {
+        let result = try RunBinary.swirl(["validate", "Workflows/"])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(result.stderr == "")
+        #expect(result.stdout.hasSuffix("files: 0 errors, 0 warnings\n"))
+    }
+
+    @Test("reports a problem with file, line, column, source line and caret, and exits 1")
+    func reportsText() throws {
+        let scratch = try Scratch(files: ["bad.yaml": Self.duplicateKey])
+        let result = try RunBinary.swirl(["validate", "bad.yaml"], directory: scratch.path)
+        #expect(result.exitCode == 1)
+        #expect(
+            result.stderr == """
+                bad.yaml:3:3: error: duplicate key "name" in a mapping; each key may appear only once [SWL1002]
+                  name: b
+                  ^
+                bad.yaml:2:3: note: "name" is first defined here
+
+                """)
+        #expect(result.stdout == "1 file: 1 error, 0 warnings\n")
+    }
+
+    @Test("reports JSON on stdout")
+    func reportsJSON() throws {
+        let scratch = try Scratch(files: ["bad.yaml": Self.duplicateKey, "good.yaml": "a: 1\n"])
+        let result = try RunBinary.swirl(["validate", "--format", "json", "."], directory: scratch.path)
+        #expect(result.exitCode == 1)
+        #expect(result.stderr == "")
+        let diagnostics = try JSON(parsing: result.stdout)
+        #expect(diagnostics.arrayValue?.count == 1)
+        #expect(diagnostics[0]?["file"] == "./bad.yaml")
+        #expect(diagnostics[0]?["line"] == 3)
+        #expect(diagnostics[0]?["column"] == 3)
+        #expect(diagnostics[0]?["code"] == "SWL1002")
+        #expect(diagnostics[0]?["path"] == "/document/name")
+
+        let clean = try RunBinary.swirl(["validate", "--format", "json", "good.yaml"], directory: scratch.path)
+        #expect(clean.exitCode == 0)
+        #expect(clean.stdout == "[]\n")
+    }
+
+    @Test("reports GitHub annotations on stdout")
+    func reportsGitHub() throws {
+        let scratch = try Scratch(files: ["bad.yaml": Self.duplicateKey])
+        let result = try RunBinary.swirl(["validate", "--format", "github", "bad.yaml"], directory: scratch.path)
+        #expect(result.exitCode == 1)
+        #expect(result.stdout.hasPrefix("::error file=bad.yaml,line=3,col=3,title=SWL1002::duplicate key"))
+    }
+
+    @Test("finds workflow files in directories recursively, skipping hidden ones and other extensions")
+    func directories() throws {
+        let scratch = try Scratch(files: [
+            "a.yaml": "a: 1\n", "nested/b.yml": "b: [\n", "nested/deeper/c.json": "{\"c\": }",
+            "notes.txt": "not: [yaml", ".hidden/d.yaml": "d: [", "nested/.e.yaml": "e: [",
+        ])
+        let result = try RunBinary.swirl(["validate", "--format", "json", "."], directory: scratch.path)
+        #expect(result.exitCode == 1)
+        let files = try JSON(parsing: result.stdout).arrayValue?.compactMap { $0["file"]?.stringValue }
+        #expect(files == ["./nested/b.yml", "./nested/deeper/c.json"])
+    }
+
+    @Test("reads standard input for '-'")
+    func standardInput() throws {
+        let result = try RunBinary.swirl(["validate", "-"], standardInput: "a: [1,\n")
+        #expect(result.exitCode == 1)
+        #expect(result.stderr.hasPrefix("<stdin>:2:1: error: YAML syntax error"))
+        let good = try RunBinary.swirl(["validate", "-"], standardInput: "a: 1\n")
+        #expect(good.exitCode == 0)
+    }
+
+    @Test("exits 2 for a path that does not exist, after checking the others")
+    func missingPath() throws {
+        let scratch = try Scratch(files: ["bad.yaml": Self.duplicateKey])
+        let result = try RunBinary.swirl(["validate", "bad.yaml", "missing.yaml"], directory: scratch.path)
+        #expect(result.exitCode == 2)
+        #expect(result.stderr.contains("bad.yaml:3:3: error"))
+        #expect(result.stderr.contains("swirl: error: cannot read missing.yaml: no such file or directory"))
+    }
+
+    @Test(
+        "exits 2 for usage errors",
+        arguments: [["validate"], ["validate", "--format", "xml", "a.yaml"], ["frobnicate"], ["--bogus"]])
+    func usageErrors(arguments: [String]) throws {
+        let result = try RunBinary.swirl(arguments)
+        #expect(result.exitCode == 2)
+        #expect(result.stdout == "")
+        #expect(result.stderr.contains("Error:") || result.stderr.contains("Usage:"))
+    }
+
+    @Test("colours text only when asked")
+    func colour() throws {
+        let scratch = try Scratch(files: ["bad.yaml": Self.duplicateKey])
+        let plain = try RunBinary.swirl(["validate", "bad.yaml"], directory: scratch.path)
+        #expect(!plain.stderr.contains("\u{1B}["))
+        let colored = try RunBinary.swirl(["validate", "--color", "always", "bad.yaml"], directory: scratch.path)
+        #expect(colored.stderr.contains("\u{1B}[31merror:"))
+    }
+}
