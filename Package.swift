@@ -39,11 +39,18 @@ let package = Package(
         .target(
             name: "SwirlCore",
             dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
+            swiftSettings: swirlSettings,
+            // Number formatting uses libm; Foundation brings it in for most targets, but not all.
+            linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]
+        ),
+        .target(
+            name: "SwirlResources",
+            resources: [.embedInCode("workflow.schema.json")],
             swiftSettings: swirlSettings
         ),
         .target(
             name: "SwirlSyntax",
-            dependencies: ["SwirlCore", "CYAML"],
+            dependencies: ["SwirlCore", "SwirlResources", "CYAML"],
             swiftSettings: swirlSettings
         ),
         .target(
