@@ -63,11 +63,17 @@ let package = Package(
             dependencies: ["SwirlCore", "CLibPQ"],
             swiftSettings: swirlSettings
         ),
+        .target(
+            name: "SwirlCompiler",
+            dependencies: ["SwirlCore", "SwirlSyntax", "SwirlExpressions"],
+            swiftSettings: swirlSettings
+        ),
         .executableTarget(
             name: "SwirlCLI",
             dependencies: [
                 "SwirlCore",
                 "SwirlSyntax",
+                "SwirlCompiler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swirlSettings
@@ -86,11 +92,17 @@ let package = Package(
         .testTarget(
             name: "SwirlSyntaxTests",
             dependencies: ["SwirlSyntax", "SwirlCore", "SwirlTestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: swirlSettings
         ),
         .testTarget(
             name: "SwirlExpressionsTests",
             dependencies: ["SwirlExpressions", "SwirlCore"],
+            swiftSettings: swirlSettings
+        ),
+        .testTarget(
+            name: "SwirlCompilerTests",
+            dependencies: ["SwirlCompiler", "SwirlCore", "SwirlSyntax", "SwirlTestSupport"],
             swiftSettings: swirlSettings
         ),
         .testTarget(

@@ -1,0 +1,104 @@
+public import SwirlCore
+
+/// The diagnostics of the semantic checks that run after the schema: codes `SWL3xxx` for
+/// expressions and `SWL4xxx` for the rest. Call sites use these factories and never format
+/// messages themselves.
+public enum CompilerDiagnostics {
+    public static let expressionSyntaxCode = DiagnosticCode("SWL3001")
+    public static let unsupportedLanguageCode = DiagnosticCode("SWL3002")
+    public static let partialInterpolationCode = DiagnosticCode("SWL3003")
+    public static let duplicateTaskNameCode = DiagnosticCode("SWL4001")
+    public static let unknownFlowTargetCode = DiagnosticCode("SWL4002")
+    public static let unreachableTaskCode = DiagnosticCode("SWL4003")
+    public static let undefinedReferenceCode = DiagnosticCode("SWL4004")
+    public static let invalidDurationCode = DiagnosticCode("SWL4005")
+    public static let calendarDurationCode = DiagnosticCode("SWL4006")
+    public static let invalidCronCode = DiagnosticCode("SWL4007")
+    public static let invalidURITemplateCode = DiagnosticCode("SWL4008")
+    public static let unsupportedDSLVersionCode = DiagnosticCode("SWL4009")
+
+    static func expressionSyntax(_ message: String, expression: String, path: JSONPointer, severity: Severity) -> Diagnostic {
+        Diagnostic(
+            severity, code: expressionSyntaxCode, message: "invalid jq expression: \(message)", path: path,
+            notes: [Diagnostic.Note("in the expression: \(expression)")])
+    }
+
+    static func unsupportedLanguage(_ language: String, path: JSONPointer) -> Diagnostic {
+        Diagnostic(
+            .warning, code: unsupportedLanguageCode,
+            message: "expressions in \(JSON.quote(language)) are not checked or run by Swirl, which evaluates jq",
+            path: path)
+    }
+
+    static func partialInterpolation(_ text: String, path: JSONPointer) -> Diagnostic {
+        Diagnostic(
+            .warning, code: partialInterpolationCode,
+            message: "this string is a literal: only a whole-string ${ … } is an expression in strict mode",
+            path: path,
+            notes: [Diagnostic.Note("to build a string, write the whole value as jq, for example ${ \"Hello \" + .name }")])
+    }
+
+    static func duplicateTaskName(_ name: String, path: JSONPointer, first: JSONPointer) -> Diagnostic {
+        Diagnostic(
+            .error, code: duplicateTaskNameCode,
+            message: "task name \(JSON.quote(name)) is used twice in the same list; 'then' could not tell them apart",
+            path: path, part: .key, notes: [Diagnostic.Note("first used at \(first)")])
+    }
+
+    static func unknownFlowTarget(_ target: String, path: JSONPointer, candidates: [String], elsewhere: JSONPointer?)
+        -> Diagnostic
+    {
+        var message = "'then' names \(JSON.quote(target)), which is not a task of this list"
+        if let suggestion = Suggestion.closest(to: target, among: candidates) {
+            message += "; did you mean \(JSON.quote(suggestion))?"
+        }
+        var notes: [Diagnostic.Note] = []
+        if let elsewhere {
+            notes.append(Diagnostic.Note("a task of that name is at \(elsewhere), in another list; 'then' can only go to a task of its own list"))
+        }
+        notes.append(Diagnostic.Note("'then' takes 'continue', 'exit', 'end' or the name of a task in the same list"))
+        return Diagnostic(.error, code: unknownFlowTargetCode, message: message, path: path, notes: notes)
+    }
+
+    static func unreachableTask(_ name: String, path: JSONPointer) -> Diagnostic {
+        Diagnostic(
+            .warning, code: unreachableTaskCode,
+            message: "task \(JSON.quote(name)) can never run: no task flows to it", path: path, part: .key)
+    }
+
+    static func undefinedReference(kind: String, section: String, name: String, path: JSONPointer, known: [String])
+        -> Diagnostic
+    {
+        var message = "\(kind) \(JSON.quote(name)) is not defined in use.\(section)"
+        if let suggestion = Suggestion.closest(to: name, among: known) {
+            message += "; did you mean \(JSON.quote(suggestion))?"
+        }
+        return Diagnostic(.error, code: undefinedReferenceCode, message: message, path: path)
+    }
+
+    static func invalidDuration(_ reason: String, path: JSONPointer) -> Diagnostic {
+        Diagnostic(.error, code: invalidDurationCode, message: reason, path: path)
+    }
+
+    static func calendarDuration(_ text: String, path: JSONPointer) -> Diagnostic {
+        Diagnostic(
+            .error, code: calendarDurationCode,
+            message: "duration \(JSON.quote(text)) uses years or months, which have no fixed length; use weeks, days or hours",
+            path: path)
+    }
+
+    static func invalidCron(_ reason: String, path: JSONPointer) -> Diagnostic {
+        Diagnostic(.error, code: invalidCronCode, message: reason, path: path)
+    }
+
+    static func invalidURITemplate(_ reason: String, path: JSONPointer) -> Diagnostic {
+        Diagnostic(.error, code: invalidURITemplateCode, message: reason, path: path)
+    }
+
+    static func unsupportedDSLVersion(_ version: String, path: JSONPointer) -> Diagnostic {
+        Diagnostic(
+            .error, code: unsupportedDSLVersionCode,
+            message: "DSL version \(JSON.quote(version)) is not supported; Swirl reads \(SwirlVersion.supportedDSL) documents",
+            path: path)
+    }
+}

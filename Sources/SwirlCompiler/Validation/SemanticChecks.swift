@@ -1,0 +1,544 @@
+public import SwirlCore
+import SwirlExpressions
+
+/// The checks a schema cannot express, run on a document the schema accepted: task names and
+/// flow (`then`) within each list, reachability, references into `use`, jq syntax of every
+/// runtime expression, durations, cron, URI templates and the DSL version.
+///
+/// The walk knows the DSL's shape: which fields are always expressions, which hold task lists,
+/// and which variables (`$item`, `$error`, …) each construct binds for the expressions inside it.
+public struct SemanticChecks: Sendable {
+    /// Checks the syntax of one jq expression; returns a message and the 0-based UTF-8 offset of
+    /// the problem inside the expression, or `nil` when it is valid.
+    public typealias ExpressionChecker = @Sendable (_ expression: String, _ variables: Set<String>) -> (
+        message: String, offset: Int
+    )?
+
+    /// Variables the runtime binds for every expression (DSL-NOTES 1.5; `$secret` is an alias).
+    public static let globalVariables: Set<String> = [
+        "context", "input", "output", "secrets", "secret", "task", "workflow", "runtime", "authorization",
+    ]
+
+    private let checkExpression: ExpressionChecker
+
+    public init(expressionChecker: @escaping ExpressionChecker) {
+        self.checkExpression = expressionChecker
+    }
+
+    /// A problem located inside an expression string, so the caller can point at the exact column.
+    public struct ExpressionProblem: Sendable {
+        public var path: JSONPointer
+        /// The offset in UTF-8 bytes from the start of the string value.
+        public var offsetInValue: Int
+    }
+
+    /// Runs every check on `document` (already accepted by the schema).
+    /// - Returns: the diagnostics (with paths, no locations yet) and, for expression errors,
+    ///   where inside the string value the problem is.
+    public func check(_ document: JSON) -> (diagnostics: [Diagnostic], expressionProblems: [Int: ExpressionProblem]) {
+        var walk = Walk(document: document, checkExpression: checkExpression)
+        walk.run()
+        return (walk.diagnostics, walk.expressionProblems)
+    }
+}
+
+private struct Walk {
+    let document: JSON
+    let checkExpression: SemanticChecks.ExpressionChecker
+    var diagnostics: [Diagnostic] = []
+    /// Index into `diagnostics` → where inside the string the expression problem is.
+    var expressionProblems: [Int: SemanticChecks.ExpressionProblem] = [:]
+
+    /// Names defined in each `use` section.
+    var defined: [String: Set<String>] = [:]
+    /// Where every task name is, for "it is in another list" hints.
+    var taskLocations: [String: JSONPointer] = [:]
+    var loose = false
+    var checksJQ = true
+
+    init(document: JSON, checkExpression: @escaping SemanticChecks.ExpressionChecker) {
+        self.document = document
+        self.checkExpression = checkExpression
+        if let use = document["use"]?.objectValue {
+            for (section, value) in use {
+                switch value {
+                case .object(let members): defined[section] = Set(members.keys)
+                case .array(let items):
+                    // secrets are a list of names; extensions a list of one-key maps.
+                    defined[section] = Set(items.compactMap { $0.stringValue ?? $0.objectValue?.keys.first })
+                default: break
+                }
+            }
+        }
+    }
+
+    mutating func run() {
+        checkDSLVersion()
+        checkEvaluate()
+        collectTaskNames(document["do"], at: "/do")
+        let root = JSONPointer.root
+        let variables = SemanticChecks.globalVariables
+        if let input = document["input"] { dataFlow(input, at: root.appending("input"), key: "from", variables) }
+        if let output = document["output"] { dataFlow(output, at: root.appending("output"), key: "as", variables) }
+        if let timeout = document["timeout"] { checkTimeout(timeout, at: root.appending("timeout")) }
+        if let schedule = document["schedule"]?.objectValue { checkSchedule(schedule, at: root.appending("schedule")) }
+        if let use = document["use"]?.objectValue { checkUse(use, at: root.appending("use")) }
+        taskList(document["do"], at: root.appending("do"), variables)
+    }
+
+    // MARK: document-level
+
+    mutating func checkDSLVersion() {
+        guard let version = document["document"]?["dsl"]?.stringValue else { return }
+        let parts = version.split(separator: ".", maxSplits: 2)
+        let core = parts.count == 3 ? parts[2].prefix(while: { $0.isNumber }) : ""
+        if parts.count != 3 || parts[0] != "1" || parts[1] != "0" || core.isEmpty {
+            diagnostics.append(CompilerDiagnostics.unsupportedDSLVersion(version, path: "/document/dsl"))
+        }
+    }
+
+    mutating func checkEvaluate() {
+        guard let evaluate = document["evaluate"] else { return }
+        loose = evaluate["mode"]?.stringValue == "loose"
+        if let language = evaluate["language"]?.stringValue, language != "jq" {
+            checksJQ = false
+            diagnostics.append(CompilerDiagnostics.unsupportedLanguage(language, path: "/evaluate/language"))
+        }
+    }
+
+    mutating func collectTaskNames(_ list: JSON?, at pointer: JSONPointer) {
+        guard case .array(let items)? = list else { return }
+        for (index, item) in items.enumerated() {
+            guard let entry = item.objectValue?.elements.first else { continue }
+            let name = entry.key
+            let body = entry.value
+            let taskPointer = pointer.appending(index).appending(name)
+            if taskLocations[name] == nil { taskLocations[name] = taskPointer }
+            guard let body = body.objectValue else { continue }
+            for key in ["do", "try"] { collectTaskNames(body[key], at: taskPointer.appending(key)) }
+            if let branches = body["fork"]?["branches"] { collectTaskNames(branches, at: taskPointer.appending("fork").appending("branches")) }
+            if let handler = body["catch"]?["do"] { collectTaskNames(handler, at: taskPointer.appending("catch").appending("do")) }
+        }
+    }
+
+    // MARK: task lists and flow
+
+    mutating func taskList(_ list: JSON?, at pointer: JSONPointer, _ variables: Set<String>) {
+        guard case .array(let items)? = list else { return }
+        var tasks: [(name: String, pointer: JSONPointer, body: OrderedDictionary<String, JSON>)] = []
+        var firstByName: [String: JSONPointer] = [:]
+        for (index, item) in items.enumerated() {
+            guard let entry = item.objectValue?.elements.first, let body = entry.value.objectValue else { continue }
+            let name = entry.key
+            let taskPointer = pointer.appending(index).appending(name)
+            if let first = firstByName[name] {
+                diagnostics.append(CompilerDiagnostics.duplicateTaskName(name, path: taskPointer, first: first))
+            } else {
+                firstByName[name] = taskPointer
+            }
+            tasks.append((name, taskPointer, body))
+        }
+        let names = tasks.map(\.name)
+        let indexOf = Dictionary(tasks.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+
+        /// The index a directive leads to: `nil` for leaving the list, or for an unknown name (reported).
+        func target(_ directive: JSON?, at path: JSONPointer, from index: Int, report: inout [Diagnostic]) -> Int? {
+            guard let directive = directive?.stringValue else { return index + 1 }
+            switch directive {
+            case "continue": return index + 1
+            case "exit", "end": return nil
+            default:
+                if let found = indexOf[directive] { return found }
+                let elsewhere = taskLocations[directive].flatMap { $0.hasPrefix(pointer) && $0.tokens.count == pointer.tokens.count + 2 ? nil : $0 }
+                report.append(CompilerDiagnostics.unknownFlowTarget(directive, path: path, candidates: names, elsewhere: elsewhere))
+                // Reported; assume it continues so the tasks after it are not also called unreachable.
+                return index + 1
+            }
+        }
+
+        var successors: [[Int]] = []
+        for (index, task) in tasks.enumerated() {
+            var next: [Int] = []
+            let thenTarget = target(task.body["then"], at: task.pointer.appending("then"), from: index, report: &diagnostics)
+            if let cases = task.body["switch"]?.arrayValue {
+                var hasDefault = false
+                for (caseIndex, item) in cases.enumerated() {
+                    guard let entry = item.objectValue?.elements.first else { continue }
+                    let caseName = entry.key
+                    let definition = entry.value
+                    if definition["when"] == nil { hasDefault = true }
+                    let casePath = task.pointer.appending("switch").appending(caseIndex).appending(caseName).appending("then")
+                    if let found = target(definition["then"], at: casePath, from: index, report: &diagnostics) { next.append(found) }
+                }
+                if !hasDefault, let thenTarget { next.append(thenTarget) }
+            } else if task.body["raise"] != nil {
+                // A raise never flows on; only its `if` can let the list continue.
+            } else if let thenTarget {
+                next.append(thenTarget)
+            }
+            // A skipped task ignores its own `then` and continues (DSL-NOTES §2 #2).
+            if task.body["if"] != nil { next.append(index + 1) }
+            successors.append(next.filter { $0 < tasks.count })
+        }
+        var reached = Set<Int>()
+        var pending = tasks.isEmpty ? [] : [0]
+        while let index = pending.popLast() {
+            guard reached.insert(index).inserted else { continue }
+            pending += successors[index]
+        }
+        for (index, task) in tasks.enumerated() where !reached.contains(index) {
+            diagnostics.append(CompilerDiagnostics.unreachableTask(task.name, path: task.pointer))
+        }
+
+        for task in tasks { self.task(task.body, at: task.pointer, variables) }
+    }
+
+    mutating func task(_ body: OrderedDictionary<String, JSON>, at pointer: JSONPointer, _ variables: Set<String>) {
+        if let condition = body["if"]?.stringValue { expressionField(condition, at: pointer.appending("if"), variables) }
+        if let input = body["input"] { dataFlow(input, at: pointer.appending("input"), key: "from", variables) }
+        if let output = body["output"] { dataFlow(output, at: pointer.appending("output"), key: "as", variables) }
+        if let export = body["export"] { dataFlow(export, at: pointer.appending("export"), key: "as", variables) }
+        if let timeout = body["timeout"] { checkTimeout(timeout, at: pointer.appending("timeout")) }
+
+        if let loop = body["for"]?.objectValue {
+            let loopPointer = pointer.appending("for")
+            if let collection = loop["in"]?.stringValue { expressionField(collection, at: loopPointer.appending("in"), variables) }
+            var inner = variables
+            inner.insert(loop["each"]?.stringValue ?? "item")
+            inner.insert(loop["at"]?.stringValue ?? "index")
+            if let condition = body["while"]?.stringValue { expressionField(condition, at: pointer.appending("while"), inner) }
+            taskList(body["do"], at: pointer.appending("do"), inner)
+        } else if body["try"] != nil {
+            taskList(body["try"], at: pointer.appending("try"), variables)
+            if let handler = body["catch"]?.objectValue { catchClause(handler, at: pointer.appending("catch"), variables) }
+        } else if let call = body["call"]?.stringValue {
+            callTask(call, body, at: pointer, variables)
+        } else if body["do"] != nil {
+            taskList(body["do"], at: pointer.appending("do"), variables)
+        } else if let fork = body["fork"]?.objectValue {
+            guard case .array(let branches)? = fork["branches"] else { return }
+            // Each branch is a task; check them as one list, but a fork has no flow between them.
+            let branchesPointer = pointer.appending("fork").appending("branches")
+            var firstByName: [String: JSONPointer] = [:]
+            for (index, item) in branches.enumerated() {
+                guard let entry = item.objectValue?.elements.first, let branch = entry.value.objectValue else { continue }
+                let name = entry.key
+                let branchPointer = branchesPointer.appending(index).appending(name)
+                if let first = firstByName[name] {
+                    diagnostics.append(CompilerDiagnostics.duplicateTaskName(name, path: branchPointer, first: first))
+                } else {
+                    firstByName[name] = branchPointer
+                }
+                self.task(branch, at: branchPointer, variables)
+            }
+        } else if let raise = body["raise"]?.objectValue {
+            let errorPointer = pointer.appending("raise").appending("error")
+            switch raise["error"] {
+            case .string(let name)?: reference(name, kind: "error", section: "errors", at: errorPointer)
+            case let definition?: values(definition, at: errorPointer, variables)
+            case nil: break
+            }
+        } else if let cases = body["switch"]?.arrayValue {
+            for (index, item) in cases.enumerated() {
+                guard let entry = item.objectValue?.elements.first else { continue }
+                let name = entry.key
+                let definition = entry.value
+                if let condition = definition["when"]?.stringValue {
+                    expressionField(
+                        condition, at: pointer.appending("switch").appending(index).appending(name).appending("when"),
+                        variables)
+                }
+            }
+        } else if let wait = body["wait"] {
+            duration(wait, at: pointer.appending("wait"), variables)
+        } else if let set = body["set"] {
+            values(set, at: pointer.appending("set"), variables)
+        } else if let emit = body["emit"] {
+            values(emit, at: pointer.appending("emit"), variables)
+        } else if let listen = body["listen"]?.objectValue {
+            listenTask(listen, body, at: pointer, variables)
+        } else if let run = body["run"] {
+            values(run, at: pointer.appending("run"), variables)
+        }
+    }
+
+    mutating func callTask(_ call: String, _ body: OrderedDictionary<String, JSON>, at pointer: JSONPointer, _ variables: Set<String>) {
+        let withPointer = pointer.appending("with")
+        let arguments = body["with"]
+        switch call {
+        case "http":
+            if let endpoint = arguments?["endpoint"] { self.endpoint(endpoint, at: withPointer.appending("endpoint")) }
+        case "openapi", "asyncapi":
+            if let endpoint = arguments?["document"]?["endpoint"] {
+                self.endpoint(endpoint, at: withPointer.appending("document").appending("endpoint"))
+            }
+        case "grpc":
+            if let endpoint = arguments?["proto"]?["endpoint"] {
+                self.endpoint(endpoint, at: withPointer.appending("proto").appending("endpoint"))
+            }
+        case "a2a", "mcp":
+            break
+        default:
+            if let at = call.lastIndex(of: "@") {
+                let catalog = String(call[call.index(after: at)...])
+                if catalog != "default" { reference(catalog, kind: "catalog", section: "catalogs", at: pointer.appending("call")) }
+            } else if !call.contains(":") {
+                reference(call, kind: "function", section: "functions", at: pointer.appending("call"))
+            }
+        }
+        if let arguments { values(arguments, at: withPointer, variables) }
+    }
+
+    mutating func catchClause(_ handler: OrderedDictionary<String, JSON>, at pointer: JSONPointer, _ variables: Set<String>) {
+        var inner = variables
+        inner.insert(handler["as"]?.stringValue ?? "error")
+        for key in ["when", "exceptWhen"] {
+            if let condition = handler[key]?.stringValue { expressionField(condition, at: pointer.appending(key), inner) }
+        }
+        switch handler["retry"] {
+        case .string(let name)?: reference(name, kind: "retry policy", section: "retries", at: pointer.appending("retry"))
+        case .object(let policy)?: retryPolicy(policy, at: pointer.appending("retry"), inner)
+        default: break
+        }
+        if let errors = handler["errors"] { values(errors, at: pointer.appending("errors"), inner) }
+        taskList(handler["do"], at: pointer.appending("do"), inner)
+    }
+
+    mutating func retryPolicy(_ policy: OrderedDictionary<String, JSON>, at pointer: JSONPointer, _ variables: Set<String>) {
+        for key in ["when", "exceptWhen"] {
+            if let condition = policy[key]?.stringValue { expressionField(condition, at: pointer.appending(key), variables) }
+        }
+        if let delay = policy["delay"] { duration(delay, at: pointer.appending("delay"), variables) }
+        if let limit = policy["limit"]?.objectValue {
+            if let total = limit["duration"] { duration(total, at: pointer.appending("limit").appending("duration"), variables) }
+            if let attempt = limit["attempt"]?["duration"] {
+                duration(attempt, at: pointer.appending("limit").appending("attempt").appending("duration"), variables)
+            }
+        }
+        if let jitter = policy["jitter"]?.objectValue {
+            for key in ["from", "to"] {
+                if let bound = jitter[key] { duration(bound, at: pointer.appending("jitter").appending(key), variables) }
+            }
+        }
+    }
+
+    mutating func listenTask(
+        _ listen: OrderedDictionary<String, JSON>, _ body: OrderedDictionary<String, JSON>, at pointer: JSONPointer,
+        _ variables: Set<String>
+    ) {
+        let toPointer = pointer.appending("listen").appending("to")
+        if let strategy = listen["to"]?.objectValue { consumptionStrategy(strategy, at: toPointer, variables) }
+        if let iterator = body["foreach"]?.objectValue {
+            let iteratorPointer = pointer.appending("foreach")
+            var inner = variables
+            inner.insert(iterator["item"]?.stringValue ?? "item")
+            inner.insert(iterator["at"]?.stringValue ?? "index")
+            if let output = iterator["output"] { dataFlow(output, at: iteratorPointer.appending("output"), key: "as", inner) }
+            if let export = iterator["export"] { dataFlow(export, at: iteratorPointer.appending("export"), key: "as", inner) }
+            taskList(iterator["do"], at: iteratorPointer.appending("do"), inner)
+        }
+    }
+
+    mutating func consumptionStrategy(_ strategy: OrderedDictionary<String, JSON>, at pointer: JSONPointer, _ variables: Set<String>) {
+        for key in ["all", "any"] {
+            guard let filters = strategy[key]?.arrayValue else { continue }
+            for (index, filter) in filters.enumerated() { eventFilter(filter, at: pointer.appending(key).appending(index), variables) }
+        }
+        if let one = strategy["one"] { eventFilter(one, at: pointer.appending("one"), variables) }
+        switch strategy["until"] {
+        case .string(let condition)?: expressionField(condition, at: pointer.appending("until"), variables)
+        case .object(let nested)?: consumptionStrategy(nested, at: pointer.appending("until"), variables)
+        default: break
+        }
+    }
+
+    mutating func eventFilter(_ filter: JSON, at pointer: JSONPointer, _ variables: Set<String>) {
+        if let attributes = filter["with"] { values(attributes, at: pointer.appending("with"), variables) }
+        guard let correlations = filter["correlate"]?.objectValue else { return }
+        for (key, correlation) in correlations {
+            let correlationPointer = pointer.appending("correlate").appending(key)
+            if let from = correlation["from"]?.stringValue { expressionField(from, at: correlationPointer.appending("from"), variables) }
+            if let expect = correlation["expect"] { values(expect, at: correlationPointer.appending("expect"), variables) }
+        }
+    }
+
+    // MARK: use, schedule, timeouts
+
+    mutating func checkUse(_ use: OrderedDictionary<String, JSON>, at pointer: JSONPointer) {
+        let variables = SemanticChecks.globalVariables
+        if let functions = use["functions"]?.objectValue {
+            for (name, function) in functions {
+                guard let body = function.objectValue else { continue }
+                task(body, at: pointer.appending("functions").appending(name), variables)
+            }
+        }
+        if let retries = use["retries"]?.objectValue {
+            for (name, policy) in retries {
+                guard let policy = policy.objectValue else { continue }
+                var inner = variables
+                inner.insert("error")
+                retryPolicy(policy, at: pointer.appending("retries").appending(name), inner)
+            }
+        }
+        if let timeouts = use["timeouts"]?.objectValue {
+            for (name, timeout) in timeouts { checkTimeout(timeout, at: pointer.appending("timeouts").appending(name)) }
+        }
+        if let errors = use["errors"]?.objectValue {
+            for (name, error) in errors { values(error, at: pointer.appending("errors").appending(name), variables) }
+        }
+        if let extensions = use["extensions"]?.arrayValue {
+            for (index, item) in extensions.enumerated() {
+                guard let entry = item.objectValue?.elements.first else { continue }
+                let name = entry.key
+                let definition = entry.value
+                let extensionPointer = pointer.appending("extensions").appending(index).appending(name)
+                if let condition = definition["when"]?.stringValue {
+                    expressionField(condition, at: extensionPointer.appending("when"), variables)
+                }
+                taskList(definition["before"], at: extensionPointer.appending("before"), variables)
+                taskList(definition["after"], at: extensionPointer.appending("after"), variables)
+            }
+        }
+        if let catalogs = use["catalogs"]?.objectValue {
+            for (name, catalog) in catalogs {
+                if let endpoint = catalog["endpoint"] { self.endpoint(endpoint, at: pointer.appending("catalogs").appending(name).appending("endpoint")) }
+            }
+        }
+        if let authentications = use["authentications"] {
+            values(authentications, at: pointer.appending("authentications"), variables)
+        }
+    }
+
+    mutating func checkSchedule(_ schedule: OrderedDictionary<String, JSON>, at pointer: JSONPointer) {
+        if let cron = schedule["cron"]?.stringValue {
+            do {
+                _ = try CronExpression(parsing: cron)
+            } catch {
+                diagnostics.append(CompilerDiagnostics.invalidCron(error.description, path: pointer.appending("cron")))
+            }
+        }
+        for key in ["every", "after"] {
+            if let value = schedule[key] { duration(value, at: pointer.appending(key), SemanticChecks.globalVariables) }
+        }
+        if let on = schedule["on"]?.objectValue { consumptionStrategy(on, at: pointer.appending("on"), SemanticChecks.globalVariables) }
+    }
+
+    mutating func checkTimeout(_ timeout: JSON, at pointer: JSONPointer) {
+        switch timeout {
+        case .string(let name): reference(name, kind: "timeout", section: "timeouts", at: pointer)
+        case .object(let definition):
+            if let after = definition["after"] { duration(after, at: pointer.appending("after"), SemanticChecks.globalVariables) }
+        default: break
+        }
+    }
+
+    mutating func reference(_ name: String, kind: String, section: String, at pointer: JSONPointer) {
+        guard !(defined[section]?.contains(name) ?? false) else { return }
+        diagnostics.append(
+            CompilerDiagnostics.undefinedReference(
+                kind: kind, section: section, name: name, path: pointer, known: Array(defined[section] ?? [])))
+    }
+
+    // MARK: values
+
+    /// An `input`/`output`/`export` block: its `from`/`as` is an expression (string) or a template (object).
+    mutating func dataFlow(_ block: JSON, at pointer: JSONPointer, key: String, _ variables: Set<String>) {
+        switch block[key] {
+        case .string(let expression)?: expressionField(expression, at: pointer.appending(key), variables)
+        case let template?: values(template, at: pointer.appending(key), variables)
+        case nil: break
+        }
+    }
+
+    /// A duration: an ISO 8601 string, an inline object (checked by the schema), or an expression.
+    mutating func duration(_ value: JSON, at pointer: JSONPointer, _ variables: Set<String>) {
+        guard case .string(let text) = value else { return }
+        if let expression = RuntimeExpression.unwrap(text) {
+            jq(expression.body, offset: expression.offset, at: pointer, variables)
+            return
+        }
+        do {
+            let parsed = try ISO8601Duration(parsing: text)
+            if parsed.hasCalendarUnits { diagnostics.append(CompilerDiagnostics.calendarDuration(text, path: pointer)) }
+        } catch {
+            diagnostics.append(CompilerDiagnostics.invalidDuration(error.description, path: pointer))
+        }
+    }
+
+    /// An endpoint: a URI template string, an expression, or `{uri, authentication}`.
+    mutating func endpoint(_ value: JSON, at pointer: JSONPointer) {
+        let text: String
+        let path: JSONPointer
+        switch value {
+        case .string(let string):
+            (text, path) = (string, pointer)
+        case .object(let members):
+            guard let uri = members["uri"]?.stringValue else { return }
+            (text, path) = (uri, pointer.appending("uri"))
+        default: return
+        }
+        guard RuntimeExpression.unwrap(text) == nil else { return }
+        do {
+            _ = try URITemplate(parsing: text)
+        } catch {
+            diagnostics.append(CompilerDiagnostics.invalidURITemplate(error.description, path: path))
+        }
+    }
+
+    /// A field that is always an expression, with or without `${ }`.
+    mutating func expressionField(_ text: String, at pointer: JSONPointer, _ variables: Set<String>) {
+        let expression = RuntimeExpression.expressionField(text)
+        jq(expression.body, offset: expression.offset, at: pointer, variables)
+    }
+
+    /// Any value in a value position: every whole-string `${ }` inside it is an expression;
+    /// authentication references and secrets named inside it must exist.
+    mutating func values(_ value: JSON, at pointer: JSONPointer, _ variables: Set<String>) {
+        switch value {
+        case .string(let text):
+            if let expression = RuntimeExpression.unwrap(text) {
+                jq(expression.body, offset: expression.offset, at: pointer, variables)
+            } else if !loose && RuntimeExpression.isPartialInterpolation(text) {
+                diagnostics.append(CompilerDiagnostics.partialInterpolation(text, path: pointer))
+            }
+        case .array(let elements):
+            for (index, element) in elements.enumerated() { values(element, at: pointer.appending(index), variables) }
+        case .object(let members):
+            for (key, member) in members {
+                let memberPointer = pointer.appending(key)
+                // Schemas are JSON Schema documents, not workflow values.
+                if key == "schema", member["format"] != nil || member["document"] != nil { continue }
+                if key == "authentication", let name = member["use"]?.stringValue, member.objectValue?.count == 1 {
+                    reference(name, kind: "authentication", section: "authentications", at: memberPointer.appending("use"))
+                    continue
+                }
+                if ["basic", "bearer", "digest", "oauth2", "oidc"].contains(key), let secret = member["use"]?.stringValue {
+                    reference(secret, kind: "secret", section: "secrets", at: memberPointer.appending("use"))
+                    continue
+                }
+                values(member, at: memberPointer, variables)
+            }
+        default:
+            break
+        }
+    }
+
+    mutating func jq(_ expression: String, offset: Int, at pointer: JSONPointer, _ variables: Set<String>) {
+        guard checksJQ, let problem = checkExpression(expression, variables) else { return }
+        expressionProblems[diagnostics.count] = SemanticChecks.ExpressionProblem(
+            path: pointer, offsetInValue: offset + problem.offset)
+        diagnostics.append(
+            CompilerDiagnostics.expressionSyntax(
+                problem.message, expression: expression.trimmingCharactersInSpace, path: pointer,
+                severity: loose ? .warning : .error))
+    }
+}
+
+extension String {
+    fileprivate var trimmingCharactersInSpace: String {
+        var slice = self[...]
+        while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
+        while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

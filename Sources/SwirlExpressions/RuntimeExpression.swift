@@ -1,0 +1,45 @@
+/// Recognises runtime expressions in workflow strings.
+///
+/// In strict mode (the DSL's default) a string is an expression only when all of it, apart from
+/// surrounding whitespace, is `${ … }`; any other string is a literal, even one that contains
+/// `${` somewhere inside (the DSL has no partial interpolation in strict mode).
+public enum RuntimeExpression {
+    /// The jq text of a whole-string `${ … }` expression, or `nil` when `text` is a literal.
+    /// - Returns: the text between `${` and `}`, and its offset in UTF-8 bytes from the start of
+    ///   `text`, so errors inside the expression can point at the right column.
+    public static func unwrap(_ text: String) -> (body: String, offset: Int)? {
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        while start < end, isSpace(bytes[start]) { start = bytes.index(after: start) }
+        while end > start, isSpace(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
+        guard bytes.distance(from: start, to: end) >= 3, bytes[start] == UInt8(ascii: "$"),
+            bytes[bytes.index(after: start)] == UInt8(ascii: "{"), bytes[bytes.index(before: end)] == UInt8(ascii: "}")
+        else { return nil }
+        let bodyStart = bytes.index(start, offsetBy: 2)
+        let bodyEnd = bytes.index(before: end)
+        let body = String(decoding: bytes[bodyStart..<bodyEnd], as: UTF8.self)
+        guard body.utf8.contains(where: { !isSpace($0) }) else { return nil }
+        return (body, bytes.distance(from: bytes.startIndex, to: bodyStart))
+    }
+
+    /// The jq text of a field that is always an expression (`if`, `when`, `for.in`, …): the body
+    /// of a `${ … }` wrapper when there is one, otherwise the whole text.
+    public static func expressionField(_ text: String) -> (body: String, offset: Int) {
+        unwrap(text) ?? (text, 0)
+    }
+
+    /// Whether `text` looks like an attempt at interpolation (`"Hello ${ .name }"`): it contains
+    /// `${` … `}` but is not a whole-string expression, so strict mode reads it as a literal.
+    public static func isPartialInterpolation(_ text: String) -> Bool {
+        guard unwrap(text) == nil else { return false }
+        let bytes = Array(text.utf8)
+        guard let open = bytes.indices.dropLast().first(where: { bytes[$0] == UInt8(ascii: "$") && bytes[$0 + 1] == UInt8(ascii: "{") })
+        else { return false }
+        return bytes[(open + 2)...].contains(UInt8(ascii: "}"))
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+    }
+}

@@ -1,0 +1,212 @@
+import SwirlCompiler
+import SwirlCore
+import SwirlSyntax
+import Testing
+
+@Suite struct SemanticChecksTests {
+    /// Stands in for the jq checker so these tests are about the walk: it rejects any
+    /// expression containing "!!" (at that offset) and any variable not in scope.
+    static let checker: SemanticChecks.ExpressionChecker = { expression, variables in
+        let bytes = Array(expression.utf8)
+        if let bang = bytes.indices.dropLast().first(where: { bytes[$0] == 0x21 && bytes[$0 + 1] == 0x21 }) {
+            return ("unexpected '!!'", bang)
+        }
+        for word in expression.split(whereSeparator: { !($0.isLetter || $0 == "$" || $0 == "_") }) where word.hasPrefix("$") {
+            if !variables.contains(String(word.dropFirst())) { return ("undefined variable \(word)", 0) }
+        }
+        return nil
+    }
+
+    func check(_ yaml: String) throws -> [Diagnostic] {
+        let document = Loader().load(text: "document: {dsl: '1.0.3', namespace: t, name: t, version: '1.0.0'}\n" + yaml, file: "t.yaml")
+        try #require(document.diagnostics.isEmpty, "\(document.diagnostics)")
+        return SemanticChecks(expressionChecker: Self.checker).check(try #require(document.value)).diagnostics
+    }
+
+    func summary(_ diagnostics: [Diagnostic]) -> [String] {
+        diagnostics.map { "\($0.code) \($0.path?.description ?? "-")" }
+    }
+
+    @Test("accepts a clean workflow")
+    func clean() throws {
+        let diagnostics = try check(
+            """
+            use:
+              errors: {notFound: {type: https://example.com/not-found, status: 404}}
+              retries: {again: {delay: PT1S, limit: {attempt: {count: 3}}}}
+              timeouts: {short: {after: PT10S}}
+            do:
+              - start:
+                  switch:
+                    - big: {when: .n > 10, then: large}
+                    - default: {then: small}
+              - small:
+                  set: {size: small}
+                  then: end
+              - large:
+                  try:
+                    - fail: {raise: {error: notFound}}
+                  catch:
+                    as: failure
+                    when: ${ $failure.status == 404 }
+                    retry: again
+                    do:
+                      - record: {set: {error: "${ $failure }"}}
+                  timeout: short
+              - loop:
+                  for: {each: color, in: .colors}
+                  while: ${ $color != "stop" }
+                  do:
+                    - paint: {set: {c: "${ $color }", i: "${ $index }"}}
+            """)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+    }
+
+    @Test("reports duplicate task names in one list, at the second")
+    func duplicateNames() throws {
+        let diagnostics = try check("do:\n  - a: {set: {x: 1}}\n  - a: {set: {x: 2}}\n")
+        #expect(summary(diagnostics) == ["SWL4001 /do/1/a"])
+        #expect(diagnostics[0].part == .key)
+        #expect(diagnostics[0].notes.first?.message == "first used at /do/0/a")
+    }
+
+    @Test("reports a 'then' target missing from its list, with a suggestion or the other list")
+    func flowTargets() throws {
+        let typo = try check("do:\n  - first: {set: {}, then: secnd}\n  - second: {set: {}}\n")
+        #expect(summary(typo) == ["SWL4002 /do/0/first/then"])
+        #expect(typo[0].message == "'then' names \"secnd\", which is not a task of this list; did you mean \"second\"?")
+
+        let otherDepth = try check("do:\n  - outer:\n      do:\n        - inner: {set: {}, then: sibling}\n  - sibling: {set: {}}\n")
+        #expect(summary(otherDepth) == ["SWL4002 /do/0/outer/do/0/inner/then"])
+        #expect(otherDepth[0].notes.first?.message.hasPrefix("a task of that name is at /do/1/sibling") == true)
+
+        let caseTarget = try check("do:\n  - pick:\n      switch:\n        - one: {when: .a, then: nowhere}\n  - next: {set: {}}\n")
+        #expect(summary(caseTarget) == ["SWL4002 /do/0/pick/switch/0/one/then"])
+    }
+
+    @Test("warns about tasks nothing flows to, following jumps, switches, raises and skips")
+    func reachability() throws {
+        let afterEnd = try check("do:\n  - a: {set: {}, then: end}\n  - b: {set: {}}\n")
+        #expect(summary(afterEnd) == ["SWL4003 /do/1/b"])
+        #expect(afterEnd[0].severity == .warning)
+        #expect(afterEnd[0].part == .key)
+
+        let jumpOver = try check("do:\n  - a: {set: {}, then: c}\n  - b: {set: {}}\n  - c: {set: {}, then: a}\n")
+        #expect(summary(jumpOver) == ["SWL4003 /do/1/b"])
+
+        let afterRaise = try check("do:\n  - a: {raise: {error: {type: x, status: 400}}}\n  - b: {set: {}}\n")
+        #expect(summary(afterRaise) == ["SWL4003 /do/1/b"])
+
+        let skippable = try check("do:\n  - a: {if: .x, set: {}, then: end}\n  - b: {set: {}}\n")
+        #expect(skippable.isEmpty)
+
+        let switchDefault = try check(
+            "do:\n  - s:\n      switch:\n        - x: {when: .x, then: c}\n        - other: {then: c}\n      then: b\n  - b: {set: {}}\n  - c: {set: {}}\n")
+        #expect(summary(switchDefault) == ["SWL4003 /do/1/b"])
+
+        let switchNoDefault = try check(
+            "do:\n  - s:\n      switch:\n        - x: {when: .x, then: c}\n  - b: {set: {}}\n  - c: {set: {}}\n")
+        #expect(switchNoDefault.isEmpty)
+    }
+
+    @Test("reports references to use sections that do not exist")
+    func references() throws {
+        let diagnostics = try check(
+            """
+            use:
+              errors: {notFound: {type: x, status: 404}}
+              secrets: [apiKey]
+            do:
+              - a: {raise: {error: notFund}}
+              - b:
+                  try:
+                    - c: {call: lookup}
+                  catch: {retry: often}
+              - d:
+                  call: http
+                  with:
+                    method: get
+                    endpoint: {uri: https://example.com, authentication: {use: partner}}
+              - e:
+                  call: http
+                  with:
+                    method: get
+                    endpoint: {uri: https://example.com, authentication: {bearer: {use: apiKye}}}
+                  timeout: quick
+              - f: {call: fn@myCatalog}
+              - g: {call: fn@default}
+            """)
+        let references = diagnostics.filter { $0.code == CompilerDiagnostics.undefinedReferenceCode }
+        #expect(
+            references.map { $0.path?.description ?? "" }.sorted() == [
+                "/do/0/a/raise/error", "/do/1/b/catch/retry", "/do/1/b/try/0/c/call",
+                "/do/2/d/with/endpoint/authentication/use", "/do/3/e/timeout",
+                "/do/3/e/with/endpoint/authentication/bearer/use", "/do/4/f/call",
+            ])
+        #expect(references.contains { $0.message == "error \"notFund\" is not defined in use.errors; did you mean \"notFound\"?" })
+        #expect(references.contains { $0.message == "secret \"apiKye\" is not defined in use.secrets; did you mean \"apiKey\"?" })
+    }
+
+    @Test("checks every expression with the variables in scope where it is")
+    func expressions() throws {
+        let diagnostics = try check(
+            """
+            input: {from: .a !! .b}
+            do:
+              - a:
+                  if: ${ $item }
+                  set: {x: "${ . !! 1 }", y: "literal !! text"}
+              - b:
+                  for: {in: .list, each: pet}
+                  do:
+                    - c: {set: {p: "${ $pet }", q: "${ $index }", r: "${ $item }"}}
+              - d:
+                  try: [{e: {set: {}}}]
+                  catch:
+                    when: $err
+                    do: [{f: {set: {e: "${ $error }"}}}]
+            """)
+        #expect(
+            summary(diagnostics) == [
+                "SWL3001 /input/from", "SWL3001 /do/0/a/if", "SWL3001 /do/0/a/set/x", "SWL3001 /do/1/b/do/0/c/set/r",
+                "SWL3001 /do/2/d/catch/when",
+            ])
+        #expect(diagnostics[2].message == "invalid jq expression: unexpected '!!'")
+        #expect(diagnostics[2].notes.first?.message == "in the expression: . !! 1")
+    }
+
+    @Test("reports where inside the value an expression problem is")
+    func expressionOffsets() throws {
+        let document = Loader().load(text: "do:\n  - a: {set: {x: \"${  .a !! 1 }\"}}\n", file: "t.yaml")
+        let result = SemanticChecks(expressionChecker: Self.checker).check(try #require(document.value))
+        let problem = try #require(result.expressionProblems[0])
+        #expect(problem.offsetInValue == 7)
+    }
+
+    @Test("checks durations, cron, URI templates and the DSL version")
+    func formats() throws {
+        let diagnostics = try check(
+            """
+            schedule: {cron: '61 * * * *'}
+            timeout: {after: P1M}
+            do:
+              - a: {wait: PT5X}
+              - b: {call: http, with: {method: get, endpoint: 'https://example.com/{id'}}
+              - c: {wait: '${ .delay }'}
+            """)
+        #expect(
+            summary(diagnostics) == ["SWL4006 /timeout/after", "SWL4007 /schedule/cron", "SWL4005 /do/0/a/wait", "SWL4008 /do/1/b/with/endpoint"])
+        let version = Loader().load(text: "document: {dsl: '2.0.0', namespace: t, name: t, version: '1'}\ndo: []\n", file: "t.yaml")
+        let versionDiagnostics = SemanticChecks(expressionChecker: Self.checker).check(try #require(version.value)).diagnostics
+        #expect(summary(versionDiagnostics) == ["SWL4009 /document/dsl"])
+    }
+
+    @Test("warns about partial interpolation in strict mode only")
+    func partialInterpolation() throws {
+        let strict = try check("do:\n  - a: {set: {greeting: 'Hello ${ .name }'}}\n")
+        #expect(summary(strict) == ["SWL3003 /do/0/a/set/greeting"])
+        #expect(strict[0].severity == .warning)
+        let loose = try check("evaluate: {mode: loose}\ndo:\n  - a: {set: {greeting: 'Hello ${ .name }'}}\n")
+        #expect(loose.isEmpty)
+    }
+}
