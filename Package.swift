@@ -92,7 +92,6 @@ let package = Package(
         .testTarget(
             name: "SwirlSyntaxTests",
             dependencies: ["SwirlSyntax", "SwirlCore", "SwirlTestSupport"],
-            exclude: ["Fixtures"],
             swiftSettings: swirlSettings
         ),
         .testTarget(
@@ -103,6 +102,12 @@ let package = Package(
         .testTarget(
             name: "SwirlCompilerTests",
             dependencies: ["SwirlCompiler", "SwirlCore", "SwirlSyntax", "SwirlTestSupport"],
+            swiftSettings: swirlSettings
+        ),
+        .testTarget(
+            name: "WorkflowsTests",
+            dependencies: ["SwirlCompiler", "SwirlCore", "SwirlSyntax", "SwirlTestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: swirlSettings
         ),
         .testTarget(

@@ -23,6 +23,14 @@ import Testing
     }
 
     static let duplicateKey = "document:\n  name: a\n  name: b\n"
+    static let valid = "document: {dsl: '1.0.3', namespace: t, name: t, version: '1.0.0'}\ndo:\n  - a: {set: {x: 1}}\n"
+    static let unreachable = """
+        document: {dsl: '1.0.3', namespace: t, name: t, version: '1.0.0'}
+        do:
+          - a: {set: {x: 1}, then: end}
+          - b: {set: {x: 2}}
+
+        """
 
     @Test("prints its version")
     func version() throws {
@@ -66,7 +74,7 @@ import Testing
 
     @Test("reports JSON on stdout")
     func reportsJSON() throws {
-        let scratch = try Scratch(files: ["bad.yaml": Self.duplicateKey, "good.yaml": "a: 1\n"])
+        let scratch = try Scratch(files: ["bad.yaml": Self.duplicateKey, "good.yaml": Self.valid])
         let result = try RunBinary.swirl(["validate", "--format", "json", "."], directory: scratch.path)
         #expect(result.exitCode == 1)
         #expect(result.stderr == "")
@@ -94,7 +102,7 @@ import Testing
     @Test("finds workflow files in directories recursively, skipping hidden ones and other extensions")
     func directories() throws {
         let scratch = try Scratch(files: [
-            "a.yaml": "a: 1\n", "nested/b.yml": "b: [\n", "nested/deeper/c.json": "{\"c\": }",
+            "a.yaml": Self.valid, "nested/b.yml": "b: [\n", "nested/deeper/c.json": "{\"c\": }",
             "notes.txt": "not: [yaml", ".hidden/d.yaml": "d: [", "nested/.e.yaml": "e: [",
         ])
         let result = try RunBinary.swirl(["validate", "--format", "json", "."], directory: scratch.path)
@@ -108,7 +116,7 @@ import Testing
         let result = try RunBinary.swirl(["validate", "-"], standardInput: "a: [1,\n")
         #expect(result.exitCode == 1)
         #expect(result.stderr.hasPrefix("<stdin>:2:1: error: YAML syntax error"))
-        let good = try RunBinary.swirl(["validate", "-"], standardInput: "a: 1\n")
+        let good = try RunBinary.swirl(["validate", "-"], standardInput: Self.valid)
         #expect(good.exitCode == 0)
     }
 
@@ -138,5 +146,51 @@ import Testing
         #expect(!plain.stderr.contains("\u{1B}["))
         let colored = try RunBinary.swirl(["validate", "--color", "always", "bad.yaml"], directory: scratch.path)
         #expect(colored.stderr.contains("\u{1B}[31merror:"))
+    }
+
+    @Test("fails on warnings only with --strict, and hides them with --quiet")
+    func strictAndQuiet() throws {
+        let scratch = try Scratch(files: ["flow.yaml": Self.unreachable])
+        let plain = try RunBinary.swirl(["validate", "flow.yaml"], directory: scratch.path)
+        #expect(plain.exitCode == 0)
+        #expect(plain.stderr.contains("flow.yaml:4:5: warning: task \"b\" can never run"))
+        #expect(plain.stdout == "1 file: 0 errors, 1 warning\n")
+
+        let strict = try RunBinary.swirl(["validate", "--strict", "flow.yaml"], directory: scratch.path)
+        #expect(strict.exitCode == 1)
+
+        let quiet = try RunBinary.swirl(["validate", "--quiet", "flow.yaml"], directory: scratch.path)
+        #expect(quiet.exitCode == 0)
+        #expect(quiet.stderr == "")
+        #expect(quiet.stdout == "")
+    }
+
+    @Test("reports schema and semantic problems with their positions")
+    func schemaAndSemantics() throws {
+        let scratch = try Scratch(files: [
+            "flow.yaml": """
+                document: {dsl: '1.0.3', namespace: t, name: t, version: '1.0.0'}
+                do:
+                  - fetch:
+                      call: http
+                      with:
+                        methd: get
+                        endpoint: https://example.com
+                  - next: {set: {x: 1}, then: fetchh}
+
+                """
+        ])
+        let result = try RunBinary.swirl(["validate", "flow.yaml"], directory: scratch.path)
+        #expect(result.exitCode == 1)
+        #expect(result.stderr.hasPrefix("flow.yaml:6:9: error: unknown property \"methd\"; did you mean \"method\"? [SWL2003]"))
+    }
+
+    @Test("prints the embedded schema")
+    func schema() throws {
+        let result = try RunBinary.swirl(["schema"])
+        #expect(result.exitCode == 0)
+        let schema = try JSON(parsing: result.stdout)
+        #expect(schema["$schema"] == "https://json-schema.org/draft/2020-12/schema")
+        #expect(result.stdout == (try String(contentsOfFile: PackageRoot.path("Schema/workflow.schema.json"), encoding: .utf8)))
     }
 }

@@ -1,21 +1,31 @@
 import ArgumentParser
 import Foundation
+import SwirlCompiler
 import SwirlCore
 import SwirlSyntax
 
-/// `swirl validate PATH...`: reads each workflow file and reports every problem with its position.
+/// `swirl validate PATH...`: checks each workflow file (loader, schema, semantic checks) and
+/// reports every problem with its position.
 struct Validate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check workflow definitions and report problems as file:line:column.",
         discussion: """
             Directories are searched recursively for *.yaml, *.yml and *.json files (hidden \
-            directories are skipped). '-' reads one document from standard input. Exits 0 when \
-            every file is valid, 1 when any has an error, 2 when a path cannot be read.
+            directories are skipped). '-' reads one document from standard input. Files are \
+            checked in parallel; nothing needs a database or the network. Exits 0 when every \
+            file is valid, 1 when any has an error (or a warning, with --strict), 2 when a path \
+            cannot be read.
             """
     )
 
     @Argument(help: "Workflow files or directories to check; '-' reads standard input.")
     var paths: [String]
+
+    @Flag(help: "Treat warnings as errors: exit 1 when there is any.")
+    var strict = false
+
+    @Flag(help: "Report errors only: no warnings, no summary line.")
+    var quiet = false
 
     @OptionGroup var output: OutputOptions
 
@@ -25,36 +35,37 @@ struct Validate: AsyncParsableCommand {
         }
     }
 
+    /// What checking one file produced.
+    private enum Outcome: Sendable {
+        case checked(diagnostics: [Diagnostic], source: String)
+        case unreadable(String)
+    }
+
     func run() async throws {
-        let loader = Loader()
+        let validator = WorkflowValidator.standard()
         var inputs = WorkflowFiles()
         for path in paths { inputs.add(path) }
+        let standardInput = inputs.files.contains("-") ? try readStandardInput(limit: validator.loader.limits.maxBytes) : []
 
+        let outcomes = await Self.check(inputs.files, standardInput: standardInput, with: validator)
         var diagnostics: [Diagnostic] = []
         var sources: [String: String] = [:]
-        var unreadable: [String] = inputs.problems
-        for file in inputs.files {
-            var fileDiagnostics: [Diagnostic] = []
-            let bytes: [UInt8]?
-            do {
-                bytes = try file == "-" ? readStandardInput(limit: loader.limits.maxBytes) : loader.readFile(atPath: file, diagnostics: &fileDiagnostics)
-            } catch {
-                unreadable.append(error.description)
-                continue
+        var unreadable = inputs.problems
+        for (file, outcome) in zip(inputs.files, outcomes) {
+            switch outcome {
+            case .checked(let fileDiagnostics, let source):
+                diagnostics += fileDiagnostics
+                sources[file == "-" ? "<stdin>" : file] = source
+            case .unreadable(let problem):
+                unreadable.append(problem)
             }
-            let name = file == "-" ? "<stdin>" : file
-            if let bytes {
-                let document = loader.load(bytes: bytes, file: name)
-                fileDiagnostics += document.diagnostics
-                sources[name] = String(decoding: bytes, as: UTF8.self)
-            }
-            diagnostics += fileDiagnostics
         }
 
-        DiagnosticPrinter(options: output, sources: sources).print(diagnostics)
         let errors = diagnostics.filter { $0.severity == .error }.count
         let warnings = diagnostics.filter { $0.severity == .warning }.count
-        if output.format == .text {
+        let shown = quiet ? diagnostics.filter { $0.severity == .error } : diagnostics
+        DiagnosticPrinter(options: output, sources: sources).print(shown)
+        if output.format == .text && !quiet {
             let count = inputs.files.count
             Terminal.writeOutput(
                 "\(count) \(count == 1 ? "file" : "files"): \(errors) \(errors == 1 ? "error" : "errors"), "
@@ -64,11 +75,51 @@ struct Validate: AsyncParsableCommand {
             Terminal.writeError("swirl: error: \(problem)\n")
         }
         if !unreadable.isEmpty { throw ExitCode.environmentError }
-        if errors > 0 { throw ExitCode.invalidWorkflow }
+        if errors > 0 || (strict && warnings > 0) { throw ExitCode.invalidWorkflow }
     }
 
-    private func readStandardInput(limit: Int) throws(Loader.ReadError) -> [UInt8] {
-        // Reading one byte past the limit is enough for the loader to report the file as too large.
+    /// Checks every file, as many at once as there are cores, and returns the outcomes in the
+    /// order of `files`.
+    private static func check(_ files: [String], standardInput: [UInt8], with validator: WorkflowValidator) async
+        -> [Outcome]
+    {
+        var outcomes = [Outcome?](repeating: nil, count: files.count)
+        let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        await withTaskGroup(of: (Int, Outcome).self) { group in
+            var next = 0
+            func startNext() {
+                guard next < files.count else { return }
+                let index = next
+                let file = files[index]
+                group.addTask { (index, checkOne(file, standardInput: standardInput, with: validator)) }
+                next += 1
+            }
+            for _ in 0..<width { startNext() }
+            while let (index, outcome) = await group.next() {
+                outcomes[index] = outcome
+                startNext()
+            }
+        }
+        return outcomes.map { $0! }
+    }
+
+    private static func checkOne(_ file: String, standardInput: [UInt8], with validator: WorkflowValidator) -> Outcome {
+        let name = file == "-" ? "<stdin>" : file
+        var tooLarge: [Diagnostic] = []
+        let bytes: [UInt8]
+        do {
+            guard let read = try file == "-" ? standardInput : validator.loader.readFile(atPath: file, diagnostics: &tooLarge)
+            else { return .checked(diagnostics: tooLarge, source: "") }
+            bytes = read
+        } catch {
+            return .unreadable(error.description)
+        }
+        let result = validator.validate(bytes: bytes, file: name)
+        return .checked(diagnostics: result.diagnostics, source: String(decoding: bytes, as: UTF8.self))
+    }
+
+    private func readStandardInput(limit: Int) throws -> [UInt8] {
+        // Reading one byte past the limit is enough for the loader to report the input as too large.
         var bytes: [UInt8] = []
         while bytes.count <= limit {
             let chunk = FileHandle.standardInput.readData(ofLength: 1 << 16)

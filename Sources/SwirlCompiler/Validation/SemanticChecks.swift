@@ -123,21 +123,28 @@ private struct Walk {
 
     // MARK: task lists and flow
 
-    mutating func taskList(_ list: JSON?, at pointer: JSONPointer, _ variables: Set<String>) {
-        guard case .array(let items)? = list else { return }
-        var tasks: [(name: String, pointer: JSONPointer, body: OrderedDictionary<String, JSON>)] = []
+    typealias NamedTask = (name: String, pointer: JSONPointer, body: OrderedDictionary<String, JSON>)
+
+    /// The tasks of a list (`- name: {…}` items), reporting names used twice.
+    mutating func namedTasks(_ items: [JSON], at pointer: JSONPointer) -> [NamedTask] {
+        var tasks: [NamedTask] = []
         var firstByName: [String: JSONPointer] = [:]
         for (index, item) in items.enumerated() {
             guard let entry = item.objectValue?.elements.first, let body = entry.value.objectValue else { continue }
-            let name = entry.key
-            let taskPointer = pointer.appending(index).appending(name)
-            if let first = firstByName[name] {
-                diagnostics.append(CompilerDiagnostics.duplicateTaskName(name, path: taskPointer, first: first))
+            let taskPointer = pointer.appending(index).appending(entry.key)
+            if let first = firstByName[entry.key] {
+                diagnostics.append(CompilerDiagnostics.duplicateTaskName(entry.key, path: taskPointer, first: first))
             } else {
-                firstByName[name] = taskPointer
+                firstByName[entry.key] = taskPointer
             }
-            tasks.append((name, taskPointer, body))
+            tasks.append((entry.key, taskPointer, body))
         }
+        return tasks
+    }
+
+    mutating func taskList(_ list: JSON?, at pointer: JSONPointer, _ variables: Set<String>) {
+        guard case .array(let items)? = list else { return }
+        let tasks = namedTasks(items, at: pointer)
         let names = tasks.map(\.name)
         let indexOf = Dictionary(tasks.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
 
@@ -217,19 +224,9 @@ private struct Walk {
             taskList(body["do"], at: pointer.appending("do"), variables)
         } else if let fork = body["fork"]?.objectValue {
             guard case .array(let branches)? = fork["branches"] else { return }
-            // Each branch is a task; check them as one list, but a fork has no flow between them.
-            let branchesPointer = pointer.appending("fork").appending("branches")
-            var firstByName: [String: JSONPointer] = [:]
-            for (index, item) in branches.enumerated() {
-                guard let entry = item.objectValue?.elements.first, let branch = entry.value.objectValue else { continue }
-                let name = entry.key
-                let branchPointer = branchesPointer.appending(index).appending(name)
-                if let first = firstByName[name] {
-                    diagnostics.append(CompilerDiagnostics.duplicateTaskName(name, path: branchPointer, first: first))
-                } else {
-                    firstByName[name] = branchPointer
-                }
-                self.task(branch, at: branchPointer, variables)
+            // Branches are named like a list's tasks, but no flow runs between them.
+            for branch in namedTasks(branches, at: pointer.appending("fork").appending("branches")) {
+                self.task(branch.body, at: branch.pointer, variables)
             }
         } else if let raise = body["raise"]?.objectValue {
             let errorPointer = pointer.appending("raise").appending("error")
@@ -271,6 +268,11 @@ private struct Walk {
         case "openapi", "asyncapi":
             if let endpoint = arguments?["document"]?["endpoint"] {
                 self.endpoint(endpoint, at: withPointer.appending("document").appending("endpoint"))
+            }
+            if case .object(var members)? = arguments, let subscription = members.removeValue(forKey: "subscription") {
+                self.subscription(subscription, at: withPointer.appending("subscription"), variables)
+                values(.object(members), at: withPointer, variables)
+                return
             }
         case "grpc":
             if let endpoint = arguments?["proto"]?["endpoint"] {
@@ -328,15 +330,38 @@ private struct Walk {
     ) {
         let toPointer = pointer.appending("listen").appending("to")
         if let strategy = listen["to"]?.objectValue { consumptionStrategy(strategy, at: toPointer, variables) }
-        if let iterator = body["foreach"]?.objectValue {
-            let iteratorPointer = pointer.appending("foreach")
-            var inner = variables
-            inner.insert(iterator["item"]?.stringValue ?? "item")
-            inner.insert(iterator["at"]?.stringValue ?? "index")
-            if let output = iterator["output"] { dataFlow(output, at: iteratorPointer.appending("output"), key: "as", inner) }
-            if let export = iterator["export"] { dataFlow(export, at: iteratorPointer.appending("export"), key: "as", inner) }
-            taskList(iterator["do"], at: iteratorPointer.appending("do"), inner)
+        if let foreach = body["foreach"]?.objectValue { iterator(foreach, at: pointer.appending("foreach"), variables) }
+    }
+
+    /// An AsyncAPI subscription: its filter and consumption bounds are expressions, and its
+    /// iterator binds variables like a listen's.
+    mutating func subscription(_ subscription: JSON, at pointer: JSONPointer, _ variables: Set<String>) {
+        guard var members = subscription.objectValue else { return }
+        if case .string(let filter)? = members.removeValue(forKey: "filter") {
+            expressionField(filter, at: pointer.appending("filter"), variables)
         }
+        if case .object(var consume)? = members.removeValue(forKey: "consume") {
+            for key in ["while", "until"] {
+                if case .string(let condition)? = consume.removeValue(forKey: key) {
+                    expressionField(condition, at: pointer.appending("consume").appending(key), variables)
+                }
+            }
+            values(.object(consume), at: pointer.appending("consume"), variables)
+        }
+        if case .object(let foreach)? = members.removeValue(forKey: "foreach") {
+            iterator(foreach, at: pointer.appending("foreach"), variables)
+        }
+        values(.object(members), at: pointer, variables)
+    }
+
+    /// A `foreach` over consumed events or messages: `item` and `at` are bound inside it.
+    mutating func iterator(_ iterator: OrderedDictionary<String, JSON>, at pointer: JSONPointer, _ variables: Set<String>) {
+        var inner = variables
+        inner.insert(iterator["item"]?.stringValue ?? "item")
+        inner.insert(iterator["at"]?.stringValue ?? "index")
+        if let output = iterator["output"] { dataFlow(output, at: pointer.appending("output"), key: "as", inner) }
+        if let export = iterator["export"] { dataFlow(export, at: pointer.appending("export"), key: "as", inner) }
+        taskList(iterator["do"], at: pointer.appending("do"), inner)
     }
 
     mutating func consumptionStrategy(_ strategy: OrderedDictionary<String, JSON>, at pointer: JSONPointer, _ variables: Set<String>) {

@@ -11,6 +11,22 @@ public struct SourcePosition: Hashable, Sendable, Codable, Comparable {
     public static func < (lhs: SourcePosition, rhs: SourcePosition) -> Bool {
         (lhs.line, lhs.column) < (rhs.line, rhs.column)
     }
+
+    /// The position of byte `offset` in UTF-8 `bytes`: lines end at `\n`, and the column counts
+    /// Unicode scalars (every byte but a continuation byte starts one).
+    public init(offset: Int, in bytes: some Collection<UInt8>) {
+        var line = 1
+        var column = 1
+        for byte in bytes.prefix(max(offset, 0)) {
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
+        }
+        self.init(line: line, column: column)
+    }
 }
 
 /// A place in a named file, as diagnostics report it: `file:line:column`.

@@ -66,7 +66,7 @@ public struct Loader: Sendable {
             return document
         }
         if let offset = UTF8Validation.firstInvalidOffset(in: bytes) {
-            let position = UTF8Validation.position(of: offset, in: bytes)
+            let position = SourcePosition(offset: offset, in: bytes)
             document.diagnostics.append(SyntaxDiagnostics.invalidUTF8(at: SourceLocation(file: file, position: position)))
             return document
         }

@@ -44,22 +44,4 @@ enum UTF8Validation {
         }
         return nil
     }
-
-    /// The 1-based line and column (in Unicode scalars) of byte `offset`.
-    static func position(of offset: Int, in bytes: [UInt8]) -> SourcePosition {
-        var line = 1
-        var column = 1
-        var index = 0
-        while index < offset {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\n") {
-                line += 1
-                column = 1
-            } else if byte & 0xC0 != 0x80 {
-                column += 1
-            }
-            index += 1
-        }
-        return SourcePosition(line: line, column: column)
-    }
 }

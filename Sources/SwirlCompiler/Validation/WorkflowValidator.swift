@@ -1,0 +1,93 @@
+public import SwirlCore
+public import SwirlSyntax
+import SwirlExpressions
+
+/// The whole of `swirl validate` for one document: load, check against the schema, then run the
+/// semantic checks, and give every diagnostic its file, line and column.
+public struct WorkflowValidator: Sendable {
+    /// What validating one document produced.
+    public struct Result: Sendable {
+        public var document: LoadedDocument
+        /// Every problem, located and in reporting order.
+        public var diagnostics: [Diagnostic]
+
+        public var isValid: Bool { !diagnostics.containsErrors }
+    }
+
+    public var loader: Loader
+    public var schema: JSONSchema
+    public var semanticChecks: SemanticChecks
+
+    /// A validator with the embedded workflow schema and the given expression checker.
+    public init(loader: Loader = Loader(), schema: JSONSchema = WorkflowSchema.compiled, semanticChecks: SemanticChecks) {
+        self.loader = loader
+        self.schema = schema
+        self.semanticChecks = semanticChecks
+    }
+
+    /// Validates one document's bytes.
+    /// - Parameters:
+    ///   - bytes: the file's content.
+    ///   - file: the name diagnostics use.
+    public func validate(bytes: [UInt8], file: String) -> Result {
+        let document = loader.load(bytes: bytes, file: file)
+        var diagnostics = document.diagnostics
+        // Later stages need a document that was read whole; problems in reading make theirs noise.
+        guard let value = document.value, !diagnostics.containsErrors else {
+            return Result(document: document, diagnostics: diagnostics.sortedForReporting())
+        }
+        let schemaDiagnostics = schema.diagnostics(for: value)
+        diagnostics += document.sourceMap.locate(schemaDiagnostics)
+        // The semantic checks assume the document's shape; after a schema error they would
+        // report consequences of it rather than new problems.
+        if !schemaDiagnostics.containsErrors {
+            let semantic = semanticChecks.check(value)
+            var located = document.sourceMap.locate(semantic.diagnostics)
+            for (index, problem) in semantic.expressionProblems {
+                located[index].location = ExpressionLocator(bytes: bytes, document: document)
+                    .location(of: problem) ?? located[index].location
+            }
+            diagnostics += located
+        }
+        return Result(document: document, diagnostics: diagnostics.sortedForReporting())
+    }
+}
+
+/// Points at a problem inside an expression string, not just at the string's start, when the
+/// string is written on one line in the source (plain, or quoted without escapes before the problem).
+private struct ExpressionLocator {
+    let bytes: [UInt8]
+    let document: LoadedDocument
+
+    func location(of problem: SemanticChecks.ExpressionProblem) -> SourceLocation? {
+        guard let start = document.sourceMap.exactPosition(of: problem.path),
+            let value = document.value.flatMap({ problem.path.resolve(in: $0) })?.stringValue,
+            let line = sourceLine(start.line)
+        else { return nil }
+        let prefix = Array(value.utf8.prefix(problem.offsetInValue))
+        guard !prefix.contains(UInt8(ascii: "\n")) else { return nil }
+        // The scalar starts at `start.column` (in Unicode scalars); find that byte in the line.
+        let lineScalars = Array(String(decoding: line, as: UTF8.self).unicodeScalars)
+        guard start.column - 1 <= lineScalars.count else { return nil }
+        var written = Array(String(String.UnicodeScalarView(lineScalars[(start.column - 1)...])).utf8)
+        var quote = 0
+        if let first = written.first, first == UInt8(ascii: "'") || first == UInt8(ascii: "\"") {
+            written.removeFirst()
+            quote = 1
+        }
+        guard written.starts(with: prefix) else { return nil }
+        let column = start.column + quote + String(decoding: prefix, as: UTF8.self).unicodeScalars.count
+        return SourceLocation(file: document.file, line: start.line, column: column)
+    }
+
+    private func sourceLine(_ number: Int) -> ArraySlice<UInt8>? {
+        var line = 1
+        var lineStart = 0
+        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
+            if line == number { return bytes[lineStart..<index] }
+            line += 1
+            lineStart = index + 1
+        }
+        return line == number ? bytes[lineStart...] : nil
+    }
+}
