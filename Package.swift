@@ -102,6 +102,7 @@ let package = Package(
         .testTarget(
             name: "SwirlCompilerTests",
             dependencies: ["SwirlCompiler", "SwirlCore", "SwirlSyntax", "SwirlTestSupport"],
+            exclude: ["Golden"],
             swiftSettings: swirlSettings
         ),
         .testTarget(

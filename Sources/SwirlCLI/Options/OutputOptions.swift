@@ -4,24 +4,16 @@ public import SwirlCore
 // The CLI is the only module that parses formats from arguments, so the conformance lives here.
 extension DiagnosticRenderer.Format: ExpressibleByArgument {}
 
-/// How a command reports diagnostics.
-struct OutputOptions: ParsableArguments {
-    enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+/// Whether text output uses colour.
+struct ColorOptions: ParsableArguments {
+    enum Choice: String, ExpressibleByArgument, CaseIterable {
         case auto
         case always
         case never
     }
 
-    @Option(
-        help: """
-            Diagnostics format: 'text' for people (on stderr), 'json' for tools and 'github' for \
-            GitHub Actions annotations (both on stdout).
-            """
-    )
-    var format: DiagnosticRenderer.Format = .text
-
     @Option(help: "Colour in text output: auto (when stderr is a terminal), always or never.")
-    var color: ColorChoice = .auto
+    var color: Choice = .auto
 
     var useColor: Bool {
         switch color {
@@ -30,4 +22,17 @@ struct OutputOptions: ParsableArguments {
         case .never: false
         }
     }
+}
+
+/// How a command that reports diagnostics as its result (`validate`) prints them.
+struct OutputOptions: ParsableArguments {
+    @Option(
+        help: """
+            Diagnostics format: 'text' for people (on stderr), 'json' for tools and 'github' for \\
+            GitHub Actions annotations (both on stdout).
+            """
+    )
+    var format: DiagnosticRenderer.Format = .text
+
+    @OptionGroup var colors: ColorOptions
 }

@@ -5,9 +5,13 @@ struct DiagnosticPrinter {
     let format: DiagnosticRenderer.Format
     let renderer: DiagnosticRenderer
 
+    init(format: DiagnosticRenderer.Format, colored: Bool, sources: [String: String]) {
+        self.format = format
+        self.renderer = DiagnosticRenderer(colored: colored) { sources[$0] }
+    }
+
     init(options: OutputOptions, sources: [String: String]) {
-        self.format = options.format
-        self.renderer = DiagnosticRenderer(colored: options.useColor) { sources[$0] }
+        self.init(format: options.format, colored: options.colors.useColor, sources: sources)
     }
 
     /// Prints `diagnostics` in reporting order. JSON output is always printed, `[]` when empty,

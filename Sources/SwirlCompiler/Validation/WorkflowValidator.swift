@@ -48,6 +48,14 @@ public struct WorkflowValidator: Sendable {
                     .location(of: problem) ?? located[index].location
             }
             diagnostics += located
+            // What only compiling finds, such as a user's input.schema that is no JSON Schema.
+            if !located.containsErrors {
+                do {
+                    _ = try Compiler().compile(value)
+                } catch {
+                    diagnostics += document.sourceMap.locate(error.diagnostics)
+                }
+            }
         }
         return Result(document: document, diagnostics: diagnostics.sortedForReporting())
     }

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import SwirlCompiler
+import SwirlCore
+import SwirlSyntax
+
+/// Reading one workflow file for the commands that act on it (`graph`, and later `run`):
+/// validate it, print its diagnostics, compile it.
+enum WorkflowFile {
+    /// The compiled program of `path`.
+    /// - Throws: ``EnvironmentFailure`` when the file cannot be read; `ExitCode(1)` after
+    ///   printing the diagnostics of an invalid workflow.
+    static func compile(_ path: String, colors: ColorOptions) throws -> Program {
+        let validator = WorkflowValidator.standard()
+        let name = path == "-" ? "<stdin>" : path
+        var diagnostics: [Diagnostic] = []
+        let bytes: [UInt8]
+        do {
+            if path == "-" {
+                bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            } else {
+                guard let read = try validator.loader.readFile(atPath: path, diagnostics: &diagnostics) else {
+                    DiagnosticPrinter(format: .text, colored: colors.useColor, sources: [:]).print(diagnostics)
+                    throw ExitCode.invalidWorkflow
+                }
+                bytes = read
+            }
+        } catch let error as Loader.ReadError {
+            throw EnvironmentFailure(message: error.description)
+        }
+        let source = [name: String(decoding: bytes, as: UTF8.self)]
+        let result = validator.validate(bytes: bytes, file: name)
+        let printer = DiagnosticPrinter(format: .text, colored: colors.useColor, sources: source)
+        if !result.diagnostics.isEmpty { printer.print(result.diagnostics) }
+        guard result.isValid, let document = result.document.value else { throw ExitCode.invalidWorkflow }
+        do {
+            return try Compiler().compile(document)
+        } catch {
+            printer.print(result.document.sourceMap.locate(error.diagnostics))
+            throw ExitCode.invalidWorkflow
+        }
+    }
+}

@@ -1,0 +1,119 @@
+public import SwirlCore
+public import SwirlSyntax
+
+/// A workflow compiled for execution: every task list a ``Scope`` of ``Node``s, every flow
+/// directive resolved to a node, every runtime expression numbered, every `use` reference
+/// resolved. The interpreter walks this graph and never looks at the document's text again.
+public struct Program: Sendable {
+    /// `document.namespace`, `name`, `version` and `dsl`.
+    public var namespace: String
+    public var name: String
+    public var version: String
+    public var dsl: String
+    /// The whole definition, for `$workflow.definition`.
+    public var definition: JSON
+    /// Every task list, top level first: scope 0 is the workflow's `do`.
+    public var scopes: [Scope]
+    /// Every runtime expression, indexed by ``ExpressionID``.
+    public var expressions: [ProgramExpression]
+    /// The workflow's own `input` and `output` handling.
+    public var input: DataFlow
+    public var output: DataFlow
+    /// The workflow-wide deadline, if any.
+    public var timeout: DurationSpec?
+
+    /// The scope that holds the workflow's top-level tasks.
+    public static let rootScope = 0
+
+    /// The node at `address`.
+    public subscript(address: NodeAddress) -> Node {
+        scopes[address.scope].nodes[address.node]
+    }
+}
+
+/// Identifies one expression of ``Program/expressions``.
+public typealias ExpressionID = Int
+
+/// One runtime expression as the compiler found it.
+public struct ProgramExpression: Hashable, Sendable {
+    /// jq text, without the `${ }` wrapper.
+    public var text: String
+    /// Names bound around it besides the DSL's arguments: loop item and index, the catch
+    /// error variable, an iterator's item and index (without `$`).
+    public var scopedVariables: [String]
+    /// Where it is in the document.
+    public var pointer: JSONPointer
+}
+
+/// A task list: its tasks in order, each with its flow resolved.
+public struct Scope: Sendable {
+    /// Where the list is (`/do`, `/do/0/outer/do`, `/do/2/t/try`, …).
+    public var pointer: JSONPointer
+    public var nodes: [Node]
+}
+
+/// The place of a node: its scope and its index in that scope.
+public struct NodeAddress: Hashable, Sendable, Codable {
+    public var scope: Int
+    public var node: Int
+
+    public init(scope: Int, node: Int) {
+        self.scope = scope
+        self.node = node
+    }
+}
+
+/// Where control goes after a task.
+public enum FlowTarget: Hashable, Sendable, Codable {
+    /// Another task of the same list (a `then: name`, or the next task for `continue`).
+    case node(Int)
+    /// The end of the list: the enclosing task completes (at top level, the workflow does).
+    case exit
+    /// The end of the whole workflow.
+    case end
+}
+
+/// One task.
+public struct Node: Sendable {
+    public var name: String
+    /// The task's JSON Pointer, which is also the `instance` of errors it raises.
+    public var pointer: JSONPointer
+    public var kind: NodeKind
+    /// Where control goes when the task completes.
+    public var then: FlowTarget
+    /// The `if` condition; a false condition skips the task.
+    public var condition: ExpressionID?
+    public var input: DataFlow
+    public var output: DataFlow
+    public var export: DataFlow
+    public var timeout: DurationSpec?
+    /// The task's definition as written, for `$task.definition`.
+    public var definition: JSON
+}
+
+/// An `input`, `output` or `export` block: a transformation and a schema.
+public struct DataFlow: Sendable {
+    /// `input.from`, `output.as` or `export.as`.
+    public var transform: ValueTemplate?
+    public var schema: JSONSchema?
+
+    public init(transform: ValueTemplate? = nil, schema: JSONSchema? = nil) {
+        self.transform = transform
+        self.schema = schema
+    }
+}
+
+/// A value with runtime expressions inside: literals stay literals, `${ }` strings become
+/// expressions evaluated against the task's data.
+public indirect enum ValueTemplate: Hashable, Sendable {
+    case literal(JSON)
+    case expression(ExpressionID)
+    case array([ValueTemplate])
+    case object(OrderedDictionary<String, ValueTemplate>)
+}
+
+/// A duration known when compiling, or computed by an expression at run time.
+public enum DurationSpec: Hashable, Sendable {
+    case seconds(Double)
+    case expression(ExpressionID)
+}
