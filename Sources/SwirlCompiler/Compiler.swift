@@ -266,13 +266,12 @@ private struct CompilerState {
         return flow
     }
 
-    mutating func compileSchema(_ schema: JSON, at pointer: JSONPointer) -> JSONSchema? {
+    mutating func compileSchema(_ schema: JSON, at pointer: JSONPointer) -> ProgramSchema? {
         guard let document = schema["document"] else {
-            diagnostics.append(CompilerDiagnostics.externalSchemaUnsupported(path: pointer))
-            return nil
+            return schema["resource"].map(ProgramSchema.resource)
         }
         do {
-            return try JSONSchema(document)
+            return .inline(try JSONSchema(document))
         } catch {
             diagnostics.append(SchemaDiagnostics.invalidSchema(error, at: pointer.appending("document")))
             return nil

@@ -102,14 +102,3 @@ public enum CompilerDiagnostics {
             path: path)
     }
 }
-
-extension CompilerDiagnostics {
-    public static let externalSchemaUnsupportedCode = DiagnosticCode("SWL4010")
-
-    static func externalSchemaUnsupported(path: JSONPointer) -> Diagnostic {
-        Diagnostic(
-            .error, code: externalSchemaUnsupportedCode,
-            message: "schemas loaded from a resource are not supported yet; give the schema inline under 'document'",
-            path: path)
-    }
-}

@@ -104,8 +104,8 @@ import Testing
             do:
               - a: {set: {x: 1}}
             """)
-        #expect(program.input.schema?.isValid(["id": 1]) == true)
-        #expect(program.input.schema?.isValid([:]) == false)
+        #expect(program.input.schema?.inline?.isValid(["id": 1]) == true)
+        #expect(program.input.schema?.inline?.isValid([:]) == false)
 
         let text = "document: {dsl: '1.0.3', namespace: t, name: t, version: '1.0.0'}\ninput:\n  schema: {document: {type: 12}}\ndo:\n  - a: {set: {x: 1}}\n"
         let document = try #require(Loader().load(text: text, file: "t.yaml").value)

@@ -95,11 +95,24 @@ public struct Node: Sendable {
 public struct DataFlow: Sendable {
     /// `input.from`, `output.as` or `export.as`.
     public var transform: ValueTemplate?
-    public var schema: JSONSchema?
+    public var schema: ProgramSchema?
 
-    public init(transform: ValueTemplate? = nil, schema: JSONSchema? = nil) {
+    public init(transform: ValueTemplate? = nil, schema: ProgramSchema? = nil) {
         self.transform = transform
         self.schema = schema
+    }
+}
+
+/// A JSON Schema a value must satisfy: compiled when given inline, or an external resource
+/// the runtime must fetch first.
+public enum ProgramSchema: Sendable {
+    case inline(JSONSchema)
+    /// `schema.resource`: `{name?, endpoint}` as written.
+    case resource(JSON)
+
+    /// The compiled schema, when it is inline.
+    public var inline: JSONSchema? {
+        if case .inline(let schema) = self { schema } else { nil }
     }
 }
 
