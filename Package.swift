@@ -59,6 +59,11 @@ let package = Package(
             swiftSettings: swirlSettings
         ),
         .target(
+            name: "SwirlRuntime",
+            dependencies: ["SwirlCore", "SwirlSyntax", "SwirlExpressions", "SwirlCompiler"],
+            swiftSettings: swirlSettings
+        ),
+        .target(
             name: "SwirlPostgres",
             dependencies: ["SwirlCore", "CLibPQ"],
             swiftSettings: swirlSettings
@@ -74,6 +79,7 @@ let package = Package(
                 "SwirlCore",
                 "SwirlSyntax",
                 "SwirlCompiler",
+                "SwirlRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swirlSettings
@@ -106,9 +112,14 @@ let package = Package(
             swiftSettings: swirlSettings
         ),
         .testTarget(
+            name: "SwirlRuntimeTests",
+            dependencies: ["SwirlRuntime", "SwirlCompiler", "SwirlCore", "SwirlSyntax", "SwirlTestSupport"],
+            swiftSettings: swirlSettings
+        ),
+        .testTarget(
             name: "WorkflowsTests",
-            dependencies: ["SwirlCompiler", "SwirlCore", "SwirlSyntax", "SwirlTestSupport"],
-            exclude: ["Fixtures"],
+            dependencies: ["SwirlCompiler", "SwirlCore", "SwirlSyntax", "SwirlExpressions", "SwirlRuntime", "SwirlTestSupport"],
+            exclude: ["Fixtures", "Conformance"],
             swiftSettings: swirlSettings
         ),
         .testTarget(

@@ -42,6 +42,11 @@ private struct CompilerState {
         let root = reserveScope(at: "/do")
         fillScope(root, list: document["do"], at: "/do", global)
         let info = document["document"]
+        // Registered before the Program is built: its arguments are evaluated in order, and
+        // `expressions` must already hold every expression.
+        let input = dataFlow(document["input"], key: "from", at: "/input", global)
+        let output = dataFlow(document["output"], key: "as", at: "/output", global)
+        let timeout = timeout(document["timeout"], at: "/timeout")
         return Program(
             namespace: info?["namespace"]?.stringValue ?? "",
             name: info?["name"]?.stringValue ?? "",
@@ -50,9 +55,9 @@ private struct CompilerState {
             definition: document,
             scopes: scopes,
             expressions: expressions,
-            input: dataFlow(document["input"], key: "from", at: "/input", global),
-            output: dataFlow(document["output"], key: "as", at: "/output", global),
-            timeout: timeout(document["timeout"], at: "/timeout"))
+            input: input,
+            output: output,
+            timeout: timeout)
     }
 
     // MARK: scopes and nodes

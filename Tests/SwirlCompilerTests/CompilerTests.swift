@@ -137,3 +137,22 @@ extension String {
         return String(slice)
     }
 }
+
+@Suite struct CompilerExpressionTableTests {
+    @Test("registers workflow-level expressions in the program's table")
+    func workflowExpressions() throws {
+        let text = """
+            document: {dsl: '1.0.3', namespace: t, name: t, version: '1.0.0'}
+            input: {from: .a}
+            output: {as: '${ {b: .} }'}
+            timeout: {after: '${ "PT1S" }'}
+            do:
+              - x: {set: {y: 1}}
+            """
+        let program = try Compiler().compile(try #require(Loader().load(text: text, file: "t.yaml").value))
+        #expect(program.expressions.map(\.pointer.description) == ["/input/from", "/output/as", "/timeout/after"])
+        #expect(program.input.transform == .expression(0))
+        #expect(program.output.transform == .expression(1))
+        #expect(program.timeout == .expression(2))
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import SwirlCompiler
+import SwirlCore
+import SwirlExpressions
+import SwirlRuntime
+
+/// `swirl run FILE`: validates, compiles and runs a workflow, and prints its output.
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a workflow and print its output as JSON.",
+        discussion: """
+            The workflow is validated first; an invalid one is reported as 'swirl validate' \\
+            would. Progress goes to stderr (unless --quiet), the output to stdout. A faulted run \\
+            prints its error as JSON problem details on stderr and exits 1; Ctrl-C cancels the \\
+            run and exits 130.
+            """
+    )
+
+    enum OutputStyle: String, ExpressibleByArgument, CaseIterable {
+        case json
+        case pretty
+    }
+
+    @Argument(help: "The workflow file ('-' reads standard input).")
+    var file: String
+
+    @Option(help: "The workflow input, as JSON text.")
+    var input: String?
+
+    @Option(help: "A file holding the workflow input as JSON.")
+    var inputFile: String?
+
+    @Option(help: "How to print the output: json (one line) or pretty.")
+    var output: OutputStyle = .pretty
+
+    @Flag(help: "Print nothing on stderr but errors.")
+    var quiet = false
+
+    @OptionGroup var colors: ColorOptions
+
+    func validate() throws {
+        if input != nil && inputFile != nil { throw ValidationError("Give --input or --input-file, not both.") }
+    }
+
+    func run() async throws {
+        let workflowInput = try readInput()
+        let program = try WorkflowFile.compile(file, colors: colors)
+        let quiet = self.quiet
+        let started = ContinuousClock.now
+        let outcome = try await Self.execute(program, input: workflowInput) { progress in
+            guard !quiet else { return }
+            switch progress.kind {
+            case .waiting(let until):
+                Terminal.writeError("swirl: waiting until \(ISO8601Timestamp.format(until))\n")
+            case .completed:
+                Terminal.writeError("swirl: completed in \(ContinuousClock.now - started)\n")
+            case .faulted:
+                break
+            }
+        }
+        switch outcome {
+        case .completed(let value):
+            Terminal.writeOutput(value.serialized(output == .pretty ? .pretty : .compact) + "\n")
+        case .faulted(let error):
+            Terminal.writeError(error.json.serialized(.pretty) + "\n")
+            throw ExitCode.invalidWorkflow
+        case .cancelled:
+            Terminal.writeError("swirl: the run was cancelled\n")
+            throw ExitCode(130)
+        }
+    }
+
+    @JQActor
+    static func execute(_ program: Program, input: JSON, onProgress: @escaping @Sendable (RunProgress) -> Void)
+        async throws -> RunOutcome
+    {
+        let interpreter = try Interpreter(program: program, store: MemoryStore())
+        interpreter.onProgress = onProgress
+        return try await interpreter.run(input: input, runID: UUID().uuidString.lowercased())
+    }
+
+    private func readInput() throws -> JSON {
+        let text: String
+        if let input {
+            text = input
+        } else if let inputFile {
+            guard let data = FileManager.default.contents(atPath: inputFile) else {
+                throw EnvironmentFailure(message: "cannot read \(inputFile): no such file")
+            }
+            text = String(decoding: data, as: UTF8.self)
+        } else {
+            return [:]
+        }
+        do {
+            return try JSON(parsing: text)
+        } catch {
+            throw EnvironmentFailure(message: "the input is not JSON: \(error)")
+        }
+    }
+}

@@ -1,0 +1,244 @@
+import SwirlCompiler
+import SwirlCore
+import SwirlExpressions
+
+extension Run {
+    mutating func stepTask(_ frame: TaskFrame, _ signal: Signal, fiber: Int) -> Signal? {
+        var task = frame
+        let node = program[task.address]
+        let variables = enclosingVariables(fiber)
+        let input = task.input.value
+        switch signal {
+        case .failure(let error):
+            return taskFailed(task, node, error, fiber: fiber)
+        case .ending(let value):
+            task.ending = true
+            replaceTop(fiber, .task(task))
+            return completeTask(task, node, output: value, flow: .end, fiber: fiber)
+        case .taskDone:
+            preconditionFailure("a task frame never receives a task's completion directly")
+        case .value(let value):
+            return childFinished(task, node, value, fiber: fiber)
+        case .proceed:
+            break
+        }
+
+        switch task.progress {
+        case .waiting(let until):
+            guard until <= now else {
+                state.fibers[fiber].wait = .timer(until: until)
+                return nil
+            }
+            return completeTask(task, node, output: input, flow: node.then, fiber: fiber)
+        case .retrying(let attempt, let firstFailure, let until):
+            guard until <= now else {
+                state.fibers[fiber].wait = .timer(until: until)
+                return nil
+            }
+            guard case .try(let tryCatch) = node.kind else { return nil }
+            task.progress = .trying(attempt: attempt, firstFailure: firstFailure)
+            replaceTop(fiber, .task(task))
+            pushFrame(fiber, .list(ListFrame(scope: tryCatch.body, next: 0, data: task.input, variables: variables)))
+            return .proceed
+        case .fork:
+            state.fibers[fiber].wait = .branches
+            return nil
+        case .starting:
+            break
+        default:
+            return nil
+        }
+
+        let arguments = taskArguments(fiber: fiber, node: node, rawInput: task.rawInput.value, input: input, variables: variables)
+        switch node.kind {
+        case .set(let template):
+            switch render(template, on: input, arguments: arguments, instance: node.pointer.description) {
+            case .success(let value): return completeTask(task, node, output: value, flow: node.then, fiber: fiber)
+            case .failure(let error): return taskFailed(task, node, error, fiber: fiber)
+            }
+
+        case .do(let scope):
+            task.progress = .body
+            replaceTop(fiber, .task(task))
+            pushFrame(fiber, .list(ListFrame(scope: scope, next: 0, data: task.input, variables: variables)))
+            return .proceed
+
+        case .switch(let cases):
+            for switchCase in cases {
+                guard let when = switchCase.when else { continue }
+                switch evaluate(when, on: input, arguments: arguments, instance: node.pointer) {
+                case .success(let result) where isTruthy(result):
+                    return completeTask(task, node, output: input, flow: switchCase.then, fiber: fiber)
+                case .success: continue
+                case .failure(let error): return taskFailed(task, node, error, fiber: fiber)
+                }
+            }
+            // The default case applies only when no other matched, wherever it is written.
+            let fallback = cases.first { $0.when == nil }?.then ?? node.then
+            return completeTask(task, node, output: input, flow: fallback, fiber: fiber)
+
+        case .for(let loop):
+            let collection: JSON
+            switch evaluate(loop.collection, on: input, arguments: arguments, instance: node.pointer) {
+            case .success(let value): collection = value
+            case .failure(let error): return taskFailed(task, node, error, fiber: fiber)
+            }
+            let items: [JSON]
+            switch collection {
+            case .null: items = []
+            case .array(let elements): items = elements
+            default:
+                return taskFailed(
+                    task, node,
+                    WorkflowError(
+                        .expression, title: "Invalid loop collection",
+                        detail: "'for.in' must give an array (or null), not \(collection.typeName)",
+                        instance: node.pointer.description),
+                    fiber: fiber)
+            }
+            task.progress = .loop(items: items.map(StoredJSON.init), index: 0, data: task.input)
+            replaceTop(fiber, .task(task))
+            return nextIteration(task, node, loop, fiber: fiber)
+
+        case .fork(let fork):
+            var children: [Int] = []
+            let context = state.fibers[fiber].context
+            for (branch, scope) in fork.branches.enumerated() {
+                let id = state.nextFiberID
+                state.nextFiberID += 1
+                children.append(id)
+                state.fibers.append(
+                    Fiber(
+                        id: id, parent: state.fibers[fiber].id, branch: branch, context: context,
+                        frames: [.list(ListFrame(scope: scope, next: 0, data: task.input, variables: variables))],
+                        wait: .none, pending: nil))
+            }
+            task.progress = .fork(
+                children: children, results: Array(repeating: nil, count: children.count),
+                contexts: Array(repeating: nil, count: children.count))
+            replaceTop(fiber, .task(task))
+            if children.isEmpty { return completeTask(task, node, output: .array([]), flow: node.then, fiber: fiber) }
+            state.fibers[fiber].wait = .branches
+            return nil
+
+        case .try(let tryCatch):
+            task.progress = .trying(attempt: 0, firstFailure: nil)
+            replaceTop(fiber, .task(task))
+            pushFrame(fiber, .list(ListFrame(scope: tryCatch.body, next: 0, data: task.input, variables: variables)))
+            return .proceed
+
+        case .raise(let template):
+            switch render(template.fields, on: input, arguments: arguments, instance: node.pointer.description) {
+            case .success(let fields):
+                var error = WorkflowError(json: fields)
+                    ?? WorkflowError(
+                        .runtime, title: "Invalid error", detail: "the raised error has no valid 'type' and 'status'",
+                        instance: node.pointer.description)
+                if error.instance == nil { error.instance = node.pointer.description }
+                return taskFailed(task, node, error, fiber: fiber)
+            case .failure(let error):
+                return taskFailed(task, node, error, fiber: fiber)
+            }
+
+        case .wait(let duration):
+            switch seconds(duration, data: input, arguments: arguments) {
+            case .success(let seconds):
+                let until = now + seconds
+                task.progress = .waiting(until: until)
+                replaceTop(fiber, .task(task))
+                guard until > now else { return completeTask(task, node, output: input, flow: node.then, fiber: fiber) }
+                state.fibers[fiber].wait = .timer(until: until)
+                return nil
+            case .failure(let error):
+                return taskFailed(task, node, error, fiber: fiber)
+            }
+
+        case .activity(let call):
+            return taskFailed(
+                task, node,
+                WorkflowError(
+                    .configuration, status: 501, title: "Task kind not supported",
+                    detail: "this build of Swirl cannot run '\(call.kind)' tasks yet", instance: node.pointer.description),
+                fiber: fiber)
+        }
+    }
+
+    /// The frame above a composite task finished with `value`.
+    mutating func childFinished(_ frame: TaskFrame, _ node: Node, _ value: JSON, fiber: Int) -> Signal? {
+        var task = frame
+        switch task.progress {
+        case .body, .trying, .handling:
+            return completeTask(task, node, output: value, flow: node.then, fiber: fiber)
+        case .fork:
+            return completeTask(task, node, output: value, flow: node.then, fiber: fiber)
+        case .loop(let items, let index, _):
+            guard case .for(let loop) = node.kind else { return nil }
+            task.progress = .loop(items: items, index: index + 1, data: StoredJSON(value))
+            replaceTop(fiber, .task(task))
+            return nextIteration(task, node, loop, fiber: fiber)
+        default:
+            return nil
+        }
+    }
+
+    /// Starts the next iteration of a `for`, or completes it.
+    mutating func nextIteration(_ frame: TaskFrame, _ node: Node, _ loop: ForLoop, fiber: Int) -> Signal? {
+        guard case .loop(let items, let index, let data) = frame.progress else { return nil }
+        guard index < items.count else { return completeTask(frame, node, output: data.value, flow: node.then, fiber: fiber) }
+        var variables = enclosingVariables(fiber)
+        variables[loop.each] = items[index]
+        variables[loop.at] = StoredJSON(.number(Double(index)))
+        if let condition = loop.condition {
+            let arguments = taskArguments(
+                fiber: fiber, node: node, rawInput: frame.rawInput.value, input: frame.input.value, variables: variables)
+            switch evaluate(condition, on: data.value, arguments: arguments, instance: node.pointer) {
+            case .success(let result) where !isTruthy(result):
+                return completeTask(frame, node, output: data.value, flow: node.then, fiber: fiber)
+            case .success: break
+            case .failure(let error): return taskFailed(frame, node, error, fiber: fiber)
+            }
+        }
+        pushFrame(fiber, .list(ListFrame(scope: loop.body, next: 0, data: data, variables: variables)))
+        return .proceed
+    }
+
+    /// A branch fiber of the fork at the top of `parent` finished.
+    mutating func branchFinished(parent: Int, branch: Int, context: StoredJSON, outcome: Fiber.Outcome) {
+        guard case .task(var task)? = state.fibers[parent].frames.last,
+            case .fork(let children, var results, var contexts) = task.progress,
+            case .fork(let fork) = program[task.address].kind
+        else { return }
+        state.fibers[parent].wait = .none
+        switch outcome {
+        case .failure, .ending:
+            // A faulted branch cancels its siblings and faults the fork (DSL-NOTES §2 #33); an
+            // `end` in a branch cancels them and ends the workflow (§2 #11).
+            cancelDescendants(of: [.task(task)])
+            if case .ending = outcome { state.fibers[parent].context = context }
+            state.fibers[parent].pending = outcome
+        case .value(let value):
+            if fork.compete {
+                // The first branch to finish wins; only its exports count.
+                cancelDescendants(of: [.task(task)])
+                state.fibers[parent].context = context
+                state.fibers[parent].pending = .value(value)
+                return
+            }
+            results[branch] = value
+            contexts[branch] = context
+            task.progress = .fork(children: children, results: results, contexts: contexts)
+            replaceTop(parent, .task(task))
+            guard results.allSatisfy({ $0 != nil }) else {
+                state.fibers[parent].wait = .branches
+                return
+            }
+            // Every branch saw the context of the fork's start; their exports apply at the join,
+            // in declaration order (DSL-NOTES §2 #13).
+            let start = state.fibers[parent].context
+            for case let branchContext? in contexts where branchContext != start {
+                state.fibers[parent].context = branchContext
+            }
+            state.fibers[parent].pending = .value(StoredJSON(.array(results.map { $0!.value })))
+        }
+    }
+}

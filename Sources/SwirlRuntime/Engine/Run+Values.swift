@@ -1,0 +1,158 @@
+import SwirlCompiler
+import SwirlCore
+import SwirlExpressions
+import SwirlSyntax
+
+extension Run {
+    /// Evaluates one expression; a jq failure becomes an `expression` error at `instance`.
+    func evaluate(_ id: ExpressionID, on data: JSON, arguments: ExpressionArguments, instance: JSONPointer)
+        -> Result<JSON, WorkflowError>
+    {
+        do {
+            return .success(try machine.evaluateExpression(id, data, arguments))
+        } catch {
+            let message: String
+            switch error {
+            case .runtime(let text): message = text
+            case .compile(let messages): message = messages.joined(separator: "; ")
+            }
+            let expression = program.expressions[id]
+            return .failure(
+                WorkflowError(
+                    .expression, title: "Expression failed",
+                    detail: "\(message) (in \(expression.pointer): \(expression.text.trimmingCharacters))",
+                    instance: instance.description))
+        }
+    }
+
+    /// A template with its expressions evaluated.
+    func render(_ template: ValueTemplate, on data: JSON, arguments: ExpressionArguments, instance: String)
+        -> Result<JSON, WorkflowError>
+    {
+        switch template {
+        case .literal(let value):
+            return .success(value)
+        case .expression(let id):
+            return evaluate(id, on: data, arguments: arguments, instance: JSONPointer(tokens: pointerTokens(instance)))
+        case .array(let elements):
+            var values: [JSON] = []
+            values.reserveCapacity(elements.count)
+            for element in elements {
+                switch render(element, on: data, arguments: arguments, instance: instance) {
+                case .success(let value): values.append(value)
+                case .failure(let error): return .failure(error)
+                }
+            }
+            return .success(.array(values))
+        case .object(let members):
+            var values = OrderedDictionary<String, JSON>()
+            values.reserveCapacity(members.count)
+            for (key, member) in members {
+                switch render(member, on: data, arguments: arguments, instance: instance) {
+                case .success(let value): values[key] = value
+                case .failure(let error): return .failure(error)
+                }
+            }
+            return .success(.object(values))
+        }
+    }
+
+    private func pointerTokens(_ text: String) -> [String] {
+        (try? JSONPointer(parsing: text))?.tokens ?? []
+    }
+
+    /// A duration in seconds; an expression must give an ISO 8601 string.
+    func seconds(_ duration: DurationSpec, data: JSON, arguments: ExpressionArguments) -> Result<Double, WorkflowError> {
+        switch duration {
+        case .seconds(let value):
+            return .success(value)
+        case .expression(let id):
+            let expression = program.expressions[id]
+            switch evaluate(id, on: data, arguments: arguments, instance: expression.pointer) {
+            case .failure(let error):
+                return .failure(error)
+            case .success(let value):
+                guard let text = value.stringValue, let seconds = (try? ISO8601Duration(parsing: text))?.totalSeconds else {
+                    return .failure(
+                        WorkflowError(
+                            .expression, title: "Invalid duration",
+                            detail: "\(expression.pointer) gave \(value.serialized()), not an ISO 8601 duration of fixed length",
+                            instance: expression.pointer.description))
+                }
+                return .success(seconds)
+            }
+        }
+    }
+
+    /// The `validation` error for a value that fails its schema, naming the first problems.
+    func validationError(_ schema: JSONSchema, _ value: JSON, what: String, instance: String) -> WorkflowError {
+        let problems = schema.validate(value).prefix(3).map { "\($0.instancePath.description.isEmpty ? "/" : $0.instancePath.description): \($0.message)" }
+        return WorkflowError(
+            .validation, title: "Schema validation failed",
+            detail: "the \(what) does not match its schema: " + problems.joined(separator: "; "), instance: instance)
+    }
+
+    /// jq's truthiness: everything but `false` and `null` is true.
+    func isTruthy(_ value: JSON) -> Bool {
+        switch value {
+        case .null, .bool(false): false
+        default: true
+        }
+    }
+
+    // MARK: expression arguments
+
+    /// `$workflow`: the run's id, the definition, the raw input and when it started.
+    func workflowDescriptor() -> JSON {
+        [
+            "id": .string(state.runID), "definition": program.definition, "input": state.input.value,
+            "startedAt": timestamp(state.startedAt),
+        ]
+    }
+
+    static let runtimeDescriptor: JSON = ["name": "swirl", "version": .string(SwirlVersion.current), "metadata": [:]]
+
+    /// The arguments of workflow-level expressions (`input.from`, `output.as`, the timeout).
+    func workflowArguments() -> ExpressionArguments {
+        var arguments = ExpressionArguments()
+        arguments.context = state.fibers.first?.context.value ?? .null
+        arguments.workflow = workflowDescriptor()
+        arguments.runtime = Self.runtimeDescriptor
+        arguments.secrets = [:]
+        return arguments
+    }
+
+    /// The arguments of a task's expressions (DSL-NOTES §1.5).
+    func taskArguments(
+        fiber: Int, node: Node, rawInput: JSON, input: JSON, variables: [String: StoredJSON], rawOutput: JSON? = nil
+    ) -> ExpressionArguments {
+        var arguments = ExpressionArguments()
+        arguments.context = state.fibers[fiber].context.value
+        arguments.input = input
+        arguments.workflow = workflowDescriptor()
+        arguments.runtime = Self.runtimeDescriptor
+        arguments.secrets = [:]
+        var task: OrderedDictionary<String, JSON> = [
+            "name": .string(node.name), "reference": .string(node.pointer.description), "definition": node.definition,
+            "input": rawInput,
+        ]
+        if let rawOutput { task["output"] = rawOutput }
+        arguments.task = .object(task)
+        arguments.scoped = variables.mapValues(\.value)
+        return arguments
+    }
+
+    /// `{iso8601, epoch: {seconds, milliseconds}}`, the DSL's shape for `startedAt`.
+    func timestamp(_ seconds: Double) -> JSON {
+        ["iso8601": .string(ISO8601Timestamp.format(seconds)), "epoch": ["seconds": .number(seconds.rounded(.down)), "milliseconds": .number((seconds * 1000).rounded(.down))]]
+    }
+}
+
+extension String {
+    fileprivate var trimmingCharacters: String {
+        var slice = self[...]
+        while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
+        while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

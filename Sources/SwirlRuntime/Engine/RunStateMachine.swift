@@ -1,0 +1,215 @@
+public import SwirlCompiler
+public import SwirlCore
+public import SwirlExpressions
+import SwirlSyntax
+
+/// The interpreter's decisions: events in, a new ``RunState`` and actions out.
+///
+/// It performs no I/O and reads no clock: time arrives with each event, and the ``Interpreter``
+/// carries out the actions (sleeping until a timer, saving checkpoints, reporting the end).
+/// Pure tasks (`set`, `switch`, the structural ones) run to completion inside one call; a run
+/// only leaves the machine when every fiber waits or the run is over.
+public struct RunStateMachine {
+    /// Something that happened to the run.
+    public enum Event: Sendable {
+        /// Begin the run with the state's input.
+        case start
+        /// Time has passed; timers and deadlines up to now are due.
+        case timerFired
+        /// Someone asked the run to stop.
+        case cancel
+    }
+
+    /// What the driver must do next.
+    public enum Action: Hashable, Sendable {
+        /// Save the state: something happened that must not be lost.
+        case checkpoint
+        /// Every fiber waits: call back with ``Event/timerFired`` at this time (never, when `nil`).
+        case park(wakeAt: Double?)
+        case complete(JSON)
+        case fault(WorkflowError)
+        case cancelled
+    }
+
+    /// Evaluates expression `id` of the program on `data` with `arguments`.
+    public typealias Evaluate = (_ id: ExpressionID, _ data: JSON, _ arguments: ExpressionArguments) throws(JQError) -> JSON
+
+    public let program: Program
+    let evaluateExpression: Evaluate
+
+    public init(program: Program, evaluate: @escaping Evaluate) {
+        self.program = program
+        self.evaluateExpression = evaluate
+    }
+
+    /// Applies `event` to `state` at time `now` and returns what to do.
+    public func handle(_ event: Event, state: inout RunState, now: Double) -> [Action] {
+        var run = Run(machine: self, state: state, now: now)
+        let actions = run.handle(event)
+        state = run.state
+        return actions
+    }
+}
+
+/// One call of the machine: the state being changed, and the time.
+struct Run {
+    let machine: RunStateMachine
+    var state: RunState
+    let now: Double
+    var program: Program { machine.program }
+
+    init(machine: RunStateMachine, state: RunState, now: Double) {
+        self.machine = machine
+        self.state = state
+        self.now = now
+    }
+
+    mutating func handle(_ event: RunStateMachine.Event) -> [RunStateMachine.Action] {
+        switch event {
+        case .start:
+            guard state.status == .pending else { return [] }
+            return start()
+        case .timerFired:
+            guard state.status == .running || state.status == .waiting else { return [] }
+            if let deadline = state.deadline, now >= deadline {
+                return finish(
+                    .failure(WorkflowError(.timeout, title: "Workflow timed out", detail: "the workflow's timeout expired", instance: "/")))
+            }
+            for index in state.fibers.indices {
+                expireDeadlines(fiber: index)
+                if case .timer(let until) = state.fibers[index].wait, until <= now { state.fibers[index].wait = .none }
+            }
+            return runReadyFibers()
+        case .cancel:
+            guard state.status != .completed, state.status != .faulted, state.status != .cancelled else { return [] }
+            state.status = .cancelled
+            state.fibers.removeAll()
+            return [.checkpoint, .cancelled]
+        }
+    }
+
+    // MARK: start and finish
+
+    mutating func start() -> [RunStateMachine.Action] {
+        state.status = .running
+        if let timeout = program.timeout {
+            switch seconds(timeout, data: state.input.value, arguments: workflowArguments()) {
+            case .success(let seconds): state.deadline = state.startedAt + seconds
+            case .failure(let error): return finish(.failure(error))
+            }
+        }
+        let raw = state.input.value
+        if let schema = program.input.schema?.inline, !schema.isValid(raw) {
+            return finish(.failure(validationError(schema, raw, what: "workflow input", instance: "/input")))
+        }
+        var input = raw
+        if let transform = program.input.transform {
+            switch render(transform, on: raw, arguments: workflowArguments(), instance: "/input/from") {
+            case .success(let value): input = value
+            case .failure(let error): return finish(.failure(error))
+            }
+        }
+        // The transformed input is also the initial context (DSL-NOTES §2 #4).
+        let root = Fiber(
+            id: state.nextFiberID, parent: nil, branch: 0, context: StoredJSON(input),
+            frames: [.list(ListFrame(scope: Program.rootScope, next: 0, data: StoredJSON(input), variables: [:]))],
+            wait: .none, pending: nil)
+        state.nextFiberID += 1
+        state.fibers = [root]
+        return runReadyFibers()
+    }
+
+    /// Ends the run with the root fiber's outcome, applying the workflow's `output`.
+    mutating func finish(_ outcome: Fiber.Outcome) -> [RunStateMachine.Action] {
+        state.fibers.removeAll()
+        switch outcome {
+        case .value(let value), .ending(let value):
+            var output = value.value
+            if let transform = program.output.transform {
+                switch render(transform, on: output, arguments: workflowArguments(), instance: "/output/as") {
+                case .success(let transformed): output = transformed
+                case .failure(let error): return finish(.failure(error))
+                }
+            }
+            if let schema = program.output.schema?.inline, !schema.isValid(output) {
+                return finish(.failure(validationError(schema, output, what: "workflow output", instance: "/output")))
+            }
+            state.status = .completed
+            state.output = StoredJSON(output)
+            return [.checkpoint, .complete(output)]
+        case .failure(let error):
+            state.status = .faulted
+            state.error = error
+            return [.checkpoint, .fault(error)]
+        }
+    }
+
+    // MARK: scheduling
+
+    /// Runs every ready fiber until all wait or the run ends.
+    mutating func runReadyFibers() -> [RunStateMachine.Action] {
+        while let index = state.fibers.firstIndex(where: { $0.wait == .none }) {
+            step(fiber: index)
+            if let outcome = settleFinishedFibers() { return finish(outcome) }
+        }
+        state.status = .waiting
+        return [.checkpoint, .park(wakeAt: nextWake())]
+    }
+
+    /// Hands finished branch fibers to their forks; returns the root's outcome once it has one.
+    mutating func settleFinishedFibers() -> Fiber.Outcome? {
+        while let index = state.fibers.firstIndex(where: { if case .finished = $0.wait { true } else { false } }) {
+            let fiber = state.fibers[index]
+            guard case .finished(let outcome) = fiber.wait else { continue }
+            guard let parentID = fiber.parent, let parent = state.fiberIndex(parentID) else {
+                return outcome
+            }
+            state.fibers.remove(at: index)
+            branchFinished(parent: parent, branch: fiber.branch, context: fiber.context, outcome: outcome)
+        }
+        return nil
+    }
+
+    func nextWake() -> Double? {
+        var times: [Double] = []
+        if let deadline = state.deadline { times.append(deadline) }
+        for fiber in state.fibers {
+            if case .timer(let until) = fiber.wait { times.append(until) }
+            for case .task(let task) in fiber.frames {
+                if let deadline = task.deadline { times.append(deadline) }
+            }
+        }
+        return times.min()
+    }
+
+    /// Fails the outermost task of a waiting fiber whose timeout has expired.
+    mutating func expireDeadlines(fiber index: Int) {
+        let frames = state.fibers[index].frames
+        guard
+            let position = frames.firstIndex(where: {
+                if case .task(let task) = $0, let deadline = task.deadline { deadline <= now } else { false }
+            }), case .task(let task) = frames[position]
+        else { return }
+        cancelDescendants(of: Array(frames[position...]))
+        state.fibers[index].frames.removeSubrange(position...)
+        state.fibers[index].wait = .none
+        let node = program[task.address]
+        let error = WorkflowError(
+            .timeout, title: "Task timed out", detail: "task '\(node.name)' did not finish within its timeout",
+            instance: node.pointer.description)
+        state.fibers[index].pending = .failure(error)
+    }
+
+    /// Removes the branch fibers of every fork among `frames`, and theirs in turn.
+    mutating func cancelDescendants(of frames: [Frame]) {
+        for case .task(let task) in frames {
+            guard case .fork(let children, _, _) = task.progress else { continue }
+            for child in children {
+                guard let index = state.fiberIndex(child) else { continue }
+                let grandchildren = state.fibers[index].frames
+                state.fibers.remove(at: index)
+                cancelDescendants(of: grandchildren)
+            }
+        }
+    }
+}
