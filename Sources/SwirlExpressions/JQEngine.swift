@@ -160,7 +160,12 @@ private final class JQState {
     /// Must only be called after ``compile(_:)`` succeeded (`jq_start` on a failed compile
     /// crashes libjq 1.6); ``JQEngine`` guarantees that.
     func run(_ input: JSON) throws(JQError) -> [JSON] {
-        jq_start(handle, JQValueBridge.makeJV(input), 0)
+        try run(converted: JQValueBridge.makeJV(input))
+    }
+
+    /// Runs the compiled filter on `input`, which it consumes, as ``run(_:)`` does.
+    func run(converted input: jv) throws(JQError) -> [JSON] {
+        jq_start(handle, input, 0)
         var outputs: [JSON] = []
         while true {
             let next = jq_next(handle)
@@ -206,6 +211,84 @@ private final class JQState {
         let words = message.split(separator: " ")
         return words.count == 4 && words[0] == "jq:" && Int(words[1]) != nil && words[2] == "compile"
             && (words[3] == "error" || words[3] == "errors")
+    }
+}
+
+// MARK: - Reused values
+
+/// libjq copies of arrays and objects that evaluations receive again and again, for
+/// ``ExpressionBundle``: a run's `$workflow` descriptor holds the whole workflow definition, and
+/// converting it for every evaluation costs tens of microseconds where reusing it costs a
+/// reference count.
+///
+/// Entries are found by ``JSONStorageIdentity`` and keep their JSON value alive, which is what
+/// makes finding them by identity sound. When the cache is full, the least recently used entry
+/// goes. Like every libjq value, the cache stays on the thread that owns its engine.
+final class JQValueCache {
+    private struct Entry {
+        /// Held only to keep the storage, and so the identity, alive.
+        let json: JSON
+        /// The cache's own reference; every user gets a `jv_copy`.
+        let value: jv
+        var lastUse: UInt64
+    }
+
+    /// The most values kept.
+    let capacity: Int
+    private var entries: [JSONStorageIdentity: Entry] = [:]
+    private var clock: UInt64 = 0
+
+    /// Creates an empty cache that keeps at most `capacity` values.
+    init(capacity: Int) {
+        precondition(capacity >= 1, "a value cache needs room for one value")
+        self.capacity = capacity
+    }
+
+    deinit {
+        for entry in entries.values {
+            jv_free(entry.value)
+        }
+    }
+
+    /// How many values the cache holds.
+    var count: Int { entries.count }
+
+    /// A `jv` holding `value`, which the caller owns: the cached one when `value` is a container
+    /// the cache has seen, otherwise a new conversion, remembered when it is a container.
+    fileprivate func makeJV(_ value: JSON) -> jv {
+        guard let identity = JSONStorageIdentity(value) else { return JQValueBridge.makeJV(value) }
+        clock &+= 1
+        if let cached = entries[identity]?.value {
+            entries[identity]?.lastUse = clock
+            return jv_copy(cached)
+        }
+        if entries.count >= capacity, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+            jv_free(oldest.value.value)
+            entries[oldest.key] = nil
+        }
+        let converted = JQValueBridge.makeJV(value)
+        entries[identity] = Entry(json: value, value: jv_copy(converted), lastUse: clock)
+        return converted
+    }
+}
+
+@available(*, unavailable, message: "libjq 1.6 is not thread-safe: keep a JQValueCache on one thread or task")
+extension JQValueCache: Sendable {}
+
+extension JQProgram {
+    /// Runs the program on the array of `elements`, converting the elements at `reused` through
+    /// `cache`, and collects every output as ``evaluate(_:)`` does.
+    /// - Parameters:
+    ///   - elements: the input array's elements.
+    ///   - reused: the positions of elements that are likely to come back unchanged.
+    ///   - cache: where converted values are kept between evaluations.
+    func evaluate(elements: [JSON], reusing reused: Range<Int>, from cache: JQValueCache) throws(JQError) -> [JSON] {
+        var array = jv_array_sized(Int32(elements.count))
+        for (position, element) in elements.enumerated() {
+            let value = reused.contains(position) ? cache.makeJV(element) : JQValueBridge.makeJV(element)
+            array = jv_array_append(array, value)
+        }
+        return try state.run(converted: array)
     }
 }
 

@@ -75,6 +75,16 @@ public final class ExpressionBundle {
     /// For each distinct expression, its chunk and its branch number inside that chunk.
     private var placement: [(chunk: Int, branch: Int)]
     private var chunks: [Chunk]
+    /// libjq copies of the arguments of recent evaluations, found again by storage identity.
+    ///
+    /// Arguments such as `$workflow` (which holds the whole workflow definition), `$task` or
+    /// `$context` come back unchanged for many evaluations, and converting them dominates the
+    /// cost of an expression that reads them. Room for the arguments of several runs at once,
+    /// since runs interleave on the jq thread.
+    private let argumentCache = JQValueCache(capacity: ExpressionBundle.argumentCacheCapacity)
+
+    /// How many argument values a bundle keeps converted for reuse.
+    static let argumentCacheCapacity = 64
 
     /// One libjq program and the distinct expressions it dispatches to.
     private struct Chunk {
@@ -178,7 +188,8 @@ public final class ExpressionBundle {
         guard let program = chunks[chunk].program else {
             preconditionFailure("chunk \(chunk) of an expression bundle was not compiled")
         }
-        return try program.evaluate(plans[distinct].input(data: data, arguments: arguments, branch: branch))
+        let input = plans[distinct].input(data: data, arguments: arguments, branch: branch)
+        return try program.evaluate(elements: input, reusing: ExpressionPlan.Slot.arguments, from: argumentCache)
     }
 
     // MARK: - Compiling

@@ -13,6 +13,8 @@ struct ExpressionPlan {
     /// Fixed positions in the bundle program's input array.
     enum Slot {
         static let data = 0
+        /// The DSL's arguments, each at its ``Argument/rawValue``.
+        static let arguments = 1..<9
         static let branch = 9
         static let firstScoped = 10
     }
@@ -111,9 +113,9 @@ struct ExpressionPlan {
         branch = Self.branch(source.text, bindings: bindings, identity: scan.compilesToIdentity)
     }
 
-    /// The input array for one evaluation: unused slots stay `null`, so only what the expression
-    /// reads is converted to libjq values.
-    func input(data: JSON, arguments values: ExpressionArguments, branch: Int) -> JSON {
+    /// The elements of the input array for one evaluation: unused slots stay `null`, so only what
+    /// the expression reads is converted to libjq values.
+    func input(data: JSON, arguments values: ExpressionArguments, branch: Int) -> [JSON] {
         var slots = [JSON](repeating: .null, count: inputCount)
         slots[Slot.data] = data
         slots[Slot.branch] = .number(Double(branch))
@@ -123,7 +125,7 @@ struct ExpressionPlan {
         for (name, position) in scoped {
             slots[Slot.firstScoped + position] = values.scoped[name] ?? .null
         }
-        return .array(slots)
+        return slots
     }
 
     // MARK: - Text

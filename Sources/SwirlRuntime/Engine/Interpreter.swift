@@ -21,27 +21,32 @@ public struct RunProgress: Sendable {
     public var time: Double
 }
 
-/// Runs a compiled workflow: drives the ``RunStateMachine``, sleeps on the injected clock,
-/// and checkpoints the state into the store after every step.
+/// Runs a compiled workflow: drives the ``RunStateMachine``, runs the activities it asks for
+/// concurrently, sleeps on the injected clock, and checkpoints the state into the store after
+/// every step.
 ///
 /// It lives on ``JQActor`` because the machine evaluates expressions through libjq, which must
-/// stay on one thread; activities (from the activities issue on) will run concurrently
-/// elsewhere and report back here.
+/// stay on one thread; activities run elsewhere and report back here as events.
 @JQActor
 public final class Interpreter {
     public let program: Program
     private let bundle: ExpressionBundle
     private let store: any Store
     private let clock: any RuntimeClock
+    private let activities: ActivityRegistry
     /// Told about waits and the end of the run.
     public var onProgress: (@Sendable (RunProgress) -> Void)?
 
     /// Prepares `program` to run: compiles all its expressions into one jq program.
     /// - Throws: `JQError` when libjq rejects an expression the checker accepted (a defect).
-    public init(program: Program, store: any Store, clock: any RuntimeClock = SystemClock()) throws(JQError) {
+    public init(
+        program: Program, store: any Store, clock: any RuntimeClock = SystemClock(),
+        activities: ActivityRegistry = ActivityRegistry()
+    ) throws(JQError) {
         self.program = program
         self.store = store
         self.clock = clock
+        self.activities = activities
         self.bundle = try ExpressionBundle(
             sources: program.expressions.map { ExpressionSource($0.text, scopedVariables: $0.scopedVariables) },
             engine: JQEngine())
@@ -54,7 +59,8 @@ public final class Interpreter {
         return try await drive(&state, first: .start)
     }
 
-    /// Continues a run from its last checkpoint.
+    /// Continues a run from its last checkpoint: activities that were in flight run again with
+    /// the same keys, timers and deadlines keep their absolute times.
     public func resume(_ state: RunState) async throws -> RunOutcome {
         var state = state
         switch state.status {
@@ -66,49 +72,111 @@ public final class Interpreter {
         }
     }
 
+    /// What wakes the driver.
+    private enum Wake: Sendable {
+        case timer
+        case activity(key: String, result: Result<JSON, WorkflowError>)
+    }
+
     private func drive(_ state: inout RunState, first: RunStateMachine.Event) async throws -> RunOutcome {
         let bundle = self.bundle
         let machine = RunStateMachine(program: program) { id, data, arguments throws(JQError) in
             try bundle.evaluate(id, on: data, arguments: arguments)
         }
+        let (wakes, continuation) = AsyncStream.makeStream(of: Wake.self)
+        var running: [String: Task<Void, Never>] = [:]
+        var timer: (at: Double, task: Task<Void, Never>)?
+        defer {
+            for task in running.values { task.cancel() }
+            timer?.task.cancel()
+            continuation.finish()
+        }
+        var iterator = wakes.makeAsyncIterator()
         var event = first
         while true {
             let now = clock.now()
             let actions = machine.handle(event, state: &state, now: now)
-            var wake: Double??
-            var outcome: RunOutcome?
+            var wakeAt: Double?
             for action in actions {
                 switch action {
                 case .checkpoint:
                     try await store.checkpoint(state, history: history(for: actions, at: now))
-                case .park(let wakeAt):
-                    wake = .some(wakeAt)
+                case .park(let time):
+                    wakeAt = time
                 case .complete(let output):
-                    outcome = .completed(output)
                     onProgress?(RunProgress(kind: .completed, time: now))
+                    return .completed(output)
                 case .fault(let error):
-                    outcome = .faulted(error)
                     onProgress?(RunProgress(kind: .faulted(error), time: now))
+                    return .faulted(error)
                 case .cancelled:
-                    outcome = .cancelled
+                    return .cancelled
                 }
             }
-            if let outcome { return outcome }
-            guard case .some(let wakeAt?) = wake else {
-                // Nothing can wake the run (events arrive with the activities issue): it stays parked.
+
+            // Start what the machine asks for; stop what it no longer waits for.
+            let inFlight = state.activitiesInFlight
+            let wanted = Set(inFlight.map(\.key))
+            for (key, task) in running where !wanted.contains(key) {
+                task.cancel()
+                running[key] = nil
+            }
+            for request in inFlight where running[request.key] == nil {
+                running[request.key] = start(request, reportingTo: continuation)
+            }
+            if let wakeAt, timer?.at != wakeAt {
+                timer?.task.cancel()
+                onProgress?(RunProgress(kind: .waiting(until: wakeAt), time: now))
+                let clock = self.clock
+                timer = (wakeAt, Task { try? await clock.sleep(until: wakeAt); if !Task.isCancelled { continuation.yield(.timer) } })
+            } else if wakeAt == nil {
+                timer?.task.cancel()
+                timer = nil
+            }
+            guard !running.isEmpty || timer != nil else {
+                // Nothing can wake the run (events arrive with the activities issue).
                 return .faulted(WorkflowError(.runtime, title: "Run parked with nothing to wake it", instance: "/"))
             }
-            onProgress?(RunProgress(kind: .waiting(until: wakeAt), time: now))
-            do {
-                try await clock.sleep(until: wakeAt)
-            } catch {
-                var cancelled = state
-                _ = machine.handle(.cancel, state: &cancelled, now: clock.now())
-                state = cancelled
+
+            guard let wake = await iterator.next(), !Task.isCancelled else {
+                _ = machine.handle(.cancel, state: &state, now: clock.now())
                 try await store.checkpoint(state, history: [HistoryEntry(time: clock.now(), kind: "run.cancelled")])
                 return .cancelled
             }
-            event = .timerFired
+            switch wake {
+            case .timer:
+                timer = nil
+                event = .timerFired
+            case .activity(let key, let result):
+                running[key] = nil
+                switch result {
+                case .success(let output): event = .activityCompleted(key: key, output: output)
+                case .failure(let error): event = .activityFailed(key: key, error: error)
+                }
+            }
+        }
+    }
+
+    /// Runs one activity off the jq thread and reports its result.
+    private func start(_ request: ActivityRequest, reportingTo continuation: AsyncStream<Wake>.Continuation) -> Task<Void, Never> {
+        let activity = activities.activity(for: request.kind)
+        return Task.detached {
+            let result: Result<JSON, WorkflowError>
+            if let activity {
+                do throws(WorkflowError) {
+                    result = .success(try await activity.run(request))
+                } catch {
+                    var failure = error
+                    if failure.instance == nil { failure.instance = request.task }
+                    result = .failure(failure)
+                }
+            } else {
+                result = .failure(
+                    WorkflowError(
+                        .configuration, status: 501, title: "Task kind not supported",
+                        detail: "this build of Swirl cannot run '\(request.kind)' tasks yet", instance: request.task))
+            }
+            if !Task.isCancelled { continuation.yield(.activity(key: request.key, result: result)) }
         }
     }
 

@@ -43,6 +43,9 @@ extension Run {
         case .fork:
             state.fibers[fiber].wait = .branches
             return nil
+        case .activity(let request):
+            state.fibers[fiber].wait = .activity(key: request.key)
+            return nil
         case .starting:
             break
         default:
@@ -154,12 +157,19 @@ extension Run {
             }
 
         case .activity(let call):
-            return taskFailed(
-                task, node,
-                WorkflowError(
-                    .configuration, status: 501, title: "Task kind not supported",
-                    detail: "this build of Swirl cannot run '\(call.kind)' tasks yet", instance: node.pointer.description),
-                fiber: fiber)
+            switch render(call.arguments, on: input, arguments: arguments, instance: node.pointer.description) {
+            case .success(let rendered):
+                let request = ActivityRequest(
+                    key: "\(node.pointer)#\(state.nextStep)", kind: call.kind, arguments: StoredJSON(rendered),
+                    input: task.input, task: node.pointer.description, runID: state.runID)
+                state.nextStep += 1
+                task.progress = .activity(request)
+                replaceTop(fiber, .task(task))
+                state.fibers[fiber].wait = .activity(key: request.key)
+                return nil
+            case .failure(let error):
+                return taskFailed(task, node, error, fiber: fiber)
+            }
         }
     }
 
@@ -169,7 +179,7 @@ extension Run {
         switch task.progress {
         case .body, .trying, .handling:
             return completeTask(task, node, output: value, flow: node.then, fiber: fiber)
-        case .fork:
+        case .fork, .activity:
             return completeTask(task, node, output: value, flow: node.then, fiber: fiber)
         case .loop(let items, let index, _):
             guard case .for(let loop) = node.kind else { return nil }

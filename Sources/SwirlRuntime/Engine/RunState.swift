@@ -24,6 +24,8 @@ public struct RunState: Hashable, Sendable, Codable {
     public var error: WorkflowError?
     /// State of the random generator used for retry jitter, so a resumed run draws the same numbers.
     public var randomState: UInt64
+    /// How many activities the run has asked for: numbers each step's key.
+    public var nextStep: Int = 0
 
     public init(runID: String, input: JSON, startedAt: Double, seed: UInt64) {
         self.runID = runID
@@ -33,6 +35,15 @@ public struct RunState: Hashable, Sendable, Codable {
         self.fibers = []
         self.nextFiberID = 0
         self.randomState = seed
+    }
+
+    /// Every activity in flight, to start (again, after a resume) and to keep running.
+    public var activitiesInFlight: [ActivityRequest] {
+        fibers.flatMap { fiber in
+            fiber.frames.compactMap { frame -> ActivityRequest? in
+                if case .task(let task) = frame, case .activity(let request) = task.progress { request } else { nil }
+            }
+        }
     }
 
     /// The fiber with `id`.
@@ -74,6 +85,8 @@ public struct Fiber: Hashable, Sendable, Codable {
         case timer(until: Double)
         /// Until its branch fibers finish.
         case branches
+        /// Until the activity with this key reports.
+        case activity(key: String)
         /// Finished, with its result.
         case finished(Outcome)
     }
@@ -136,5 +149,7 @@ public struct TaskFrame: Hashable, Sendable, Codable {
         case handling
         /// `wait`: until when.
         case waiting(until: Double)
+        /// An activity is in flight.
+        case activity(ActivityRequest)
     }
 }

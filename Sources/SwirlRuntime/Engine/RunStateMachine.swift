@@ -18,6 +18,10 @@ public struct RunStateMachine {
         case timerFired
         /// Someone asked the run to stop.
         case cancel
+        /// An activity finished with the task's raw output.
+        case activityCompleted(key: String, output: JSON)
+        /// An activity failed.
+        case activityFailed(key: String, error: WorkflowError)
     }
 
     /// What the driver must do next.
@@ -80,12 +84,26 @@ struct Run {
                 if case .timer(let until) = state.fibers[index].wait, until <= now { state.fibers[index].wait = .none }
             }
             return runReadyFibers()
+        case .activityCompleted(let key, let output):
+            resumeActivity(key, with: .value(StoredJSON(output)))
+            return runReadyFibers()
+        case .activityFailed(let key, let error):
+            resumeActivity(key, with: .failure(error))
+            return runReadyFibers()
         case .cancel:
             guard state.status != .completed, state.status != .faulted, state.status != .cancelled else { return [] }
             state.status = .cancelled
             state.fibers.removeAll()
             return [.checkpoint, .cancelled]
         }
+    }
+
+    /// Hands an activity's result to the fiber waiting for it; a result nobody waits for
+    /// (the task timed out, or its branch lost) is dropped.
+    mutating func resumeActivity(_ key: String, with outcome: Fiber.Outcome) {
+        guard let index = state.fibers.firstIndex(where: { $0.wait == .activity(key: key) }) else { return }
+        state.fibers[index].wait = .none
+        state.fibers[index].pending = outcome
     }
 
     // MARK: start and finish
