@@ -48,7 +48,8 @@ struct Run: AsyncParsableCommand {
         let program = try WorkflowFile.compile(file, colors: colors)
         let quiet = self.quiet
         let started = ContinuousClock.now
-        let outcome = try await Self.execute(program, input: workflowInput) { progress in
+        let execution = Task {
+            try await Self.execute(program, input: workflowInput) { progress in
             guard !quiet else { return }
             switch progress.kind {
             case .waiting(let until):
@@ -58,7 +59,15 @@ struct Run: AsyncParsableCommand {
             case .faulted:
                 break
             }
+            }
         }
+        // Ctrl-C cancels the run: it stops at its next wait, saves its state and reports cancelled.
+        signal(SIGINT, SIG_IGN)
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        interrupt.setEventHandler { execution.cancel() }
+        interrupt.resume()
+        defer { interrupt.cancel() }
+        let outcome = try await execution.value
         switch outcome {
         case .completed(let value):
             Terminal.writeOutput(value.serialized(output == .pretty ? .pretty : .compact) + "\n")

@@ -103,7 +103,7 @@ extension Run {
     // MARK: expression arguments
 
     /// `$workflow`: the run's id, the definition, the raw input and when it started.
-    func workflowDescriptor() -> JSON {
+    static func describeWorkflow(state: RunState, program: Program) -> JSON {
         [
             "id": .string(state.runID), "definition": program.definition, "input": state.input.value,
             "startedAt": timestamp(state.startedAt),
@@ -116,7 +116,7 @@ extension Run {
     func workflowArguments() -> ExpressionArguments {
         var arguments = ExpressionArguments()
         arguments.context = state.fibers.first?.context.value ?? .null
-        arguments.workflow = workflowDescriptor()
+        arguments.workflow = workflowDescriptor
         arguments.runtime = Self.runtimeDescriptor
         arguments.secrets = [:]
         return arguments
@@ -129,7 +129,7 @@ extension Run {
         var arguments = ExpressionArguments()
         arguments.context = state.fibers[fiber].context.value
         arguments.input = input
-        arguments.workflow = workflowDescriptor()
+        arguments.workflow = workflowDescriptor
         arguments.runtime = Self.runtimeDescriptor
         arguments.secrets = [:]
         var task: OrderedDictionary<String, JSON> = [
@@ -143,7 +143,7 @@ extension Run {
     }
 
     /// `{iso8601, epoch: {seconds, milliseconds}}`, the DSL's shape for `startedAt`.
-    func timestamp(_ seconds: Double) -> JSON {
+    static func timestamp(_ seconds: Double) -> JSON {
         ["iso8601": .string(ISO8601Timestamp.format(seconds)), "epoch": ["seconds": .number(seconds.rounded(.down)), "milliseconds": .number((seconds * 1000).rounded(.down))]]
     }
 }

@@ -62,10 +62,14 @@ struct Run {
     let now: Double
     var program: Program { machine.program }
 
+    /// `$workflow`, built once per event rather than once per expression.
+    let workflowDescriptor: JSON
+
     init(machine: RunStateMachine, state: RunState, now: Double) {
         self.machine = machine
         self.state = state
         self.now = now
+        self.workflowDescriptor = Run.describeWorkflow(state: state, program: machine.program)
     }
 
     mutating func handle(_ event: RunStateMachine.Event) -> [RunStateMachine.Action] {
