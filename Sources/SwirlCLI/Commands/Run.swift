@@ -52,12 +52,17 @@ struct Run: AsyncParsableCommand {
             try await Self.execute(program, input: workflowInput) { progress in
             guard !quiet else { return }
             switch progress.kind {
-            case .waiting(let until):
-                Terminal.writeError("swirl: waiting until \(ISO8601Timestamp.format(until))\n")
+            case .waiting:
+                // Each waiting task has its own line already.
+                break
             case .completed:
-                Terminal.writeError("swirl: completed in \(ContinuousClock.now - started)\n")
+                let elapsed = ContinuousClock.now - started
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                Terminal.writeError("swirl: workflow completed in \(Self.formatDuration(seconds))\n")
             case .faulted:
                 break
+            case .task(let event):
+                Terminal.writeError(Self.progressLine(event))
             }
             }
         }
@@ -78,6 +83,26 @@ struct Run: AsyncParsableCommand {
             Terminal.writeError("swirl: the run was cancelled\n")
             throw ExitCode(130)
         }
+    }
+
+    /// One line per task phase: `  /do/0/greet completed in 0.4 ms`.
+    static func progressLine(_ event: TaskEvent) -> String {
+        let what: String
+        switch event.kind {
+        case .started: what = "started"
+        case .completed(let duration): what = "completed in " + formatDuration(duration)
+        case .skipped: what = "skipped"
+        case .faulted(let error): what = "faulted: \(error.title ?? error.type) (\(error.status))"
+        case .retrying(let attempt, let at, let error):
+            what = "retry \(attempt) in \(formatDuration(at - event.time)) after \(error.title ?? error.type) (\(error.status))"
+        case .waiting(let until): what = "waiting \(formatDuration(until - event.time))"
+        }
+        return "swirl: \(event.task) \(what)\n"
+    }
+
+    static func formatDuration(_ seconds: Double) -> String {
+        if seconds < 1 { return String(format: "%.1f ms", seconds * 1000) }
+        return String(format: "%.2f s", seconds)
     }
 
     @JQActor

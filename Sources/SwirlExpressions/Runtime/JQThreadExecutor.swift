@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -104,6 +105,7 @@ private final class JobQueue: @unchecked Sendable {
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var pending: [UnownedJob] = []
     private var threadStarted = false
+    private let waiting = Atomic<Int>(0)
     /// A strong reference, and with `JQThreadExecutor.queue` a deliberate cycle: the thread keeps
     /// its queue, the queue keeps the executor, so the executor outlives every actor that refers
     /// to it without retaining it.
@@ -119,6 +121,7 @@ private final class JobQueue: @unchecked Sendable {
     func push(_ job: UnownedJob) {
         pthread_mutex_lock(mutex)
         pending.append(job)
+        waiting.store(pending.count, ordering: .relaxed)
         let wasIdle = pending.count == 1
         pthread_mutex_unlock(mutex)
         // Only the first job after the queue ran dry has to wake the thread: while jobs wait, the
@@ -132,11 +135,14 @@ private final class JobQueue: @unchecked Sendable {
     private func runLoop() -> Never {
         var batch: [UnownedJob] = []
         while true {
+            var spins = 0
+            while waiting.load(ordering: .relaxed) == 0 && spins < 20_000 { spins += 1 }
             pthread_mutex_lock(mutex)
             while pending.isEmpty {
                 pthread_cond_wait(condition, mutex)
             }
             swap(&batch, &pending)
+            waiting.store(0, ordering: .relaxed)
             pthread_mutex_unlock(mutex)
             guard let executor else { preconditionFailure("a job arrived before the executor existed") }
             let unowned = executor.asUnownedSerialExecutor()

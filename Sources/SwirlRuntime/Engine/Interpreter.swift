@@ -15,6 +15,7 @@ public struct RunProgress: Sendable {
         case waiting(until: Double)
         case completed
         case faulted(WorkflowError)
+        case task(TaskEvent)
     }
 
     public var kind: Kind
@@ -111,6 +112,8 @@ public final class Interpreter {
                     return .faulted(error)
                 case .cancelled:
                     return .cancelled
+                case .task(let taskEvent):
+                    onProgress?(RunProgress(kind: .task(taskEvent), time: now))
                 }
             }
 
@@ -180,12 +183,25 @@ public final class Interpreter {
         }
     }
 
+    private static func historyEntry(_ event: TaskEvent) -> HistoryEntry {
+        switch event.kind {
+        case .started: HistoryEntry(time: event.time, kind: "task.started", task: event.task)
+        case .completed(let duration): HistoryEntry(time: event.time, kind: "task.completed", task: event.task, data: ["duration": .number(duration)])
+        case .skipped: HistoryEntry(time: event.time, kind: "task.skipped", task: event.task)
+        case .faulted(let error): HistoryEntry(time: event.time, kind: "task.faulted", task: event.task, data: error.json)
+        case .retrying(let attempt, let at, let error):
+            HistoryEntry(time: event.time, kind: "task.retried", task: event.task, data: ["attempt": .number(Double(attempt)), "at": .number(at), "error": error.json])
+        case .waiting(let until): HistoryEntry(time: event.time, kind: "task.waiting", task: event.task, data: ["until": .number(until)])
+        }
+    }
+
     private func history(for actions: [RunStateMachine.Action], at time: Double) -> [HistoryEntry] {
         actions.compactMap { action in
             switch action {
             case .complete(let output): HistoryEntry(time: time, kind: "run.completed", data: output)
             case .fault(let error): HistoryEntry(time: time, kind: "run.faulted", task: error.instance, data: error.json)
             case .park(let wakeAt): HistoryEntry(time: time, kind: "run.waiting", data: wakeAt.map { .number($0) } ?? .null)
+            case .task(let event): Self.historyEntry(event)
             default: nil
             }
         }

@@ -47,6 +47,7 @@ extension Run {
             state.fibers[fiber].context = StoredJSON(context)
         }
         popFrame(fiber)
+        taskEvents.append(TaskEvent(kind: .completed(duration: now - task.startedAt), task: instance, time: now))
         // `end` passes through enclosing tasks, which finish without following their own `then`.
         return task.ending || flow == .end ? .ending(output) : .taskDone(output, flow)
     }
@@ -58,8 +59,7 @@ extension Run {
         guard !completing, case .try(let tryCatch) = node.kind, case .trying(let attempt, let firstFailure) = frame.progress
         else {
             cancelDescendants(of: [.task(frame)])
-            popFrame(fiber)
-            return .failure(error)
+            return fault(node, error, fiber: fiber)
         }
         var task = frame
         let variables = enclosingVariables(fiber)
@@ -71,11 +71,9 @@ extension Run {
 
         switch catches(tryCatch, error, arguments: arguments, input: input, node: node) {
         case .failure(let evaluationError):
-            popFrame(fiber)
-            return .failure(evaluationError)
+            return fault(node, evaluationError, fiber: fiber)
         case .success(false):
-            popFrame(fiber)
-            return .failure(error)
+            return fault(node, error, fiber: fiber)
         case .success(true):
             break
         }
@@ -84,18 +82,17 @@ extension Run {
         if let retry = tryCatch.retry {
             switch retryDelay(retry, attempt: attempt, firstFailure: firstFailure ?? now, error: error, arguments: arguments, input: input, node: node) {
             case .failure(let evaluationError):
-                popFrame(fiber)
-                return .failure(evaluationError)
+                return fault(node, evaluationError, fiber: fiber)
             case .success(let delay?):
                 let until = now + delay
                 task.progress = .retrying(attempt: attempt + 1, firstFailure: firstFailure ?? now, until: until)
+                task.attemptDeadline = nil
                 replaceTop(fiber, .task(task))
+                taskEvents.append(
+                    TaskEvent(kind: .retrying(attempt: attempt + 1, at: until, error: error), task: node.pointer.description, time: now))
                 return .proceed
             case .success(nil):
-                if tryCatch.handler == nil {
-                    popFrame(fiber)
-                    return .failure(error)
-                }
+                if tryCatch.handler == nil { return fault(node, error, fiber: fiber) }
             }
         }
         guard let handler = tryCatch.handler else {
@@ -103,9 +100,17 @@ extension Run {
             return completeTask(task, node, output: input, flow: node.then, fiber: fiber)
         }
         task.progress = .handling
+        task.attemptDeadline = nil
         replaceTop(fiber, .task(task))
         pushFrame(fiber, .list(ListFrame(scope: handler, next: 0, data: task.input, variables: scoped)))
         return .proceed
+    }
+
+    /// Pops a task that failed and sends the error on to the frame below.
+    mutating func fault(_ node: Node, _ error: WorkflowError, fiber: Int) -> Signal {
+        popFrame(fiber)
+        taskEvents.append(TaskEvent(kind: .faulted(error), task: node.pointer.description, time: now))
+        return .failure(error)
     }
 
     /// Whether the catch clause takes `error`: the static filter, then `when` and `exceptWhen`.

@@ -84,6 +84,7 @@ extension Run {
                     replaceTop(fiber, .list(list))
                     return .failure(error)
                 case .success(let result) where !isTruthy(result):
+                    taskEvents.append(TaskEvent(kind: .skipped, task: node.pointer.description, time: now))
                     list.next = position + 1
                     continue
                 case .success:
@@ -125,6 +126,7 @@ extension Run {
                 TaskFrame(
                     address: address, rawInput: StoredJSON(rawInput), input: StoredJSON(input), startedAt: now,
                     deadline: deadline, progress: .starting)))
+        taskEvents.append(TaskEvent(kind: .started, task: node.pointer.description, time: now))
         return .proceed
     }
 

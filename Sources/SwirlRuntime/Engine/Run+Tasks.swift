@@ -37,6 +37,9 @@ extension Run {
             }
             guard case .try(let tryCatch) = node.kind else { return nil }
             task.progress = .trying(attempt: attempt, firstFailure: firstFailure)
+            if case .failure(let error) = armAttemptDeadline(&task, tryCatch, fiber: fiber) {
+                return taskFailed(task, node, error, fiber: fiber, completing: true)
+            }
             replaceTop(fiber, .task(task))
             pushFrame(fiber, .list(ListFrame(scope: tryCatch.body, next: 0, data: task.input, variables: variables)))
             return .proceed
@@ -126,6 +129,9 @@ extension Run {
 
         case .try(let tryCatch):
             task.progress = .trying(attempt: 0, firstFailure: nil)
+            if case .failure(let error) = armAttemptDeadline(&task, tryCatch, fiber: fiber) {
+                return taskFailed(task, node, error, fiber: fiber, completing: true)
+            }
             replaceTop(fiber, .task(task))
             pushFrame(fiber, .list(ListFrame(scope: tryCatch.body, next: 0, data: task.input, variables: variables)))
             return .proceed
@@ -151,6 +157,7 @@ extension Run {
                 replaceTop(fiber, .task(task))
                 guard until > now else { return completeTask(task, node, output: input, flow: node.then, fiber: fiber) }
                 state.fibers[fiber].wait = .timer(until: until)
+                taskEvents.append(TaskEvent(kind: .waiting(until: until), task: node.pointer.description, time: now))
                 return nil
             case .failure(let error):
                 return taskFailed(task, node, error, fiber: fiber)
@@ -170,6 +177,22 @@ extension Run {
             case .failure(let error):
                 return taskFailed(task, node, error, fiber: fiber)
             }
+        }
+    }
+
+    /// Sets the deadline of a `try` attempt from its retry policy's `limit.attempt.duration`.
+    mutating func armAttemptDeadline(_ task: inout TaskFrame, _ tryCatch: TryCatch, fiber: Int) -> Result<Void, WorkflowError> {
+        task.attemptDeadline = nil
+        guard let duration = tryCatch.retry?.attemptDuration else { return .success(()) }
+        let node = program[task.address]
+        let arguments = taskArguments(
+            fiber: fiber, node: node, rawInput: task.rawInput.value, input: task.input.value, variables: enclosingVariables(fiber))
+        switch seconds(duration, data: task.input.value, arguments: arguments) {
+        case .success(let seconds):
+            task.attemptDeadline = now + seconds
+            return .success(())
+        case .failure(let error):
+            return .failure(error)
         }
     }
 

@@ -124,7 +124,8 @@ extension Run {
 
     /// The arguments of a task's expressions (DSL-NOTES §1.5).
     func taskArguments(
-        fiber: Int, node: Node, rawInput: JSON, input: JSON, variables: [String: StoredJSON], rawOutput: JSON? = nil
+        fiber: Int, node: Node, rawInput: JSON, input: JSON, variables: [String: StoredJSON], rawOutput: JSON? = nil,
+        startedAt: Double? = nil
     ) -> ExpressionArguments {
         var arguments = ExpressionArguments()
         arguments.context = state.fibers[fiber].context.value
@@ -137,9 +138,15 @@ extension Run {
             "input": rawInput,
         ]
         if let rawOutput { task["output"] = rawOutput }
+        task["startedAt"] = Self.timestamp(startedAt ?? currentTaskStart(fiber) ?? now)
         arguments.task = .object(task)
         arguments.scoped = variables.mapValues(\.value)
         return arguments
+    }
+
+    /// When the task at the top of `fiber` started, if a task is running there.
+    func currentTaskStart(_ fiber: Int) -> Double? {
+        if case .task(let task)? = state.fibers[fiber].frames.last { task.startedAt } else { nil }
     }
 
     /// `{iso8601, epoch: {seconds, milliseconds}}`, the DSL's shape for `startedAt`.

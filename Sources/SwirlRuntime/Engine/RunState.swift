@@ -128,6 +128,8 @@ public struct TaskFrame: Hashable, Sendable, Codable {
     public var startedAt: Double
     /// When the task's timeout expires.
     public var deadline: Double?
+    /// When the current attempt of a `try` with `limit.attempt.duration` expires.
+    public var attemptDeadline: Double?
     public var progress: Progress
     /// Whether a `then: end` is passing through this task.
     public var ending: Bool = false

@@ -33,6 +33,8 @@ public struct RunStateMachine {
         case complete(JSON)
         case fault(WorkflowError)
         case cancelled
+        /// A task changed phase: for progress lines, lifecycle events and the history.
+        case task(TaskEvent)
     }
 
     /// Evaluates expression `id` of the program on `data` with `arguments`.
@@ -64,6 +66,8 @@ struct Run {
 
     /// `$workflow`, built once per event rather than once per expression.
     let workflowDescriptor: JSON
+    /// What tasks did during this call, in order.
+    var taskEvents: [TaskEvent] = []
 
     init(machine: RunStateMachine, state: RunState, now: Double) {
         self.machine = machine
@@ -73,6 +77,11 @@ struct Run {
     }
 
     mutating func handle(_ event: RunStateMachine.Event) -> [RunStateMachine.Action] {
+        let actions = dispatch(event)
+        return taskEvents.map(RunStateMachine.Action.task) + actions
+    }
+
+    mutating func dispatch(_ event: RunStateMachine.Event) -> [RunStateMachine.Action] {
         switch event {
         case .start:
             guard state.status == .pending else { return [] }
@@ -199,27 +208,41 @@ struct Run {
             if case .timer(let until) = fiber.wait { times.append(until) }
             for case .task(let task) in fiber.frames {
                 if let deadline = task.deadline { times.append(deadline) }
+                if let deadline = task.attemptDeadline { times.append(deadline) }
             }
         }
         return times.min()
     }
 
-    /// Fails the outermost task of a waiting fiber whose timeout has expired.
+    /// Fails the outermost task of a waiting fiber whose timeout has expired. A `try` whose
+    /// attempt ran past `limit.attempt.duration` gets the timeout itself, so it may retry.
     mutating func expireDeadlines(fiber index: Int) {
         let frames = state.fibers[index].frames
-        guard
-            let position = frames.firstIndex(where: {
-                if case .task(let task) = $0, let deadline = task.deadline { deadline <= now } else { false }
-            }), case .task(let task) = frames[position]
-        else { return }
-        cancelDescendants(of: Array(frames[position...]))
-        state.fibers[index].frames.removeSubrange(position...)
-        state.fibers[index].wait = .none
-        let node = program[task.address]
-        let error = WorkflowError(
-            .timeout, title: "Task timed out", detail: "task '\(node.name)' did not finish within its timeout",
-            instance: node.pointer.description)
-        state.fibers[index].pending = .failure(error)
+        for (position, frame) in frames.enumerated() {
+            guard case .task(let task) = frame else { continue }
+            let node = program[task.address]
+            if let deadline = task.deadline, deadline <= now {
+                cancelDescendants(of: Array(frames[position...]))
+                state.fibers[index].frames.removeSubrange(position...)
+                state.fibers[index].wait = .none
+                state.fibers[index].pending = .failure(
+                    WorkflowError(
+                        .timeout, title: "Task timed out", detail: "task '\(node.name)' did not finish within its timeout",
+                        instance: node.pointer.description))
+                return
+            }
+            if let deadline = task.attemptDeadline, deadline <= now {
+                cancelDescendants(of: Array(frames[(position + 1)...]))
+                state.fibers[index].frames.removeSubrange((position + 1)...)
+                state.fibers[index].wait = .none
+                state.fibers[index].pending = .failure(
+                    WorkflowError(
+                        .timeout, title: "Attempt timed out",
+                        detail: "an attempt of task '\(node.name)' ran past its retry policy's attempt duration",
+                        instance: node.pointer.description))
+                return
+            }
+        }
     }
 
     /// Removes the branch fibers of every fork among `frames`, and theirs in turn.
