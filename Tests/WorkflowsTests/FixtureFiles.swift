@@ -1,4 +1,5 @@
 import Foundation
+import SwirlSyntax
 import SwirlTestSupport
 
 /// Lists workflow files in the source tree, for parameterised tests built from folders.
@@ -13,7 +14,7 @@ enum FixtureFiles {
         }
     }
 
-    static var examples: [String] { workflows(in: PackageRoot.path("Workflows")) }
+    static var examples: [String] { WorkflowDirectory.workflowFiles(under: PackageRoot.path("Workflows")) }
     static var valid: [String] { workflows(in: fixtures + "/valid") }
     static var invalid: [String] { workflows(in: fixtures + "/invalid") }
     static var warnings: [String] { workflows(in: fixtures + "/warnings") }

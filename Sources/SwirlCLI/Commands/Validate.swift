@@ -11,7 +11,8 @@ struct Validate: AsyncParsableCommand {
         abstract: "Check workflow definitions and report problems as file:line:column.",
         discussion: """
             Directories are searched recursively for *.yaml, *.yml and *.json files (hidden \
-            directories are skipped). '-' reads one document from standard input. Files are \
+            directories, and examples' companion files *.input.json and *.expected.json, are \
+            skipped). '-' reads one document from standard input. Files are \
             checked in parallel; nothing needs a database or the network. Exits 0 when every \
             file is valid, 1 when any has an error (or a warning, with --strict), 2 when a path \
             cannot be read.
@@ -132,8 +133,6 @@ struct Validate: AsyncParsableCommand {
 
 /// The files named on a command line, with directories expanded.
 struct WorkflowFiles {
-    static let extensions: Set<String> = ["yaml", "yml", "json"]
-
     private(set) var files: [String] = []
     /// Paths that do not exist, reported as environment errors.
     private(set) var problems: [String] = []
@@ -152,24 +151,6 @@ struct WorkflowFiles {
             files.append(path)
             return
         }
-        files += Self.workflowFiles(under: path)
-    }
-
-    /// Workflow files under `directory`, sorted so output is the same on every run.
-    static func workflowFiles(under directory: String) -> [String] {
-        let base = URL(fileURLWithPath: directory)
-        guard
-            let enumerator = FileManager.default.enumerator(
-                at: base, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
-        else { return [] }
-        var found: [String] = []
-        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
-        for case let url as URL in enumerator where extensions.contains(url.pathExtension.lowercased()) {
-            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true else { continue }
-            // Report paths as the user would write them: relative to the directory they named.
-            let relative = url.standardizedFileURL.path.dropFirst(base.standardizedFileURL.path.count)
-            found.append(prefix + relative.drop(while: { $0 == "/" }))
-        }
-        return found.sorted()
+        files += WorkflowDirectory.workflowFiles(under: path)
     }
 }
