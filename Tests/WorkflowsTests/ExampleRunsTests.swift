@@ -32,7 +32,10 @@ import Testing
 
     /// The workflow files, as names inside the folder.
     static var workflowFiles: [String] {
-        fileNames.filter { !isData($0) && ["yaml", "yml", "json"].contains(($0 as NSString).pathExtension) }
+        fileNames.filter {
+            !isData($0) && !WorkflowDirectory.isCompanion($0)
+                && WorkflowDirectory.extensions.contains(($0 as NSString).pathExtension.lowercased())
+        }
     }
 
     /// The workflows that have an expected output, as names inside the folder.
