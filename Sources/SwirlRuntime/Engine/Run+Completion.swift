@@ -129,15 +129,17 @@ extension Run {
             }
             if !matches { return .success(false) }
         }
-        if let when = tryCatch.when {
-            switch evaluate(when, on: input, arguments: arguments, instance: node.pointer) {
-            case .success(let result): if !isTruthy(result) { return .success(false) }
-            case .failure(let failure): return .failure(failure)
-            }
-        }
-        if let exceptWhen = tryCatch.exceptWhen {
-            switch evaluate(exceptWhen, on: input, arguments: arguments, instance: node.pointer) {
-            case .success(let result): if isTruthy(result) { return .success(false) }
+        return conditionsAllow(when: tryCatch.when, exceptWhen: tryCatch.exceptWhen, input: input, arguments: arguments, node: node)
+    }
+
+    /// Whether `when` (when given) holds and `exceptWhen` (when given) does not.
+    func conditionsAllow(
+        when: ExpressionID?, exceptWhen: ExpressionID?, input: JSON, arguments: ExpressionArguments, node: Node
+    ) -> Result<Bool, WorkflowError> {
+        for (condition, wanted) in [(when, true), (exceptWhen, false)] {
+            guard let condition else { continue }
+            switch evaluate(condition, on: input, arguments: arguments, instance: node.pointer) {
+            case .success(let result): if isTruthy(result) != wanted { return .success(false) }
             case .failure(let failure): return .failure(failure)
             }
         }
@@ -150,17 +152,10 @@ extension Run {
         input: JSON, node: Node
     ) -> Result<Double?, WorkflowError> {
         if let limit = retry.attemptCount, attempt >= limit { return .success(nil) }
-        if let when = retry.when {
-            switch evaluate(when, on: input, arguments: arguments, instance: node.pointer) {
-            case .success(let result): if !isTruthy(result) { return .success(nil) }
-            case .failure(let failure): return .failure(failure)
-            }
-        }
-        if let exceptWhen = retry.exceptWhen {
-            switch evaluate(exceptWhen, on: input, arguments: arguments, instance: node.pointer) {
-            case .success(let result): if isTruthy(result) { return .success(nil) }
-            case .failure(let failure): return .failure(failure)
-            }
+        switch conditionsAllow(when: retry.when, exceptWhen: retry.exceptWhen, input: input, arguments: arguments, node: node) {
+        case .success(false): return .success(nil)
+        case .failure(let failure): return .failure(failure)
+        case .success(true): break
         }
         var base = 0.0
         if let delay = retry.delay {
