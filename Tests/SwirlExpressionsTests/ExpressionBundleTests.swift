@@ -70,14 +70,20 @@ import Darwin
     @Test("an argument left out is null")
     func missingArgumentsAreNull() throws {
         let bundle = try bundle("[$context, $input, $output, $secrets, $task, $workflow, $runtime, $authorization]")
-        #expect(try bundle.evaluate(0, on: 1, arguments: ExpressionArguments()) == .array(Array(repeating: nil, count: 8)))
+        #expect(
+            try bundle.evaluate(0, on: 1, arguments: ExpressionArguments()) == .array(Array(repeating: nil, count: 8))
+        )
     }
 
     @Test("arguments are read at evaluation time, not compile time")
     func argumentsPerEvaluation() throws {
         let bundle = try bundle(".a + $context.x")
         for x in 0..<5 {
-            let result = try bundle.evaluate(0, on: ["a": 10], arguments: ExpressionArguments(context: ["x": .number(Double(x))]))
+            let result = try bundle.evaluate(
+                0,
+                on: ["a": 10],
+                arguments: ExpressionArguments(context: ["x": .number(Double(x))])
+            )
             #expect(result == .number(Double(10 + x)))
         }
     }
@@ -99,7 +105,9 @@ import Darwin
     @Test("a declared scoped variable without a value is null")
     func scopedVariableWithoutValue() throws {
         let bundle = try ExpressionBundle(
-            sources: [ExpressionSource("[$item, $index]", scopedVariables: ["item", "index"])], engine: engine)
+            sources: [ExpressionSource("[$item, $index]", scopedVariables: ["item", "index"])],
+            engine: engine
+        )
         #expect(try bundle.evaluate(0, on: nil, arguments: ExpressionArguments(scoped: ["index": 1])) == [nil, 1])
     }
 
@@ -109,7 +117,8 @@ import Darwin
             compileMessages([
                 ExpressionSource("$item", scopedVariables: ["item"]),
                 ExpressionSource(".a + $item"),
-            ]))
+            ])
+        )
         #expect(messages.count == 1)
         #expect(messages[0].hasPrefix("expression 1 (\".a + $item\"): "))
         #expect(messages[0].contains("$item"))
@@ -118,12 +127,17 @@ import Darwin
     @Test("a scoped variable shadows the argument of the same name")
     func scopedShadowsArgument() throws {
         let bundle = try ExpressionBundle(
-            sources: [ExpressionSource("[$input, $context]", scopedVariables: ["input"])], engine: engine)
+            sources: [ExpressionSource("[$input, $context]", scopedVariables: ["input"])],
+            engine: engine
+        )
         let arguments = ExpressionArguments(context: 1, input: 2, scoped: ["input": 3])
         #expect(try bundle.evaluate(0, on: nil, arguments: arguments) == [3, 1])
     }
 
-    @Test("a scoped variable name jq cannot bind is rejected", arguments: ["", "if", "a b", "a::b", "$item", "1x", "x-y"])
+    @Test(
+        "a scoped variable name jq cannot bind is rejected",
+        arguments: ["", "if", "a b", "a::b", "$item", "1x", "x-y"]
+    )
     func invalidScopedName(name: String) throws {
         let messages = try #require(compileMessages([ExpressionSource(".", scopedVariables: [name])]))
         #expect(messages == ["expression 0 (\".\"): '\(name)' cannot be a variable name"])
@@ -173,14 +187,21 @@ import Darwin
         arguments: [
             (1_000, ExpressionBundle.defaultChunkSize, ExpressionBundle.Compilation.eager),
             (1_000, 1_000, .eager),
-            (300, 7, .eager),
-            (300, 7, .lazy),
+            (300, 64, .lazy),
+            (40, 7, .eager),
+            (40, 7, .lazy),
             (1, 1, .eager),
             (2, 1, .lazy),
-        ])
+        ]
+    )
     func dispatch(count: Int, chunkSize: Int, compilation: ExpressionBundle.Compilation) throws {
         let sources = (0..<count).map { ExpressionSource(".a * 10000 + \($0) + $context") }
-        let bundle = try ExpressionBundle(sources: sources, engine: engine, compilation: compilation, chunkSize: chunkSize)
+        let bundle = try ExpressionBundle(
+            sources: sources,
+            engine: engine,
+            compilation: compilation,
+            chunkSize: chunkSize
+        )
         let chunks = (count + chunkSize - 1) / chunkSize
         #expect(bundle.compiledProgramCount == (compilation == .eager ? chunks : 0))
         let arguments = ExpressionArguments(context: 0.5)
@@ -227,11 +248,26 @@ import Darwin
         #expect(throws: JQError.runtime(message: "Cannot index string with string \"b\"")) {
             try bundle.evaluate(1, on: ["a": "text"], arguments: .init())
         }
-        #expect(throws: JQError.runtime(message: "{\"code\":1}")) { try bundle.evaluate(2, on: nil, arguments: .init()) }
+        #expect(throws: JQError.runtime(message: "{\"code\":1}")) {
+            try bundle.evaluate(2, on: nil, arguments: .init())
+        }
         #expect(try bundle.evaluate(3, on: ["a": 1], arguments: .init()) == 1)
     }
 
-    @Test("a syntax error names the expression", arguments: [".a +", "1) | (env", "(", "\"unterminated", "import \"a\" as a; ."])
+    @Test("halt and halt_error in one expression leave the others working")
+    func halts() throws {
+        let bundle = try bundle("halt", "\"stop\" | halt_error", ".a")
+        #expect(try bundle.evaluate(0, on: 1, arguments: .init()) == nil)
+        #expect(try bundle.evaluate(2, on: ["a": 1], arguments: .init()) == 1)
+        #expect(throws: JQError.runtime(message: "stop")) { try bundle.evaluate(1, on: nil, arguments: .init()) }
+        #expect(try bundle.evaluate(2, on: ["a": 2], arguments: .init()) == 2)
+        #expect(try bundle.evaluate(0, on: 1, arguments: .init()) == nil)
+    }
+
+    @Test(
+        "a syntax error names the expression",
+        arguments: [".a +", "1) | (env", "(", "\"unterminated", "import \"a\" as a; ."]
+    )
     func syntaxErrors(text: String) throws {
         let messages = try #require(compileMessages([ExpressionSource(".a"), ExpressionSource(text)]))
         #expect(messages.count == 1)
@@ -249,9 +285,18 @@ import Darwin
         #expect(try engine.compile("env.SWIRL_BUNDLE_TEST_SECRET").evaluateOne(nil) == "visible")
 
         let bundle = try bundle(
-            "$ENV", "env", "$ENV.SWIRL_BUNDLE_TEST_SECRET", "env.SWIRL_BUNDLE_TEST_SECRET", "[inputs]",
-            "try input catch \"failed\"", ". | debug", ". | stderr", "input_filename",
-            "def f: $ENV | length; f", "[$ENV, env] | map(length)")
+            "$ENV",
+            "env",
+            "$ENV.SWIRL_BUNDLE_TEST_SECRET",
+            "env.SWIRL_BUNDLE_TEST_SECRET",
+            "[inputs]",
+            "try input catch \"failed\"",
+            ". | debug",
+            ". | stderr",
+            "input_filename",
+            "def f: $ENV | length; f",
+            "[$ENV, env] | map(length)"
+        )
         let results = try (0..<bundle.count).map { try bundle.evaluate($0, on: 5, arguments: .init()) }
         #expect(results == [[:], [:], nil, nil, [], "failed", 5, 5, nil, 0, [0, 0]])
     }
@@ -267,7 +312,10 @@ import Darwin
 
     @Test(
         "a comment at the end cannot swallow the rest of the program",
-        arguments: [".a # trailing comment", ".a # comment with ) and ( and \"", ".a\n# on its own line", "# first\n.a"])
+        arguments: [
+            ".a # trailing comment", ".a # comment with ) and ( and \"", ".a\n# on its own line", "# first\n.a",
+        ]
+    )
     func trailingComments(text: String) throws {
         let bundle = try bundle(text, ".b")
         #expect(try bundle.evaluate(0, on: ["a": 1, "b": 2], arguments: .init()) == 1)
@@ -276,7 +324,10 @@ import Darwin
 
     @Test(
         "an empty expression, or one of definitions only, is the identity",
-        arguments: ["", "  \n ", "# only a comment", "def f: 1;", "def f: 1; def g: f + 1;", "def f: 1; # and a comment"])
+        arguments: [
+            "", "  \n ", "# only a comment", "def f: 1;", "def f: 1; def g: f + 1;", "def f: 1; # and a comment",
+        ]
+    )
     func identity(text: String) throws {
         let bundle = try bundle(text)
         #expect(try bundle.evaluate(0, on: ["a": [1]], arguments: .init()) == ["a": [1]])
@@ -316,8 +367,10 @@ import Darwin
         let bundle = try bundle("[$workflow.id, $task.name, $context]")
         let runs = (0..<200).map { run in
             ExpressionArguments(
-                context: [.number(Double(run))], task: ["name": .string("task\(run)")],
-                workflow: ["id": .string("run\(run)")])
+                context: [.number(Double(run))],
+                task: ["name": .string("task\(run)")],
+                workflow: ["id": .string("run\(run)")]
+            )
         }
         for round in 0..<3 {
             for (run, arguments) in runs.enumerated() {

@@ -35,7 +35,9 @@ private actor ThreadProbe {
 
     init() throws {
         bundle = try ExpressionBundle(
-            sources: Self.texts.map { ExpressionSource($0, scopedVariables: ["item", "index"]) }, engine: JQEngine())
+            sources: Self.texts.map { ExpressionSource($0, scopedVariables: ["item", "index"]) },
+            engine: JQEngine()
+        )
     }
 
     func evaluate(_ index: Int, on data: JSON, arguments: ExpressionArguments) throws -> JSON {
@@ -135,7 +137,9 @@ private func threadNumber() -> UInt {
                         do {
                             let result = try await shared.evaluate(index, on: data, arguments: arguments)
                             if result != expected {
-                                failures.append("task \(task) step \(step): \(result.serialized()) != \(expected.serialized())")
+                                failures.append(
+                                    "task \(task) step \(step): \(result.serialized()) != \(expected.serialized())"
+                                )
                             }
                         } catch {
                             failures.append("task \(task) step \(step): \(error)")
@@ -187,8 +191,10 @@ private func threadNumber() -> UInt {
                     var last: JSON = nil
                     for step in 0..<50 {
                         last = try await evaluator.evaluate(
-                            ".a + $context * \(task)", on: ["a": .number(Double(step))],
-                            arguments: ExpressionArguments(context: 2))
+                            ".a + $context * \(task)",
+                            on: ["a": .number(Double(step))],
+                            arguments: ExpressionArguments(context: 2)
+                        )
                     }
                     return (task, last)
                 }

@@ -159,7 +159,9 @@ struct ExpressionPlan {
                 let token = lexer.next()
                 if token.kind == .end || token.kind == .invalid { break }
                 if previous == .dollar, token.kind == .identifier {
-                    variables.insert(String(decoding: UnsafeBufferPointer(rebasing: bytes[token.start..<token.end]), as: UTF8.self))
+                    variables.insert(
+                        String(decoding: UnsafeBufferPointer(rebasing: bytes[token.start..<token.end]), as: UTF8.self)
+                    )
                 }
                 previous = token.kind
             }

@@ -1,4 +1,3 @@
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -105,7 +104,6 @@ private final class JobQueue: @unchecked Sendable {
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var pending: [UnownedJob] = []
     private var threadStarted = false
-    private let waiting = Atomic<Int>(0)
     /// A strong reference, and with `JQThreadExecutor.queue` a deliberate cycle: the thread keeps
     /// its queue, the queue keeps the executor, so the executor outlives every actor that refers
     /// to it without retaining it.
@@ -121,7 +119,6 @@ private final class JobQueue: @unchecked Sendable {
     func push(_ job: UnownedJob) {
         pthread_mutex_lock(mutex)
         pending.append(job)
-        waiting.store(pending.count, ordering: .relaxed)
         let wasIdle = pending.count == 1
         pthread_mutex_unlock(mutex)
         // Only the first job after the queue ran dry has to wake the thread: while jobs wait, the
@@ -135,14 +132,11 @@ private final class JobQueue: @unchecked Sendable {
     private func runLoop() -> Never {
         var batch: [UnownedJob] = []
         while true {
-            var spins = 0
-            while waiting.load(ordering: .relaxed) == 0 && spins < 20_000 { spins += 1 }
             pthread_mutex_lock(mutex)
             while pending.isEmpty {
                 pthread_cond_wait(condition, mutex)
             }
             swap(&batch, &pending)
-            waiting.store(0, ordering: .relaxed)
             pthread_mutex_unlock(mutex)
             guard let executor else { preconditionFailure("a job arrived before the executor existed") }
             let unowned = executor.asUnownedSerialExecutor()
@@ -178,14 +172,19 @@ private final class JobQueue: @unchecked Sendable {
         #else
         var thread = pthread_t()
         #endif
-        let status = pthread_create(&thread, &attributes, { rawContext in
-            // The thread keeps the context, and with it the queue, for as long as it runs: forever.
-            guard let rawContext else { preconditionFailure("the jq executor thread started without its context") }
-            let context = Unmanaged<StartContext>.fromOpaque(rawContext).takeUnretainedValue()
-            setCurrentThreadName(context.name)
-            context.queue.markStarted()
-            context.queue.runLoop()
-        }, context)
+        let status = pthread_create(
+            &thread,
+            &attributes,
+            { rawContext in
+                // The thread keeps the context, and with it the queue, for as long as it runs: forever.
+                guard let rawContext else { preconditionFailure("the jq executor thread started without its context") }
+                let context = Unmanaged<StartContext>.fromOpaque(rawContext).takeUnretainedValue()
+                setCurrentThreadName(context.name)
+                context.queue.markStarted()
+                context.queue.runLoop()
+            },
+            context
+        )
         precondition(status == 0, "pthread_create failed for the jq executor thread: \(status)")
         queue.waitUntilStarted()
         #if canImport(Darwin)
