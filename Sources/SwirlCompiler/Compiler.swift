@@ -98,16 +98,24 @@ private struct CompilerState {
         _ name: String, _ body: OrderedDictionary<String, JSON>, at pointer: JSONPointer, _ variables: [String],
         resolve: (JSON?) -> FlowTarget
     ) -> Node {
+        let firstExpression = expressions.count
         let kind = compileKind(body, at: pointer, variables, resolve: resolve)
+        let condition = body["if"]?.stringValue.map { expressionField($0, at: pointer.appending("if"), variables) }
+        let input = dataFlow(body["input"], key: "from", at: pointer.appending("input"), variables)
+        let output = dataFlow(body["output"], key: "as", at: pointer.appending("output"), variables)
+        let export = dataFlow(body["export"], key: "as", at: pointer.appending("export"), variables)
+        let mentionsTask = expressions[firstExpression...].contains { $0.text.contains("$task") }
         return Node(
             name: name,
             pointer: pointer,
+            reference: pointer.description,
+            mentionsTask: mentionsTask,
             kind: kind,
             then: .exit,
-            condition: body["if"]?.stringValue.map { expressionField($0, at: pointer.appending("if"), variables) },
-            input: dataFlow(body["input"], key: "from", at: pointer.appending("input"), variables),
-            output: dataFlow(body["output"], key: "as", at: pointer.appending("output"), variables),
-            export: dataFlow(body["export"], key: "as", at: pointer.appending("export"), variables),
+            condition: condition,
+            input: input,
+            output: output,
+            export: export,
             timeout: timeout(body["timeout"], at: pointer.appending("timeout")),
             definition: .object(body))
     }

@@ -32,12 +32,8 @@ enum WorkflowFile {
         let result = validator.validate(bytes: bytes, file: name)
         let printer = DiagnosticPrinter(format: .text, colored: colors.useColor, sources: source)
         if !result.diagnostics.isEmpty { printer.print(result.diagnostics) }
-        guard result.isValid, let document = result.document.value else { throw ExitCode.invalidWorkflow }
-        do {
-            return try Compiler().compile(document)
-        } catch {
-            printer.print(result.document.sourceMap.locate(error.diagnostics))
-            throw ExitCode.invalidWorkflow
-        }
+        // Validation compiles the workflow as its last check; a valid one comes with its program.
+        guard result.isValid, let program = result.program else { throw ExitCode.invalidWorkflow }
+        return program
     }
 }

@@ -78,6 +78,11 @@ public struct Node: Sendable {
     public var name: String
     /// The task's JSON Pointer, which is also the `instance` of errors it raises.
     public var pointer: JSONPointer
+    /// ``pointer`` as text (`/do/0/greet`): `$task.reference`, computed once.
+    public var reference: String
+    /// Whether any expression of the task mentions `$task`, so the runtime builds that
+    /// descriptor only for the tasks that read it.
+    public var mentionsTask: Bool
     public var kind: NodeKind
     /// Where control goes when the task completes.
     public var then: FlowTarget

@@ -10,6 +10,8 @@ public struct WorkflowValidator: Sendable {
         public var document: LoadedDocument
         /// Every problem, located and in reporting order.
         public var diagnostics: [Diagnostic]
+        /// The compiled workflow, when the document is valid.
+        public var program: Program?
 
         public var isValid: Bool { !diagnostics.containsErrors }
     }
@@ -34,8 +36,9 @@ public struct WorkflowValidator: Sendable {
         var diagnostics = document.diagnostics
         // Later stages need a document that was read whole; problems in reading make theirs noise.
         guard let value = document.value, !diagnostics.containsErrors else {
-            return Result(document: document, diagnostics: diagnostics.sortedForReporting())
+            return Result(document: document, diagnostics: diagnostics.sortedForReporting(), program: nil)
         }
+        var program: Program?
         let schemaDiagnostics = schema.diagnostics(for: value)
         diagnostics += document.sourceMap.locate(schemaDiagnostics)
         // The semantic checks assume the document's shape; after a schema error they would
@@ -51,13 +54,13 @@ public struct WorkflowValidator: Sendable {
             // What only compiling finds, such as a user's input.schema that is no JSON Schema.
             if !located.containsErrors {
                 do {
-                    _ = try Compiler().compile(value)
+                    program = try Compiler().compile(value)
                 } catch {
                     diagnostics += document.sourceMap.locate(error.diagnostics)
                 }
             }
         }
-        return Result(document: document, diagnostics: diagnostics.sortedForReporting())
+        return Result(document: document, diagnostics: diagnostics.sortedForReporting(), program: program)
     }
 }
 

@@ -10,7 +10,7 @@ extension Run {
         var arguments = taskArguments(
             fiber: fiber, node: node, rawInput: task.rawInput.value, input: task.input.value, variables: variables,
             rawOutput: raw)
-        let instance = node.pointer.description
+        let instance = node.reference
         var output = raw
         if let transform = node.output.transform {
             switch render(transform, on: raw, arguments: arguments, instance: instance) {
@@ -89,7 +89,7 @@ extension Run {
                 task.attemptDeadline = nil
                 replaceTop(fiber, .task(task))
                 taskEvents.append(
-                    TaskEvent(kind: .retrying(attempt: attempt + 1, at: until, error: error), task: node.pointer.description, time: now))
+                    TaskEvent(kind: .retrying(attempt: attempt + 1, at: until, error: error), task: node.reference, time: now))
                 return .proceed
             case .success(nil):
                 if tryCatch.handler == nil { return fault(node, error, fiber: fiber) }
@@ -109,7 +109,7 @@ extension Run {
     /// Pops a task that failed and sends the error on to the frame below.
     mutating func fault(_ node: Node, _ error: WorkflowError, fiber: Int) -> Signal {
         popFrame(fiber)
-        taskEvents.append(TaskEvent(kind: .faulted(error), task: node.pointer.description, time: now))
+        taskEvents.append(TaskEvent(kind: .faulted(error), task: node.reference, time: now))
         return .failure(error)
     }
 
@@ -138,7 +138,7 @@ extension Run {
     ) -> Result<Bool, WorkflowError> {
         for (condition, wanted) in [(when, true), (exceptWhen, false)] {
             guard let condition else { continue }
-            switch evaluate(condition, on: input, arguments: arguments, instance: node.pointer) {
+            switch evaluate(condition, on: input, arguments: arguments, instance: node.reference) {
             case .success(let result): if isTruthy(result) != wanted { return .success(false) }
             case .failure(let failure): return .failure(failure)
             }

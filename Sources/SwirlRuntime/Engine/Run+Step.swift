@@ -79,12 +79,12 @@ extension Run {
             let raw = list.data.value
             if let condition = node.condition {
                 let arguments = taskArguments(fiber: fiber, node: node, rawInput: raw, input: raw, variables: list.variables)
-                switch evaluate(condition, on: raw, arguments: arguments, instance: node.pointer) {
+                switch evaluate(condition, on: raw, arguments: arguments, instance: node.reference) {
                 case .failure(let error):
                     replaceTop(fiber, .list(list))
                     return .failure(error)
                 case .success(let result) where !isTruthy(result):
-                    taskEvents.append(TaskEvent(kind: .skipped, task: node.pointer.description, time: now))
+                    taskEvents.append(TaskEvent(kind: .skipped, task: node.reference, time: now))
                     list.next = position + 1
                     continue
                 case .success:
@@ -102,12 +102,12 @@ extension Run {
     mutating func beginTask(_ address: NodeAddress, rawInput: JSON, variables: [String: StoredJSON], fiber: Int) -> Signal {
         let node = program[address]
         if let schema = node.input.schema?.inline, !schema.isValid(rawInput) {
-            return .failure(validationError(schema, rawInput, what: "input of task '\(node.name)'", instance: node.pointer.description))
+            return .failure(validationError(schema, rawInput, what: "input of task '\(node.name)'", instance: node.reference))
         }
         var input = rawInput
         if let transform = node.input.transform {
             let arguments = taskArguments(fiber: fiber, node: node, rawInput: rawInput, input: rawInput, variables: variables)
-            switch render(transform, on: rawInput, arguments: arguments, instance: node.pointer.description) {
+            switch render(transform, on: rawInput, arguments: arguments, instance: node.reference) {
             case .success(let value): input = value
             case .failure(let error): return .failure(error)
             }
@@ -126,7 +126,7 @@ extension Run {
                 TaskFrame(
                     address: address, rawInput: StoredJSON(rawInput), input: StoredJSON(input), startedAt: now,
                     deadline: deadline, progress: .starting)))
-        taskEvents.append(TaskEvent(kind: .started, task: node.pointer.description, time: now))
+        taskEvents.append(TaskEvent(kind: .started, task: node.reference, time: now))
         return .proceed
     }
 

@@ -58,7 +58,7 @@ extension Run {
         let arguments = taskArguments(fiber: fiber, node: node, rawInput: task.rawInput.value, input: input, variables: variables)
         switch node.kind {
         case .set(let template):
-            switch render(template, on: input, arguments: arguments, instance: node.pointer.description) {
+            switch render(template, on: input, arguments: arguments, instance: node.reference) {
             case .success(let value): return completeTask(task, node, output: value, flow: node.then, fiber: fiber)
             case .failure(let error): return taskFailed(task, node, error, fiber: fiber)
             }
@@ -72,7 +72,7 @@ extension Run {
         case .switch(let cases):
             for switchCase in cases {
                 guard let when = switchCase.when else { continue }
-                switch evaluate(when, on: input, arguments: arguments, instance: node.pointer) {
+                switch evaluate(when, on: input, arguments: arguments, instance: node.reference) {
                 case .success(let result) where isTruthy(result):
                     return completeTask(task, node, output: input, flow: switchCase.then, fiber: fiber)
                 case .success: continue
@@ -85,7 +85,7 @@ extension Run {
 
         case .for(let loop):
             let collection: JSON
-            switch evaluate(loop.collection, on: input, arguments: arguments, instance: node.pointer) {
+            switch evaluate(loop.collection, on: input, arguments: arguments, instance: node.reference) {
             case .success(let value): collection = value
             case .failure(let error): return taskFailed(task, node, error, fiber: fiber)
             }
@@ -99,7 +99,7 @@ extension Run {
                     WorkflowError(
                         .expression, title: "Invalid loop collection",
                         detail: "'for.in' must give an array (or null), not \(collection.typeName)",
-                        instance: node.pointer.description),
+                        instance: node.reference),
                     fiber: fiber)
             }
             task.progress = .loop(items: items.map(StoredJSON.init), index: 0, data: task.input)
@@ -137,13 +137,13 @@ extension Run {
             return .proceed
 
         case .raise(let template):
-            switch render(template.fields, on: input, arguments: arguments, instance: node.pointer.description) {
+            switch render(template.fields, on: input, arguments: arguments, instance: node.reference) {
             case .success(let fields):
                 var error = WorkflowError(json: fields)
                     ?? WorkflowError(
                         .runtime, title: "Invalid error", detail: "the raised error has no valid 'type' and 'status'",
-                        instance: node.pointer.description)
-                if error.instance == nil { error.instance = node.pointer.description }
+                        instance: node.reference)
+                if error.instance == nil { error.instance = node.reference }
                 return taskFailed(task, node, error, fiber: fiber)
             case .failure(let error):
                 return taskFailed(task, node, error, fiber: fiber)
@@ -157,18 +157,18 @@ extension Run {
                 replaceTop(fiber, .task(task))
                 guard until > now else { return completeTask(task, node, output: input, flow: node.then, fiber: fiber) }
                 state.fibers[fiber].wait = .timer(until: until)
-                taskEvents.append(TaskEvent(kind: .waiting(until: until), task: node.pointer.description, time: now))
+                taskEvents.append(TaskEvent(kind: .waiting(until: until), task: node.reference, time: now))
                 return nil
             case .failure(let error):
                 return taskFailed(task, node, error, fiber: fiber)
             }
 
         case .activity(let call):
-            switch render(call.arguments, on: input, arguments: arguments, instance: node.pointer.description) {
+            switch render(call.arguments, on: input, arguments: arguments, instance: node.reference) {
             case .success(let rendered):
                 let request = ActivityRequest(
                     key: "\(node.pointer)#\(state.nextStep)", kind: call.kind, arguments: StoredJSON(rendered),
-                    input: task.input, task: node.pointer.description, runID: state.runID)
+                    input: task.input, task: node.reference, runID: state.runID)
                 state.nextStep += 1
                 task.progress = .activity(request)
                 replaceTop(fiber, .task(task))
@@ -224,7 +224,7 @@ extension Run {
         if let condition = loop.condition {
             let arguments = taskArguments(
                 fiber: fiber, node: node, rawInput: frame.rawInput.value, input: frame.input.value, variables: variables)
-            switch evaluate(condition, on: data.value, arguments: arguments, instance: node.pointer) {
+            switch evaluate(condition, on: data.value, arguments: arguments, instance: node.reference) {
             case .success(let result) where !isTruthy(result):
                 return completeTask(frame, node, output: data.value, flow: node.then, fiber: fiber)
             case .success: break

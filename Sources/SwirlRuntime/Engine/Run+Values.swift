@@ -5,7 +5,7 @@ import SwirlSyntax
 
 extension Run {
     /// Evaluates one expression; a jq failure becomes an `expression` error at `instance`.
-    func evaluate(_ id: ExpressionID, on data: JSON, arguments: ExpressionArguments, instance: JSONPointer)
+    func evaluate(_ id: ExpressionID, on data: JSON, arguments: ExpressionArguments, instance: String)
         -> Result<JSON, WorkflowError>
     {
         do {
@@ -21,7 +21,7 @@ extension Run {
                 WorkflowError(
                     .expression, title: "Expression failed",
                     detail: "\(message) (in \(expression.pointer): \(expression.text.trimmingCharacters))",
-                    instance: instance.description))
+                    instance: instance))
         }
     }
 
@@ -33,7 +33,7 @@ extension Run {
         case .literal(let value):
             return .success(value)
         case .expression(let id):
-            return evaluate(id, on: data, arguments: arguments, instance: JSONPointer(tokens: pointerTokens(instance)))
+            return evaluate(id, on: data, arguments: arguments, instance: instance)
         case .array(let elements):
             var values: [JSON] = []
             values.reserveCapacity(elements.count)
@@ -57,10 +57,6 @@ extension Run {
         }
     }
 
-    private func pointerTokens(_ text: String) -> [String] {
-        (try? JSONPointer(parsing: text))?.tokens ?? []
-    }
-
     /// A duration in seconds; an expression must give an ISO 8601 string.
     func seconds(_ duration: DurationSpec, data: JSON, arguments: ExpressionArguments) -> Result<Double, WorkflowError> {
         switch duration {
@@ -68,7 +64,7 @@ extension Run {
             return .success(value)
         case .expression(let id):
             let expression = program.expressions[id]
-            switch evaluate(id, on: data, arguments: arguments, instance: expression.pointer) {
+            switch evaluate(id, on: data, arguments: arguments, instance: expression.pointer.description) {
             case .failure(let error):
                 return .failure(error)
             case .success(let value):
@@ -133,13 +129,15 @@ extension Run {
         arguments.workflow = workflowDescriptor
         arguments.runtime = Self.runtimeDescriptor
         arguments.secrets = [:]
-        var task: OrderedDictionary<String, JSON> = [
-            "name": .string(node.name), "reference": .string(node.pointer.description), "definition": node.definition,
-            "input": rawInput,
-        ]
-        if let rawOutput { task["output"] = rawOutput }
-        task["startedAt"] = Self.timestamp(startedAt ?? currentTaskStart(fiber) ?? now)
-        arguments.task = .object(task)
+        if node.mentionsTask {
+            var task: OrderedDictionary<String, JSON> = [
+                "name": .string(node.name), "reference": .string(node.reference), "definition": node.definition,
+                "input": rawInput,
+            ]
+            if let rawOutput { task["output"] = rawOutput }
+            task["startedAt"] = Self.timestamp(startedAt ?? currentTaskStart(fiber) ?? now)
+            arguments.task = .object(task)
+        }
         arguments.scoped = variables.mapValues(\.value)
         return arguments
     }

@@ -228,7 +228,7 @@ struct Run {
                 state.fibers[index].pending = .failure(
                     WorkflowError(
                         .timeout, title: "Task timed out", detail: "task '\(node.name)' did not finish within its timeout",
-                        instance: node.pointer.description))
+                        instance: node.reference))
                 return
             }
             if let deadline = task.attemptDeadline, deadline <= now {
@@ -239,7 +239,7 @@ struct Run {
                     WorkflowError(
                         .timeout, title: "Attempt timed out",
                         detail: "an attempt of task '\(node.name)' ran past its retry policy's attempt duration",
-                        instance: node.pointer.description))
+                        instance: node.reference))
                 return
             }
         }
