@@ -84,6 +84,12 @@ let package = Package(
             ],
             swiftSettings: swirlSettings
         ),
+        .executableTarget(
+            name: "SwirlBenchmarks",
+            dependencies: ["SwirlCore", "SwirlSyntax", "SwirlCompiler", "SwirlExpressions", "SwirlRuntime"],
+            path: "Benchmarks/SwirlBenchmarks",
+            swiftSettings: swirlSettings
+        ),
         .target(
             name: "SwirlTestSupport",
             dependencies: ["SwirlCore"],

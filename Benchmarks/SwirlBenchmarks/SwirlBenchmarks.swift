@@ -1,0 +1,47 @@
+import Foundation
+import SwirlCompiler
+import SwirlCore
+import SwirlExpressions
+import SwirlRuntime
+import SwirlSyntax
+
+/// Measures the interpreter in memory, without process start-up, validation or compiling:
+/// the time of `Interpreter.run` alone, on a memory store and a manual clock.
+///
+/// Usage: swift run -c release SwirlBenchmarks [runs]
+@main
+struct SwirlBenchmarks {
+    static let header = "document: {dsl: '1.0.3', namespace: bench, name: b, version: '1.0.0'}\n"
+
+    static func main() async throws {
+        let runs = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 5 : 5
+        var sequential = header + "do:\n"
+        for index in 0..<10_000 { sequential += "  - t\(index): {set: {n: '${ .n + \(index % 97) }'}}\n" }
+        let loop = header + "do:\n  - sum:\n      for: {in: '[range(10000)]'}\n      do:\n        - add: {set: {n: '${ .n + $item }'}}\n"
+        var fork = header + "do:\n  - wide:\n      fork:\n        branches:\n"
+        for branch in 0..<100 {
+            fork += "          - b\(branch):\n              do:\n"
+            for task in 0..<10 { fork += "                - t\(task): {set: {n: '${ .n + \(task) }'}}\n" }
+        }
+        for (name, text, tasks) in [("sequential", sequential, 10_000), ("loop", loop, 10_000), ("fork", fork, 1_000)] {
+            let document = try Loader().load(text: text, file: name).value!
+            let program = try Compiler().compile(document)
+            let seconds = try await measure(program, runs: runs)
+            print("\(name): \(tasks) tasks, median \(String(format: "%.1f", seconds * 1000)) ms, \(Int(Double(tasks) / seconds)) tasks/s in memory")
+        }
+    }
+
+    @JQActor
+    static func measure(_ program: Program, runs: Int) async throws -> Double {
+        let interpreter = try Interpreter(program: program, store: MemoryStore(), clock: ManualClock())
+        var times: [Double] = []
+        for run in 0..<runs {
+            let start = ContinuousClock.now
+            let outcome = try await interpreter.run(input: ["n": 0], runID: "bench-\(run)")
+            let elapsed = ContinuousClock.now - start
+            guard case .completed = outcome else { fatalError("\(outcome)") }
+            times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        }
+        return times.sorted()[times.count / 2]
+    }
+}
