@@ -1,3 +1,5 @@
+import SwirlCore
+
 /// Splits a jq expression into tokens exactly as jq 1.6's flex lexer (`src/lexer.l`) does.
 ///
 /// The rules that decide whether libjq accepts a program are reproduced byte for byte:
@@ -359,14 +361,7 @@ struct JQLexer {
     private func hexValue(_ start: Int) -> Int? {
         var value = 0
         for index in start..<start + 4 {
-            let byte = bytes[index]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: return nil
-            }
+            guard let digit = bytes[index].hexDigitValue else { return nil }
             value = value << 4 | Int(digit)
         }
         return value

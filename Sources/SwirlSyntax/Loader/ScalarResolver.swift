@@ -109,14 +109,8 @@ public enum ScalarResolver {
         }
         var value = 0.0
         for byte in bytes {
-            let digit: Int
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = Int(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = Int(byte - UInt8(ascii: "a")) + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = Int(byte - UInt8(ascii: "A")) + 10
-            default: return nil
-            }
-            guard digit < radix else { return nil }
+            guard let digitValue = byte.hexDigitValue, Int(digitValue) < radix else { return nil }
+            let digit = Int(digitValue)
             value = value * Double(radix) + Double(digit)
         }
         return value
