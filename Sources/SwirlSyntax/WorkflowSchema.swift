@@ -1,4 +1,4 @@
-public import SwirlCore
+import SwirlCore
 import SwirlResources
 
 /// The DSL's JSON Schema (`Schema/workflow.schema.json`), carried inside the binary.
