@@ -24,7 +24,7 @@ struct SwirlBenchmarks {
             for task in 0..<10 { fork += "                - t\(task): {set: {n: '${ .n + \(task) }'}}\n" }
         }
         for (name, text, tasks) in [("sequential", sequential, 10_000), ("loop", loop, 10_000), ("fork", fork, 1_000)] {
-            let document = try Loader().load(text: text, file: name).value!
+            let document = Loader().load(text: text, file: name).value!
             let program = try Compiler().compile(document)
             let seconds = try await measure(program, runs: runs)
             print("\(name): \(tasks) tasks, median \(String(format: "%.1f", seconds * 1000)) ms, \(Int(Double(tasks) / seconds)) tasks/s in memory")
