@@ -92,7 +92,9 @@ struct Run {
                 return finish(
                     .failure(WorkflowError(.timeout, title: "Workflow timed out", detail: "the workflow's timeout expired", instance: "/")))
             }
-            for index in state.fibers.indices {
+            // By id: an expired fork removes its branch fibers, which moves the indices.
+            for id in state.fibers.map(\.id) {
+                guard let index = state.fiberIndex(id) else { continue }
                 expireDeadlines(fiber: index)
                 if case .timer(let until) = state.fibers[index].wait, until <= now { state.fibers[index].wait = .none }
             }
