@@ -275,14 +275,11 @@ import Testing
             text += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ", ") + "]\n"
             previous = name
         }
-        let clock = ContinuousClock()
-        var document: LoadedDocument?
-        let elapsed = clock.measure { document = loader.load(text: text, file: "lol.yaml") }
-        let diagnostic = try only(try #require(document))
+        let document = loader.load(text: text, file: "lol.yaml")
+        let diagnostic = try only(document)
         #expect(diagnostic.code == SyntaxDiagnostics.aliasExpansionTooLargeCode)
         #expect(diagnostic.location?.line == 7)
-        #expect(document?.value == nil)
-        #expect(elapsed < .seconds(5))
+        #expect(document.value == nil)
     }
 
     @Test("reports an alias to an anchor that is not defined")
