@@ -31,6 +31,8 @@ private struct CompilerState {
     var expressions: [ProgramExpression] = []
     var diagnostics: [Diagnostic] = []
     var use: OrderedDictionary<String, JSON>
+    /// The scope of each function of `use.functions` compiled so far.
+    var functionScopes: [String: Int] = [:]
 
     init(document: JSON) {
         self.document = document
@@ -138,7 +140,11 @@ private struct CompilerState {
             return .try(compileTry(body, at: pointer, variables))
         }
         if let call = body["call"]?.stringValue {
-            return .activity(ActivityCall(kind: "call:" + call, arguments: values(body["with"] ?? [:], at: pointer.appending("with"), variables)))
+            let arguments = values(body["with"] ?? [:], at: pointer.appending("with"), variables)
+            if let scope = functionScope(call) {
+                return .function(FunctionCall(name: call, scope: scope, arguments: arguments))
+            }
+            return .activity(ActivityCall(kind: "call:" + call, arguments: arguments))
         }
         if body["do"] != nil {
             let scope = reserveScope(at: pointer.appending("do"))
@@ -186,6 +192,21 @@ private struct CompilerState {
             return .activity(ActivityCall(kind: "run:" + process, arguments: values(.object(run), at: pointer.appending("run"), variables)))
         }
         return .activity(ActivityCall(kind: "unknown", arguments: .literal(.object(body))))
+    }
+
+    /// The scope running function `name` of `use.functions`, compiled on its first call; `nil`
+    /// when no such function is defined (a built-in call kind, or a catalog reference).
+    mutating func functionScope(_ name: String) -> Int? {
+        if let scope = functionScopes[name] { return scope }
+        guard let definition = use["functions"]?[name]?.objectValue else { return nil }
+        let pointer = JSONPointer(tokens: ["use", "functions", name])
+        let scope = reserveScope(at: pointer)
+        functionScopes[name] = scope
+        // Functions see only the workflow's arguments, not the variables around the call.
+        var node = compileTask(name, definition, at: pointer, [], resolve: { _ in .exit })
+        node.then = .exit
+        scopes[scope].nodes = [node]
+        return scope
     }
 
     mutating func fillBranch(_ scope: Int, branch: JSON, index: Int, at pointer: JSONPointer, _ variables: [String]) {

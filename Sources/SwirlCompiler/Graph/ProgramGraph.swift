@@ -186,6 +186,7 @@ private struct GraphBuilder {
         case .raise: "raise"
         case .wait: "wait"
         case .activity(let call): call.kind.replacing(":", with: " ")
+        case .function(let call): "call \(call.name)"
         }
     }
 }

@@ -20,6 +20,9 @@ public enum NodeKind: Sendable {
     case wait(DurationSpec)
     /// A task performed by an activity (`call`, `run`, `emit`, `listen`).
     case activity(ActivityCall)
+    /// `call` of a function from `use.functions`: its arguments become the input of the
+    /// function's task, which runs in a scope of its own.
+    case function(FunctionCall)
 }
 
 /// One case of a `switch`.
@@ -98,5 +101,14 @@ public struct ActivityCall: Sendable {
     /// `call: http`, `run: shell`, `emit`, `listen`, `call: <function>` …
     public var kind: String
     /// The task's arguments (`with`, the `run` process, the event …) with expressions compiled.
+    public var arguments: ValueTemplate
+}
+
+/// A call of a function defined in `use.functions`.
+public struct FunctionCall: Sendable {
+    public var name: String
+    /// The scope holding the function's task.
+    public var scope: Int
+    /// `with`: the function task's input.
     public var arguments: ValueTemplate
 }

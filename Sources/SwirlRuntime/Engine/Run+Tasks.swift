@@ -163,6 +163,18 @@ extension Run {
                 return taskFailed(task, node, error, fiber: fiber)
             }
 
+        case .function(let call):
+            // The arguments are the function task's raw input; it sees none of the caller's variables.
+            switch render(call.arguments, on: input, arguments: arguments, instance: node.reference) {
+            case .success(let rendered):
+                task.progress = .body
+                replaceTop(fiber, .task(task))
+                pushFrame(fiber, .list(ListFrame(scope: call.scope, next: 0, data: StoredJSON(rendered), variables: [:])))
+                return .proceed
+            case .failure(let error):
+                return taskFailed(task, node, error, fiber: fiber)
+            }
+
         case .activity(let call):
             switch render(call.arguments, on: input, arguments: arguments, instance: node.reference) {
             case .success(let rendered):
