@@ -4,6 +4,7 @@ import SwirlCompiler
 import SwirlCore
 import SwirlExpressions
 import SwirlRuntime
+import SwirlSyntax
 
 /// `swirl run FILE`: validates, compiles and runs a workflow, and prints its output.
 struct Run: AsyncParsableCommand {
@@ -31,6 +32,17 @@ struct Run: AsyncParsableCommand {
     @Option(help: "A file holding the workflow input as JSON.")
     var inputFile: String?
 
+    @Option(
+        help: """
+            A JSON or YAML file of secret values by name, for the workflow's use.secrets; names not \
+            in it are read from SWIRL_SECRET_<NAME> environment variables.
+            """
+    )
+    var secrets: String?
+
+    @Option(help: "Write the run's lifecycle CloudEvents to this file, one JSON object per line.")
+    var events: String?
+
     @Option(help: "How to print the output: json (one line) or pretty.")
     var output: OutputStyle = .pretty
 
@@ -45,11 +57,13 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let workflowInput = try readInput()
+        let secretValues = try readSecrets()
         let program = try WorkflowFile.compile(file, colors: colors)
+        let eventSink = try events.map(EventLines.init(path:))
         let quiet = self.quiet
         let started = ContinuousClock.now
         let execution = Task {
-            try await Self.execute(program, input: workflowInput) { progress in
+            try await Self.execute(program, input: workflowInput, secrets: secretValues, events: eventSink) { progress in
             guard !quiet else { return }
             switch progress.kind {
             case .waiting:
@@ -106,12 +120,27 @@ struct Run: AsyncParsableCommand {
     }
 
     @JQActor
-    static func execute(_ program: Program, input: JSON, onProgress: @escaping @Sendable (RunProgress) -> Void)
-        async throws -> RunOutcome
-    {
-        let interpreter = try Interpreter(program: program, store: MemoryStore())
+    static func execute(
+        _ program: Program, input: JSON, secrets: OrderedDictionary<String, JSON>, events: EventLines?,
+        onProgress: @escaping @Sendable (RunProgress) -> Void
+    ) async throws -> RunOutcome {
+        let interpreter = try Interpreter(
+            program: program, store: MemoryStore(), secrets: secrets, environment: ProcessInfo.processInfo.environment)
+        if let events { interpreter.onLifecycleEvent = { events.write($0) } }
         interpreter.onProgress = onProgress
         return try await interpreter.run(input: input, runID: UUID().uuidString.lowercased())
+    }
+
+    private func readSecrets() throws -> OrderedDictionary<String, JSON> {
+        guard let secrets else { return [:] }
+        guard let data = FileManager.default.contents(atPath: secrets) else {
+            throw EnvironmentFailure(message: "cannot read \(secrets): no such file")
+        }
+        let document = Loader().load(bytes: [UInt8](data), file: secrets)
+        guard let values = document.value?.objectValue, !document.diagnostics.containsErrors else {
+            throw EnvironmentFailure(message: "\(secrets) must hold one JSON or YAML object of secret values by name")
+        }
+        return values
     }
 
     private func readInput() throws -> JSON {
@@ -132,4 +161,21 @@ struct Run: AsyncParsableCommand {
             throw EnvironmentFailure(message: "the input is not JSON: \(error)")
         }
     }
+}
+
+/// A file receiving one JSON value per line.
+final class EventLines: Sendable {
+    private let handle: FileHandle
+
+    init(path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path)
+        else { throw EnvironmentFailure(message: "cannot write \(path)") }
+        self.handle = handle
+    }
+
+    func write(_ value: JSON) {
+        handle.write(Data((value.serialized() + "\n").utf8))
+    }
+
+    deinit { try? handle.close() }
 }

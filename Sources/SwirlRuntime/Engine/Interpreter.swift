@@ -35,19 +35,31 @@ public final class Interpreter {
     private let store: any Store
     private let clock: any RuntimeClock
     private let activities: ActivityRegistry
+    private let secretValues: OrderedDictionary<String, JSON>
+    private let environment: [String: String]
+    /// The run's secrets once resolved; everything leaving the interpreter is redacted with them.
+    private var secrets = Secrets()
     /// Told about waits and the end of the run.
     public var onProgress: (@Sendable (RunProgress) -> Void)?
+    /// Given each lifecycle CloudEvent of the run, secrets redacted.
+    public var onLifecycleEvent: (@Sendable (JSON) -> Void)?
 
     /// Prepares `program` to run: compiles all its expressions into one jq program.
+    /// - Parameters:
+    ///   - secrets: values for the names in `use.secrets` (a `--secrets` file); names not given
+    ///     here are read from `environment` as `SWIRL_SECRET_<NAME>`.
     /// - Throws: `JQError` when libjq rejects an expression the checker accepted (a defect).
     public init(
         program: Program, store: any Store, clock: any RuntimeClock = SystemClock(),
-        activities: ActivityRegistry = ActivityRegistry()
+        activities: ActivityRegistry = ActivityRegistry(), secrets: OrderedDictionary<String, JSON> = [:],
+        environment: [String: String] = [:]
     ) throws(JQError) {
         self.program = program
         self.store = store
         self.clock = clock
         self.activities = activities
+        self.secretValues = secrets
+        self.environment = environment
         self.bundle = try ExpressionBundle(
             sources: program.expressions.map { ExpressionSource($0.text, scopedVariables: $0.scopedVariables) },
             engine: JQEngine())
@@ -80,8 +92,19 @@ public final class Interpreter {
     }
 
     private func drive(_ state: inout RunState, first: RunStateMachine.Event) async throws -> RunOutcome {
+        let names = program.definition["use"]?["secrets"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        do {
+            secrets = try Secrets.resolve(names, provided: secretValues, environment: environment)
+        } catch {
+            state.status = .faulted
+            state.error = error
+            try await store.checkpoint(state, history: [HistoryEntry(time: clock.now(), kind: "run.faulted", data: error.json)])
+            return .faulted(error)
+        }
+        let lifecycle = LifecycleEvents(program: program, runID: state.runID)
+        if case .start = first { publish(lifecycle.workflowStarted(at: clock.now())) }
         let bundle = self.bundle
-        let machine = RunStateMachine(program: program) { id, data, arguments throws(JQError) in
+        let machine = RunStateMachine(program: program, secrets: secrets.json) { id, data, arguments throws(JQError) in
             try bundle.evaluate(id, on: data, arguments: arguments)
         }
         let (wakes, continuation) = AsyncStream.makeStream(of: Wake.self)
@@ -101,19 +124,27 @@ public final class Interpreter {
             for action in actions {
                 switch action {
                 case .checkpoint:
-                    try await store.checkpoint(state, history: history(for: actions, at: now))
+                    var saved = state
+                    saved.error = state.error.map(secrets.redact)
+                    try await store.checkpoint(saved, history: history(for: actions, at: now))
                 case .park(let time):
                     wakeAt = time
                 case .complete(let output):
                     onProgress?(RunProgress(kind: .completed, time: now))
+                    publish(lifecycle.workflowEnded(.completed(output), at: now))
                     return .completed(output)
                 case .fault(let error):
-                    onProgress?(RunProgress(kind: .faulted(error), time: now))
-                    return .faulted(error)
+                    let redacted = secrets.redact(error)
+                    onProgress?(RunProgress(kind: .faulted(redacted), time: now))
+                    publish(lifecycle.workflowEnded(.faulted(redacted), at: now))
+                    return .faulted(redacted)
                 case .cancelled:
+                    publish(lifecycle.workflowEnded(.cancelled, at: now))
                     return .cancelled
                 case .task(let taskEvent):
-                    onProgress?(RunProgress(kind: .task(taskEvent), time: now))
+                    let redacted = redact(taskEvent)
+                    onProgress?(RunProgress(kind: .task(redacted), time: now))
+                    if let event = lifecycle.task(redacted) { publish(event) }
                 }
             }
 
@@ -144,6 +175,7 @@ public final class Interpreter {
             guard let wake = await iterator.next(), !Task.isCancelled else {
                 _ = machine.handle(.cancel, state: &state, now: clock.now())
                 try await store.checkpoint(state, history: [HistoryEntry(time: clock.now(), kind: "run.cancelled")])
+                publish(lifecycle.workflowEnded(.cancelled, at: clock.now()))
                 return .cancelled
             }
             switch wake {
@@ -183,6 +215,21 @@ public final class Interpreter {
         }
     }
 
+    private func publish(_ event: JSON) {
+        onLifecycleEvent?(secrets.redact(event))
+    }
+
+    /// A task event with the texts of its error redacted.
+    private func redact(_ event: TaskEvent) -> TaskEvent {
+        var redacted = event
+        switch event.kind {
+        case .faulted(let error): redacted.kind = .faulted(secrets.redact(error))
+        case .retrying(let attempt, let at, let error): redacted.kind = .retrying(attempt: attempt, at: at, error: secrets.redact(error))
+        default: break
+        }
+        return redacted
+    }
+
     private static func historyEntry(_ event: TaskEvent) -> HistoryEntry {
         switch event.kind {
         case .started: HistoryEntry(time: event.time, kind: "task.started", task: event.task)
@@ -195,15 +242,19 @@ public final class Interpreter {
         }
     }
 
+    /// The history lines for `actions`, secrets redacted: the history is for people and tools.
     private func history(for actions: [RunStateMachine.Action], at time: Double) -> [HistoryEntry] {
-        actions.compactMap { action in
+        actions.compactMap { action -> HistoryEntry? in
+            var entry: HistoryEntry
             switch action {
-            case .complete(let output): HistoryEntry(time: time, kind: "run.completed", data: output)
-            case .fault(let error): HistoryEntry(time: time, kind: "run.faulted", task: error.instance, data: error.json)
-            case .park(let wakeAt): HistoryEntry(time: time, kind: "run.waiting", data: wakeAt.map { .number($0) } ?? .null)
-            case .task(let event): Self.historyEntry(event)
-            default: nil
+            case .complete(let output): entry = HistoryEntry(time: time, kind: "run.completed", data: output)
+            case .fault(let error): entry = HistoryEntry(time: time, kind: "run.faulted", task: error.instance, data: error.json)
+            case .park(let wakeAt): entry = HistoryEntry(time: time, kind: "run.waiting", data: wakeAt.map { .number($0) } ?? .null)
+            case .task(let event): entry = Self.historyEntry(event)
+            default: return nil
             }
+            entry.data = entry.data.map { StoredJSON(secrets.redact($0.value)) }
+            return entry
         }
     }
 }

@@ -114,7 +114,7 @@ extension Run {
         arguments.context = state.fibers.first?.context.value ?? .null
         arguments.workflow = workflowDescriptor
         arguments.runtime = Self.runtimeDescriptor
-        arguments.secrets = [:]
+        arguments.secrets = machine.secrets
         return arguments
     }
 
@@ -128,7 +128,7 @@ extension Run {
         arguments.input = input
         arguments.workflow = workflowDescriptor
         arguments.runtime = Self.runtimeDescriptor
-        arguments.secrets = [:]
+        arguments.secrets = machine.secrets
         if node.mentionsTask {
             var task: OrderedDictionary<String, JSON> = [
                 "name": .string(node.name), "reference": .string(node.reference), "definition": node.definition,

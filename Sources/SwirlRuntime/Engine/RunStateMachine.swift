@@ -42,9 +42,12 @@ public struct RunStateMachine {
 
     public let program: Program
     let evaluateExpression: Evaluate
+    /// `$secrets`: given to every call, never stored in the state.
+    let secrets: JSON
 
-    public init(program: Program, evaluate: @escaping Evaluate) {
+    public init(program: Program, secrets: JSON = [:], evaluate: @escaping Evaluate) {
         self.program = program
+        self.secrets = secrets
         self.evaluateExpression = evaluate
     }
 
