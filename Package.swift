@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
     ],
     targets: [
         // C libraries: a module map and a one-line header each, nothing else.
@@ -60,7 +61,10 @@ let package = Package(
         ),
         .target(
             name: "SwirlRuntime",
-            dependencies: ["SwirlCore", "SwirlSyntax", "SwirlExpressions", "SwirlCompiler"],
+            dependencies: [
+                "SwirlCore", "SwirlSyntax", "SwirlExpressions", "SwirlCompiler",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
             swiftSettings: swirlSettings
         ),
         .target(

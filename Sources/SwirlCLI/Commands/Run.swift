@@ -40,6 +40,9 @@ struct Run: AsyncParsableCommand {
     )
     var secrets: String?
 
+    @Option(help: "A folder of workflow definitions that 'run: workflow' tasks may run (default: the folder of FILE).")
+    var definitions: String?
+
     @Option(help: "Write the run's lifecycle CloudEvents to this file, one JSON object per line.")
     var events: String?
 
@@ -60,10 +63,14 @@ struct Run: AsyncParsableCommand {
         let secretValues = try readSecrets()
         let program = try WorkflowFile.compile(file, colors: colors)
         let eventSink = try events.map(EventLines.init(path:))
+        let folder = (file as NSString).deletingLastPathComponent
+        let catalog = Self.loadDefinitions(from: definitions ?? (file == "-" || folder.isEmpty ? "." : folder), quiet: quiet)
         let quiet = self.quiet
         let started = ContinuousClock.now
         let execution = Task {
-            try await Self.execute(program, input: workflowInput, secrets: secretValues, events: eventSink) { progress in
+            try await Self.execute(
+                program, input: workflowInput, secrets: secretValues, catalog: catalog, events: eventSink
+            ) { progress in
             guard !quiet else { return }
             switch progress.kind {
             case .waiting:
@@ -121,14 +128,40 @@ struct Run: AsyncParsableCommand {
 
     @JQActor
     static func execute(
-        _ program: Program, input: JSON, secrets: OrderedDictionary<String, JSON>, events: EventLines?,
-        onProgress: @escaping @Sendable (RunProgress) -> Void
+        _ program: Program, input: JSON, secrets: OrderedDictionary<String, JSON>, catalog: DefinitionCatalog,
+        events: EventLines?, onProgress: @escaping @Sendable (RunProgress) -> Void
     ) async throws -> RunOutcome {
+        let store = MemoryStore()
+        let environment = ProcessInfo.processInfo.environment
+        @Sendable func registry() -> ActivityRegistry {
+            var activities = ActivityRegistry(ProcessActivities.all)
+            activities.register(
+                WorkflowRunActivity(
+                    catalog: catalog, store: store, secrets: secrets, environment: environment, activities: registry),
+                for: "run:workflow")
+            return activities
+        }
         let interpreter = try Interpreter(
-            program: program, store: MemoryStore(), secrets: secrets, environment: ProcessInfo.processInfo.environment)
+            program: program, store: store, activities: registry(), secrets: secrets, environment: environment)
         if let events { interpreter.onLifecycleEvent = { events.write($0) } }
         interpreter.onProgress = onProgress
         return try await interpreter.run(input: input, runID: UUID().uuidString.lowercased())
+    }
+
+    /// The valid workflows of `directory`, for `run: workflow`; invalid ones are skipped with a note.
+    static func loadDefinitions(from directory: String, quiet: Bool) -> DefinitionCatalog {
+        let validator = WorkflowValidator.standard()
+        var catalog = DefinitionCatalog()
+        for path in WorkflowDirectory.workflowFiles(under: directory) {
+            var ignored: [Diagnostic] = []
+            guard let bytes = try? validator.loader.readFile(atPath: path, diagnostics: &ignored) else { continue }
+            if let program = validator.validate(bytes: bytes, file: path).program {
+                catalog.add(program)
+            } else if !quiet {
+                Terminal.writeError("swirl: note: \(path) is not a valid workflow; 'run: workflow' cannot use it\n")
+            }
+        }
+        return catalog
     }
 
     private func readSecrets() throws -> OrderedDictionary<String, JSON> {

@@ -24,6 +24,15 @@ public struct ActivityRequest: Hashable, Sendable, Codable {
     /// The task's pointer.
     public var task: String
     public var runID: String
+
+    public init(key: String, kind: String, arguments: JSON, input: JSON, task: String, runID: String) {
+        self.key = key
+        self.kind = kind
+        self.arguments = StoredJSON(arguments)
+        self.input = StoredJSON(input)
+        self.task = task
+        self.runID = runID
+    }
 }
 
 /// The activities a runtime offers, by kind.

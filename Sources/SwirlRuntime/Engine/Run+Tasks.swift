@@ -179,8 +179,8 @@ extension Run {
             switch render(call.arguments, on: input, arguments: arguments, instance: node.reference) {
             case .success(let rendered):
                 let request = ActivityRequest(
-                    key: "\(node.pointer)#\(state.nextStep)", kind: call.kind, arguments: StoredJSON(rendered),
-                    input: task.input, task: node.reference, runID: state.runID)
+                    key: "\(node.reference)#\(state.nextStep)", kind: call.kind, arguments: rendered,
+                    input: task.input.value, task: node.reference, runID: state.runID)
                 state.nextStep += 1
                 task.progress = .activity(request)
                 replaceTop(fiber, .task(task))

@@ -1,0 +1,7 @@
+/// The activities that run local processes, by kind, for an ``ActivityRegistry``.
+public enum ProcessActivities {
+    /// `run:shell` and `run:script` with their defaults.
+    public static var all: [String: any Activity] {
+        ["run:shell": ShellRunActivity(), "run:script": ScriptRunActivity()]
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import SwirlCore
+import Subprocess
+
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+/// Runs one local process for a `run` task and turns its outcome into the task's output, so that
+/// ``ShellRunActivity`` and ``ScriptRunActivity`` share argv, environment, stdin, `return`, `await`
+/// and cancellation handling (DSL-NOTES §1.3 "run", §2 #28-29).
+struct ProcessRunner: Sendable {
+    /// What to start: an absolute executable path and its argv (without argv[0]).
+    struct Launch: Sendable {
+        var executable: String
+        var arguments: [String]
+        /// Variables added to (or replacing those of) this process's environment.
+        var environment: [(String, String)]
+        /// Text fed to the child's standard input; empty when the task has none.
+        var stdin: String
+        /// Called once the process has finished (or failed to start), for temporary files.
+        var cleanup: (@Sendable () -> Void)?
+    }
+
+    /// The DSL's `run.return`.
+    enum ReturnMode: String, Sendable {
+        case stdout, stderr, code, all, none
+    }
+
+    /// The most standard output a task may produce before it fails; the output lands in the run
+    /// state and its checkpoints, so it must stay bounded.
+    static let outputLimit = 16 << 20
+    /// How much of stderr a non-zero exit's error detail carries.
+    static let detailLimit = 4096
+
+    /// Runs `launch` as the task `request` asks (`return`, `await`).
+    /// - Returns: the output for the return mode; the task's input at once when `await` is false.
+    /// - Throws: `configuration` for a bad `return`; `runtime` when the process cannot start,
+    ///   overflows its output limit or exits non-zero (unless `return` is `code` or `all`).
+    func run(_ launch: Launch, for request: ActivityRequest) async throws(WorkflowError) -> JSON {
+        let run = request.arguments.value
+        let mode = try Self.returnMode(run["return"], task: request.task)
+        let environment = Self.environment(
+            launch.environment + [("SWIRL_IDEMPOTENCY_KEY", request.key), ("SWIRL_RUN_ID", request.runID)])
+        let configuration = Subprocess.Configuration(
+            executable: .path(FilePath(launch.executable)),
+            arguments: Subprocess.Arguments(launch.arguments),
+            environment: environment,
+            platformOptions: Self.platformOptions)
+
+        if run["await"]?.boolValue == false {
+            // Fire and forget: the child runs on in its own session, reaped by this detached task,
+            // and is not killed when the workflow task is cancelled (nothing waits for it).
+            Task.detached {
+                _ = try? await Subprocess.run(
+                    configuration, input: .string(launch.stdin), output: .discarded, error: .discarded)
+                launch.cleanup?()
+            }
+            return request.input.value
+        }
+
+        defer { launch.cleanup?() }
+        let result: ExecutionResult<Void, StringOutput<UTF8>, StringOutput<UTF8>>
+        do {
+            result = try await Subprocess.run(
+                configuration,
+                input: .string(launch.stdin),
+                output: .string(limit: Self.outputLimit),
+                error: .string(limit: Self.outputLimit))
+        } catch {
+            if Task.isCancelled {
+                // The interpreter discards the result of a cancelled activity; the error only ends it.
+                throw WorkflowError(.runtime, title: "Process cancelled", instance: request.task)
+            }
+            throw WorkflowError(
+                .runtime, title: "Process failed", detail: "\(launch.executable): \(error)", instance: request.task)
+        }
+        return try Self.output(
+            status: result.terminationStatus, stdout: result.standardOutput, stderr: result.standardError,
+            mode: mode, task: request.task)
+    }
+
+    /// Kills the child and everything it started when the Swift task is cancelled: SIGTERM to its
+    /// own process group, then SIGKILL after a grace period. A new session keeps `sh -c`'s
+    /// grandchildren (which would hold the pipes open) in that group and keeps our group safe.
+    static var platformOptions: PlatformOptions {
+        var options = PlatformOptions()
+        options.createSession = true
+        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(2))]
+        return options
+    }
+
+    static func returnMode(_ value: JSON?, task: String) throws(WorkflowError) -> ReturnMode {
+        guard let value, !value.isNull else { return .stdout }
+        guard let text = value.stringValue, let mode = ReturnMode(rawValue: text) else {
+            throw WorkflowError(
+                .configuration, title: "Invalid run return",
+                detail: "return must be stdout, stderr, code, all or none, not \(value.serialized())", instance: task)
+        }
+        return mode
+    }
+
+    /// The task output for a finished process.
+    static func output(
+        status: TerminationStatus, stdout: String?, stderr: String?, mode: ReturnMode, task: String
+    ) throws(WorkflowError) -> JSON {
+        let code: Int
+        switch status {
+        case .exited(let value): code = Int(value)
+        // A shell reports death by signal N as 128 + N; do the same so `code` is always a number.
+        case .signaled(let signal): code = 128 + Int(signal)
+        }
+        let stdout = stdout ?? "", stderr = stderr ?? ""
+        if code != 0 && mode != .code && mode != .all {
+            var detail = "exit code \(code)"
+            // Cut at a byte count (the limit is about the error's size); a split character decodes as U+FFFD.
+            if !stderr.isEmpty { detail += ": " + String(decoding: stderr.utf8.prefix(detailLimit), as: UTF8.self) }
+            throw WorkflowError(.runtime, title: "Process exited with a non-zero code", detail: detail, instance: task)
+        }
+        switch mode {
+        case .stdout: return .string(trimmingOneNewline(stdout))
+        case .stderr: return .string(trimmingOneNewline(stderr))
+        case .code: return .number(Double(code))
+        case .all: return ["code": .number(Double(code)), "stdout": .string(stdout), "stderr": .string(stderr)]
+        case .none: return .null
+        }
+    }
+
+    /// Drops one trailing newline: `echo hi` should give `"hi"`, as in other runtimes, while any
+    /// other whitespace the process meant to print is kept. `all` keeps the texts exactly.
+    static func trimmingOneNewline(_ text: String) -> String {
+        if text.hasSuffix("\r\n") { return String(text.dropLast(2)) }
+        if text.hasSuffix("\n") { return String(text.dropLast()) }
+        return text
+    }
+
+    /// This process's environment with `overrides` applied in order, as `NAME=value` byte strings.
+    /// (Raw entries because `Environment.Key` cannot be made from a run-time string.)
+    static func environment(_ overrides: [(String, String)]) -> Subprocess.Environment {
+        var names = Array(ProcessInfo.processInfo.environment.keys)
+        var values = ProcessInfo.processInfo.environment
+        for (name, value) in overrides {
+            if values.updateValue(value, forKey: name) == nil { names.append(name) }
+        }
+        // Subprocess 1.0 hands each entry to `strdup`, which needs the terminating NUL: without it
+        // a variable picks up whatever bytes follow its array in memory.
+        return .custom(names.map { Array("\($0)=\(values[$0]!)".utf8) + [0] })
+    }
+
+    /// A `run.*.arguments` value as argv: an array's strings as they are and other values as JSON
+    /// text; an object's members as `name=value` in declaration order. Never joined into a command
+    /// line, so no value is ever parsed by a shell.
+    static func arguments(_ value: JSON?, task: String) throws(WorkflowError) -> [String] {
+        switch value {
+        case nil, .null?: return []
+        case .array(let items)?: return items.map(argument)
+        case .object(let members)?: return members.map { "\($0.key)=\(argument($0.value))" }
+        case let other?:
+            throw WorkflowError(
+                .configuration, title: "Invalid run arguments",
+                detail: "arguments must be an array or an object, not \(other.typeName)", instance: task)
+        }
+    }
+
+    private static func argument(_ value: JSON) -> String {
+        if case .string(let text) = value { text } else { value.serialized() }
+    }
+
+    /// `run.*.environment` as ordered pairs; scalars are stringified, null entries dropped.
+    static func environmentEntries(_ value: JSON?, task: String) throws(WorkflowError) -> [(String, String)] {
+        switch value {
+        case nil, .null?: return []
+        case .object(let members)?: return members.compactMap { $0.value.isNull ? nil : ($0.key, argument($0.value)) }
+        case let other?:
+            throw WorkflowError(
+                .configuration, title: "Invalid run environment",
+                detail: "environment must be an object, not \(other.typeName)", instance: task)
+        }
+    }
+
+    /// `run.*.stdin`: a string as it is, another value as JSON text, nothing as empty input.
+    static func stdin(_ value: JSON?) -> String {
+        switch value {
+        case nil, .null?: ""
+        case let value?: argument(value)
+        }
+    }
+}
