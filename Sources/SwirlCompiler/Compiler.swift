@@ -184,8 +184,15 @@ private struct CompilerState {
         if let set = body["set"] {
             return .set(values(set, at: pointer.appending("set"), variables))
         }
-        for kind in ["emit", "listen"] where body[kind] != nil {
-            return .activity(ActivityCall(kind: kind, arguments: values(body[kind]!, at: pointer.appending(kind), variables)))
+        if let emit = body["emit"] {
+            return .activity(ActivityCall(kind: "emit", arguments: values(emit, at: pointer.appending("emit"), variables)))
+        }
+        if let listen = body["listen"]?.objectValue {
+            let to = listen["to"]?.objectValue ?? [:]
+            return .listen(
+                Listen(
+                    strategy: strategy(to, at: pointer.appending("listen").appending("to"), variables),
+                    read: listen["read"]?.stringValue ?? "data"))
         }
         if let run = body["run"]?.objectValue {
             let process = ["container", "script", "shell", "workflow"].first { run[$0] != nil } ?? "unknown"
@@ -207,6 +214,44 @@ private struct CompilerState {
         node.then = .exit
         scopes[scope].nodes = [node]
         return scope
+    }
+
+    mutating func strategy(_ to: OrderedDictionary<String, JSON>, at pointer: JSONPointer, _ variables: [String])
+        -> EventStrategy
+    {
+        func filters(_ list: JSON?, key: String) -> [EventFilter] {
+            (list?.arrayValue ?? []).enumerated().map { index, filter in
+                eventFilter(filter, at: pointer.appending(key).appending(index), variables)
+            }
+        }
+        if let one = to["one"] { return .one(eventFilter(one, at: pointer.appending("one"), variables)) }
+        if to["all"] != nil { return .all(filters(to["all"], key: "all")) }
+        var until: EventUntil?
+        switch to["until"] {
+        case .string(let text)?: until = .expression(expressionField(text, at: pointer.appending("until"), variables))
+        case .object(let nested)?: until = .strategy(strategy(nested, at: pointer.appending("until"), variables))
+        default: break
+        }
+        return .any(filters(to["any"], key: "any"), until: until)
+    }
+
+    mutating func eventFilter(_ filter: JSON, at pointer: JSONPointer, _ variables: [String]) -> EventFilter {
+        var attributes = OrderedDictionary<String, AttributeMatch>()
+        for (name, value) in filter["with"]?.objectValue ?? [:] {
+            if case .string(let text) = value, let expression = RuntimeExpression.unwrap(text) {
+                attributes[name] = .expression(register(expression.body, at: pointer.appending("with").appending(name), variables))
+            } else {
+                attributes[name] = .literal(value)
+            }
+        }
+        var correlations = OrderedDictionary<String, Correlation>()
+        for (key, correlation) in filter["correlate"]?.objectValue ?? [:] {
+            let correlationPointer = pointer.appending("correlate").appending(key)
+            correlations[key] = Correlation(
+                from: expressionField(correlation["from"]?.stringValue ?? ".", at: correlationPointer.appending("from"), variables),
+                expect: correlation["expect"].map { values($0, at: correlationPointer.appending("expect"), variables) })
+        }
+        return EventFilter(attributes: attributes, correlations: correlations)
     }
 
     mutating func fillBranch(_ scope: Int, branch: JSON, index: Int, at pointer: JSONPointer, _ variables: [String]) {

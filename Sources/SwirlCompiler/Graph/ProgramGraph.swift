@@ -187,6 +187,7 @@ private struct GraphBuilder {
         case .wait: "wait"
         case .activity(let call): call.kind.replacing(":", with: " ")
         case .function(let call): "call \(call.name)"
+        case .listen: "listen"
         }
     }
 }

@@ -20,6 +20,8 @@ public enum NodeKind: Sendable {
     case wait(DurationSpec)
     /// A task performed by an activity (`call`, `run`, `emit`, `listen`).
     case activity(ActivityCall)
+    /// `listen`: waits for events.
+    case listen(Listen)
     /// `call` of a function from `use.functions`: its arguments become the input of the
     /// function's task, which runs in a scope of its own.
     case function(FunctionCall)

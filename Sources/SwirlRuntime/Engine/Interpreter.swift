@@ -1,6 +1,7 @@
 public import SwirlCompiler
 public import SwirlCore
 public import SwirlExpressions
+import Foundation
 
 /// How a run ended.
 public enum RunOutcome: Hashable, Sendable {
@@ -36,6 +37,8 @@ public final class Interpreter {
     private let clock: any RuntimeClock
     private let activities: ActivityRegistry
     private let secretValues: OrderedDictionary<String, JSON>
+    /// Where `listen` tasks receive events from, if anywhere.
+    private let events: EventBus?
     private let environment: [String: String]
     /// The run's secrets once resolved; everything leaving the interpreter is redacted with them.
     private var secrets = Secrets()
@@ -52,8 +55,9 @@ public final class Interpreter {
     public init(
         program: Program, store: any Store, clock: any RuntimeClock = SystemClock(),
         activities: ActivityRegistry = ActivityRegistry(), secrets: OrderedDictionary<String, JSON> = [:],
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], events: EventBus? = nil
     ) throws(JQError) {
+        self.events = events
         self.program = program
         self.store = store
         self.clock = clock
@@ -87,6 +91,7 @@ public final class Interpreter {
 
     /// What wakes the driver.
     private enum Wake: Sendable {
+        case event(JSON)
         case timer
         case activity(key: String, result: Result<JSON, WorkflowError>)
     }
@@ -116,6 +121,18 @@ public final class Interpreter {
             continuation.finish()
         }
         var iterator = wakes.makeAsyncIterator()
+        // Events published while the run is alive reach its listens.
+        var subscription: (token: UUID, task: Task<Void, Never>)?
+        if let events {
+            let (token, stream) = await events.subscribe()
+            subscription = (token, Task { for await event in stream { continuation.yield(.event(event)) } })
+        }
+        defer {
+            if let subscription, let events {
+                subscription.task.cancel()
+                Task { await events.unsubscribe(subscription.token) }
+            }
+        }
         var event = first
         while true {
             let now = clock.now()
@@ -167,9 +184,12 @@ public final class Interpreter {
                 timer?.task.cancel()
                 timer = nil
             }
-            guard !running.isEmpty || timer != nil else {
-                // Nothing can wake the run (events arrive with the activities issue).
-                return .faulted(WorkflowError(.runtime, title: "Run parked with nothing to wake it", instance: "/"))
+            let listening = state.fibers.contains { $0.wait == .events }
+            guard !running.isEmpty || timer != nil || (listening && events != nil) else {
+                let error = WorkflowError(
+                    .runtime, title: "Run parked with nothing to wake it",
+                    detail: listening ? "it listens for events, but no event source is connected" : nil, instance: "/")
+                return .faulted(error)
             }
 
             guard let wake = await iterator.next(), !Task.isCancelled else {
@@ -179,6 +199,8 @@ public final class Interpreter {
                 return .cancelled
             }
             switch wake {
+            case .event(let cloudEvent):
+                event = .eventReceived(cloudEvent)
             case .timer:
                 timer = nil
                 event = .timerFired

@@ -49,6 +49,9 @@ extension Run {
         case .activity(let request):
             state.fibers[fiber].wait = .activity(key: request.key)
             return nil
+        case .listening:
+            state.fibers[fiber].wait = .events
+            return nil
         case .starting:
             break
         default:
@@ -163,6 +166,14 @@ extension Run {
                 return taskFailed(task, node, error, fiber: fiber)
             }
 
+        case .listen(let listen):
+            var progress = ListenProgress()
+            if case .all(let filters) = listen.strategy { progress.matched = Array(repeating: false, count: filters.count) }
+            task.progress = .listening(progress)
+            replaceTop(fiber, .task(task))
+            state.fibers[fiber].wait = .events
+            return nil
+
         case .function(let call):
             // The arguments are the function task's raw input; it sees none of the caller's variables.
             switch render(call.arguments, on: input, arguments: arguments, instance: node.reference) {
@@ -214,7 +225,7 @@ extension Run {
         switch task.progress {
         case .body, .trying, .handling:
             return completeTask(task, node, output: value, flow: node.then, fiber: fiber)
-        case .fork, .activity:
+        case .fork, .activity, .listening:
             return completeTask(task, node, output: value, flow: node.then, fiber: fiber)
         case .loop(let items, let index, _):
             guard case .for(let loop) = node.kind else { return nil }

@@ -87,6 +87,8 @@ public struct Fiber: Hashable, Sendable, Codable {
         case branches
         /// Until the activity with this key reports.
         case activity(key: String)
+        /// Until events arrive for its `listen`.
+        case events
         /// Finished, with its result.
         case finished(Outcome)
     }
@@ -153,5 +155,17 @@ public struct TaskFrame: Hashable, Sendable, Codable {
         case waiting(until: Double)
         /// An activity is in flight.
         case activity(ActivityRequest)
+        /// `listen`: what it has consumed so far.
+        case listening(ListenProgress)
     }
+}
+
+/// What a `listen` has consumed so far; saved, so a resumed run keeps its events.
+public struct ListenProgress: Hashable, Sendable, Codable {
+    /// The consumed events, as read (`data`, `envelope` or `raw`), in order.
+    public var consumed: [StoredJSON] = []
+    /// For `all`: which filters an event has matched.
+    public var matched: [Bool] = []
+    /// Correlation values fixed by the first correlated event, by key.
+    public var correlation: [String: StoredJSON] = [:]
 }

@@ -22,6 +22,8 @@ public struct RunStateMachine {
         case activityCompleted(key: String, output: JSON)
         /// An activity failed.
         case activityFailed(key: String, error: WorkflowError)
+        /// A CloudEvent reached the run.
+        case eventReceived(JSON)
     }
 
     /// What the driver must do next.
@@ -107,6 +109,10 @@ struct Run {
             return runReadyFibers()
         case .activityFailed(let key, let error):
             resumeActivity(key, with: .failure(error))
+            return runReadyFibers()
+        case .eventReceived(let event):
+            guard state.status == .running || state.status == .waiting else { return [] }
+            deliver(event)
             return runReadyFibers()
         case .cancel:
             guard state.status != .completed, state.status != .faulted, state.status != .cancelled else { return [] }
