@@ -16,7 +16,7 @@ struct Swirl: AsyncParsableCommand {
             (bad arguments, unreadable file).
             """,
         version: SwirlVersion.current,
-        subcommands: [Validate.self, Run.self, Graph.self, Schema.self]
+        subcommands: [Validate.self, Run.self, Graph.self, Emit.self, Schema.self]
     )
 
     static func main() async {

@@ -19,6 +19,11 @@ public enum RunBinary {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
     }
 
+    /// The path of the built `swirl`, for tests that start it themselves.
+    public static var swirlPath: String {
+        productsDirectory.appendingPathComponent("swirl").path
+    }
+
     /// Runs `swirl` with `arguments` and returns what it printed.
     /// - Parameters:
     ///   - arguments: the command line after `swirl`.

@@ -193,4 +193,77 @@ import Testing
         #expect(schema["$schema"] == "https://json-schema.org/draft/2020-12/schema")
         #expect(result.stdout == (try String(contentsOfFile: PackageRoot.path("Schema/workflow.schema.json"), encoding: .utf8)))
     }
+
+    @Test("a run waiting for an approval continues when swirl emit sends the matching event")
+    func approvalThroughEmit() async throws {
+        let scratch = try Scratch(files: ["events/.keep": ""])
+        let events = scratch.path + "/events"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: RunBinary.swirlPath)
+        process.arguments = [
+            "run", PackageRoot.path("Workflows/expense-approval.yaml"), "--input", #"{"id": "EXP-42", "amount": 120}"#,
+            "--output", "json",
+        ]
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWIRL_EVENTS_DIR"] = events
+        environment["NO_COLOR"] = "1"
+        process.environment = environment
+        let stdoutURL = URL(fileURLWithPath: scratch.path + "/stdout")
+        let stderrURL = URL(fileURLWithPath: scratch.path + "/stderr")
+        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
+        process.standardError = try FileHandle(forWritingTo: stderrURL)
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        // Wait (bounded) until the run listens, then send a decision for another expense and one for this one.
+        func stderrText() -> String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
+        for _ in 0..<600 where !stderrText().contains("awaitDecision started") {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try #require(stderrText().contains("awaitDecision started"), "\(stderrText())")
+        for (expense, by) in [("EXP-7", "eve"), ("EXP-42", "dana")] {
+            let sent = try RunBinary.swirl(
+                [
+                    "emit", "--type", "com.example.expense.decision", "--source", "https://example.com/approvals",
+                    "--data", #"{"expense": "\#(expense)", "approved": true, "by": "\#(by)"}"#,
+                ],
+                environment: ["SWIRL_EVENTS_DIR": events])
+            #expect(sent.exitCode == 0, "\(sent.stderr)")
+        }
+        for _ in 0..<600 where process.isRunning {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try #require(!process.isRunning, "the run did not finish: \(stderrText())")
+        #expect(process.terminationStatus == 0, "\(stderrText())")
+        let output = try JSON(parsing: try String(contentsOf: stdoutURL, encoding: .utf8))
+        #expect(output == ["expense": "EXP-42", "approved": true, "decidedBy": "dana"])
+    }
+
+    @Test("a faulted run prints its error as problem details on stderr and exits 1")
+    func faultedRun() throws {
+        let scratch = try Scratch(files: [
+            "fail.yaml": """
+                document: {dsl: '1.0.3', namespace: t, name: t, version: '1.0.0'}
+                do:
+                  - boom: {raise: {error: {type: 'https://example.com/errors/boom', status: 418, title: Boom}}}
+
+                """
+        ])
+        let result = try RunBinary.swirl(["run", "fail.yaml", "--quiet"], directory: scratch.path)
+        #expect(result.exitCode == 1)
+        #expect(result.stdout == "")
+        let error = try JSON(parsing: result.stderr)
+        #expect(error == ["type": "https://example.com/errors/boom", "status": 418, "title": "Boom", "instance": "/do/0/boom"])
+    }
+
+    @Test("runs a workflow and prints its output, with a line per task phase on stderr")
+    func runsWorkflow() throws {
+        let result = try RunBinary.swirl(["run", "Workflows/hello.yaml", "--input", #"{"name": "Ada"}"#, "--output", "json"])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(result.stdout == #"{"greeting":"Hello, Ada!"}"# + "\n")
+        #expect(result.stderr.contains("swirl: /do/0/greet started"))
+        #expect(result.stderr.contains("swirl: /do/0/greet completed in"))
+    }
 }

@@ -81,9 +81,25 @@ import Testing
         #expect(outcome == .completed(expected), "\(file): got \(outcome), expected \(expected.serialized())")
     }
 
+    /// Runs an example with the activities `swirl run` has that need no network: processes,
+    /// events within the run, and sub-workflows from the Workflows folder.
     @JQActor
     static func run(_ program: Program, input: JSON) async throws -> RunOutcome {
-        let interpreter = try Interpreter(program: program, store: MemoryStore(), clock: ManualClock())
+        let clock = ManualClock()
+        let store = MemoryStore()
+        let bus = EventBus()
+        let catalog = DefinitionCatalog(
+            WorkflowDirectory.workflowFiles(under: PackageRoot.path("Workflows")).compactMap { path in
+                let bytes = [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data())
+                return WorkflowValidator.standard().validate(bytes: bytes, file: path).program
+            })
+        @Sendable func registry() -> ActivityRegistry {
+            var activities = ActivityRegistry(ProcessActivities.all)
+            activities.register(EmitActivity(bus: bus, clock: clock), for: "emit")
+            activities.register(WorkflowRunActivity(catalog: catalog, store: store, clock: clock, activities: registry), for: "run:workflow")
+            return activities
+        }
+        let interpreter = try Interpreter(program: program, store: store, clock: clock, activities: registry(), events: bus)
         return try await interpreter.run(input: input, runID: "example")
     }
 }

@@ -133,8 +133,13 @@ struct Run: AsyncParsableCommand {
     ) async throws -> RunOutcome {
         let store = MemoryStore()
         let environment = ProcessInfo.processInfo.environment
+        // Events reach the run from its own emit tasks and, through the spool folder, from `swirl emit`.
+        let bus = EventBus()
+        let spool = Task.detached { await EventSpool.defaultFolder.watch(publishingTo: bus) }
+        defer { spool.cancel() }
         @Sendable func registry() -> ActivityRegistry {
             var activities = ActivityRegistry(ProcessActivities.all)
+            activities.register(EmitActivity(bus: bus), for: "emit")
             activities.register(
                 WorkflowRunActivity(
                     catalog: catalog, store: store, secrets: secrets, environment: environment, activities: registry),
@@ -142,7 +147,7 @@ struct Run: AsyncParsableCommand {
             return activities
         }
         let interpreter = try Interpreter(
-            program: program, store: store, activities: registry(), secrets: secrets, environment: environment)
+            program: program, store: store, activities: registry(), secrets: secrets, environment: environment, events: bus)
         if let events { interpreter.onLifecycleEvent = { events.write($0) } }
         interpreter.onProgress = onProgress
         return try await interpreter.run(input: input, runID: UUID().uuidString.lowercased())
