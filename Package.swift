@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // C libraries: a module map and a one-line header each, nothing else.
@@ -64,6 +66,9 @@ let package = Package(
             dependencies: [
                 "SwirlCore", "SwirlSyntax", "SwirlExpressions", "SwirlCompiler",
                 .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swirlSettings
         ),
@@ -123,7 +128,13 @@ let package = Package(
         ),
         .testTarget(
             name: "SwirlRuntimeTests",
-            dependencies: ["SwirlRuntime", "SwirlCompiler", "SwirlCore", "SwirlSyntax", "SwirlTestSupport"],
+            dependencies: [
+                "SwirlRuntime", "SwirlCompiler", "SwirlCore", "SwirlSyntax", "SwirlTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swirlSettings
         ),
         .testTarget(

@@ -43,6 +43,15 @@ struct Run: AsyncParsableCommand {
     @Option(help: "A folder of workflow definitions that 'run: workflow' tasks may run (default: the folder of FILE).")
     var definitions: String?
 
+    @Option(
+        name: .customLong("rewrite-endpoint"),
+        help: """
+            FROM=TO: send HTTP requests whose URL starts with FROM to TO instead (repeatable; also \
+            SWIRL_REWRITE_ENDPOINTS, ';'-separated). For testing workflows against local stand-ins.
+            """
+    )
+    var rewriteEndpoints: [String] = []
+
     @Option(help: "Write the run's lifecycle CloudEvents to this file, one JSON object per line.")
     var events: String?
 
@@ -61,6 +70,7 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         let workflowInput = try readInput()
         let secretValues = try readSecrets()
+        let rewrites = try readRewrites()
         let program = try WorkflowFile.compile(file, colors: colors)
         let eventSink = try events.map(EventLines.init(path:))
         let folder = (file as NSString).deletingLastPathComponent
@@ -69,7 +79,8 @@ struct Run: AsyncParsableCommand {
         let started = ContinuousClock.now
         let execution = Task {
             try await Self.execute(
-                program, input: workflowInput, secrets: secretValues, catalog: catalog, events: eventSink
+                program, input: workflowInput, secrets: secretValues, catalog: catalog, rewrites: rewrites,
+                events: eventSink
             ) { progress in
             guard !quiet else { return }
             switch progress.kind {
@@ -129,10 +140,18 @@ struct Run: AsyncParsableCommand {
     @JQActor
     static func execute(
         _ program: Program, input: JSON, secrets: OrderedDictionary<String, JSON>, catalog: DefinitionCatalog,
-        events: EventLines?, onProgress: @escaping @Sendable (RunProgress) -> Void
+        rewrites: [HTTPCallActivity.Rewrite], events: EventLines?, onProgress: @escaping @Sendable (RunProgress) -> Void
     ) async throws -> RunOutcome {
         let store = MemoryStore()
         let environment = ProcessInfo.processInfo.environment
+        // One HTTP client for the whole run, shut down when it ends.
+        let client = HTTPCallActivity.makeClient()
+        let names = program.definition["use"]?["secrets"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        // A missing secret faults the run inside the interpreter, with the error the workflow can see.
+        let resolvedSecrets = (try? Secrets.resolve(names, provided: secrets, environment: environment)) ?? Secrets()
+        let http = HTTPCallActivity(
+            client: client, authentications: program.definition["use"]?["authentications"]?.objectValue.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key, $0.value) }) } ?? [:],
+            secrets: resolvedSecrets, rewrites: rewrites)
         // Events reach the run from its own emit tasks and, through the spool folder, from `swirl emit`.
         let bus = EventBus()
         let spool = Task.detached { await EventSpool.defaultFolder.watch(publishingTo: bus) }
@@ -140,6 +159,7 @@ struct Run: AsyncParsableCommand {
         @Sendable func registry() -> ActivityRegistry {
             var activities = ActivityRegistry(ProcessActivities.all)
             activities.register(EmitActivity(bus: bus), for: "emit")
+            activities.register(http, for: "call:http")
             activities.register(
                 WorkflowRunActivity(
                     catalog: catalog, store: store, secrets: secrets, environment: environment, activities: registry),
@@ -150,7 +170,14 @@ struct Run: AsyncParsableCommand {
             program: program, store: store, activities: registry(), secrets: secrets, environment: environment, events: bus)
         if let events { interpreter.onLifecycleEvent = { events.write($0) } }
         interpreter.onProgress = onProgress
-        return try await interpreter.run(input: input, runID: UUID().uuidString.lowercased())
+        do {
+            let outcome = try await interpreter.run(input: input, runID: UUID().uuidString.lowercased())
+            try? await http.shutdown()
+            return outcome
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
     }
 
     /// The valid workflows of `directory`, for `run: workflow`; invalid ones are skipped with a note.
@@ -167,6 +194,19 @@ struct Run: AsyncParsableCommand {
             }
         }
         return catalog
+    }
+
+    private func readRewrites() throws -> [HTTPCallActivity.Rewrite] {
+        var rewrites: [HTTPCallActivity.Rewrite] = []
+        do {
+            if let list = ProcessInfo.processInfo.environment["SWIRL_REWRITE_ENDPOINTS"], !list.isEmpty {
+                rewrites += try HTTPCallActivity.parseRewrites(list)
+            }
+            for text in rewriteEndpoints { rewrites.append(try HTTPCallActivity.parseRewrite(text)) }
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        return rewrites
     }
 
     private func readSecrets() throws -> OrderedDictionary<String, JSON> {
