@@ -196,3 +196,21 @@ import Testing
         #expect(error?.status == 400)
     }
 }
+
+@Suite struct ContainerRunActivityTests {
+    @Test("without docker or podman on the search path, a container task is a configuration error")
+    func noEngine() async throws {
+        let request = ActivityRequest(
+            key: "k", kind: "run:container", arguments: ["container": ["image": "alpine:3", "command": "echo hi"]],
+            input: [:], task: "/do/0/box", runID: "r")
+        do {
+            _ = try await ContainerRunActivity(searchPath: []).run(request)
+            Issue.record("expected a configuration error")
+        } catch {
+            #expect(error.status == 400)
+            #expect(WorkflowError.typesMatch(error.type, WorkflowError.Kind.configuration.type))
+            #expect(error.detail?.contains("docker or podman") == true)
+            #expect(error.instance == "/do/0/box")
+        }
+    }
+}

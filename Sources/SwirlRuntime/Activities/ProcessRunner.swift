@@ -24,6 +24,17 @@ struct ProcessRunner: Sendable {
         var cleanup: (@Sendable () -> Void)?
     }
 
+    /// The first executable named `name` in the directories of `searchPath`.
+    static func locate(_ name: String, in searchPath: [String]) -> String? {
+        searchPath.lazy.map { URL(fileURLWithPath: $0).appendingPathComponent(name).path }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// The directories of this process's `PATH`.
+    static var defaultSearchPath: [String] {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
+    }
+
     /// The DSL's `run.return`.
     enum ReturnMode: String, Sendable {
         case stdout, stderr, code, all, none

@@ -79,8 +79,7 @@ public struct ScriptRunActivity: Activity {
 
     /// The first executable named `name` on ``searchPath``.
     private func locate(_ name: String) -> String? {
-        searchPath.lazy.map { URL(fileURLWithPath: $0).appendingPathComponent(name).path }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
+        ProcessRunner.locate(name, in: searchPath)
     }
 
     /// The local file a `source` names: `{endpoint: "file:///…"}`, `{endpoint: {uri: …}}` or a
