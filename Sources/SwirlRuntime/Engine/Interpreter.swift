@@ -227,11 +227,17 @@ public final class Interpreter {
                     if failure.instance == nil { failure.instance = request.task }
                     result = .failure(failure)
                 }
+            } else if request.kind.hasPrefix("call:"), request.kind.contains("@") {
+                result = .failure(
+                    WorkflowError(
+                        .configuration, status: 501, title: "Catalog functions not supported",
+                        detail: "'\(request.kind.dropFirst(5))' names a function in a catalog; Swirl cannot fetch "
+                            + "catalog functions yet, so define it in use.functions", instance: request.task))
             } else {
                 result = .failure(
                     WorkflowError(
                         .configuration, status: 501, title: "Task kind not supported",
-                        detail: "this build of Swirl cannot run '\(request.kind)' tasks yet", instance: request.task))
+                        detail: "this build of Swirl cannot run '\(request.kind)' tasks", instance: request.task))
             }
             if !Task.isCancelled { continuation.yield(.activity(key: request.key, result: result)) }
         }
