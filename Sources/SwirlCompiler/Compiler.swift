@@ -189,10 +189,26 @@ private struct CompilerState {
         }
         if let listen = body["listen"]?.objectValue {
             let to = listen["to"]?.objectValue ?? [:]
+            var iterator: ListenIterator?
+            if let foreach = body["foreach"]?.objectValue {
+                let foreachPointer = pointer.appending("foreach")
+                let item = foreach["item"]?.stringValue ?? "item"
+                let at = foreach["at"]?.stringValue ?? "index"
+                let inner = variables + [item, at]
+                var scope: Int?
+                if foreach["do"] != nil {
+                    scope = reserveScope(at: foreachPointer.appending("do"))
+                    fillScope(scope!, list: foreach["do"], at: foreachPointer.appending("do"), inner)
+                }
+                iterator = ListenIterator(
+                    item: item, at: at, body: scope,
+                    output: dataFlow(foreach["output"], key: "as", at: foreachPointer.appending("output"), inner),
+                    export: dataFlow(foreach["export"], key: "as", at: foreachPointer.appending("export"), inner))
+            }
             return .listen(
                 Listen(
                     strategy: strategy(to, at: pointer.appending("listen").appending("to"), variables),
-                    read: listen["read"]?.stringValue ?? "data"))
+                    read: listen["read"]?.stringValue ?? "data", iterator: iterator))
         }
         if let run = body["run"]?.objectValue {
             let process = ["container", "script", "shell", "workflow"].first { run[$0] != nil } ?? "unknown"

@@ -156,4 +156,33 @@ import Testing
         }
         #expect(error.detail?.contains("no event source") == true)
     }
+
+    @Test("foreach processes each consumed event in order, with output.as and export.as, while more arrive")
+    func foreachIterates() async throws {
+        let program = try compile(
+            roundTrip(
+                listen: """
+                                  listen:
+                                    to:
+                                      any:
+                                        - with: {type: com.example.order}
+                                      until: '${ length >= 3 }'
+                                  foreach:
+                                    item: order
+                                    at: position
+                                    do:
+                                      - pause: {wait: PT1S}
+                                      - price: {set: {total: '${ $order.qty * 2 }', position: '${ $position }'}}
+                                    output: {as: '${ {total, position} }'}
+                                    export: {as: '${ $context + {count: (($context.count // 0) + 1)} }'}
+                    """,
+                events: [
+                    "{source: 'https://ex.com', type: com.example.order, data: {qty: 1}}",
+                    "{source: 'https://ex.com', type: com.example.order, data: {qty: 2}}",
+                    "{source: 'https://ex.com', type: com.example.order, data: {qty: 3}}",
+                ]))
+        #expect(
+            try await Self.run(program)
+                == .completed([["total": 2, "position": 0], ["total": 4, "position": 1], ["total": 6, "position": 2]]))
+    }
 }

@@ -5,11 +5,25 @@ public struct Listen: Sendable {
     public var strategy: EventStrategy
     /// `data` (default), `envelope` or `raw`.
     public var read: String
+    /// `foreach`: what runs for each consumed event, one at a time.
+    public var iterator: ListenIterator?
 
-    public init(strategy: EventStrategy, read: String) {
+    public init(strategy: EventStrategy, read: String, iterator: ListenIterator? = nil) {
         self.strategy = strategy
         self.read = read
+        self.iterator = iterator
     }
+}
+
+/// A listen's `foreach`: a scope run once per consumed event, in order, with the event and its
+/// position bound; its output (through `output.as`) replaces the event in the listen's output.
+public struct ListenIterator: Sendable {
+    public var item: String
+    public var at: String
+    /// The body, or `nil` when `foreach` only transforms or exports.
+    public var body: Int?
+    public var output: DataFlow
+    public var export: DataFlow
 }
 
 /// How many events, and which, a `listen` consumes.

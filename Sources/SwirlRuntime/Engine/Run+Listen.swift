@@ -4,31 +4,153 @@ import SwirlCore
 import SwirlExpressions
 
 extension Run {
-    /// Offers `event` to every fiber listening, in order; a listen that has what it waits for
-    /// completes with the events it consumed.
+    /// Offers `event` to every listen in progress, in order of fibers; a listen that has what it
+    /// waits for completes with the events it consumed. A listen with `foreach` keeps consuming
+    /// while an iteration runs above it; its events are processed one at a time.
     mutating func deliver(_ event: JSON) {
         for id in state.fibers.map(\.id) {
-            guard let index = state.fiberIndex(id), state.fibers[index].wait == .events,
-                case .task(var task)? = state.fibers[index].frames.last, case .listening(var progress) = task.progress,
-                case .listen(let listen) = program[task.address].kind
-            else { continue }
-            let node = program[task.address]
-            let arguments = taskArguments(
-                fiber: index, node: node, rawInput: task.rawInput.value, input: task.input.value,
-                variables: enclosingVariables(index))
-            switch offer(event, to: listen, progress: &progress, arguments: arguments, node: node) {
-            case .failure(let error):
-                state.fibers[index].wait = .none
-                state.fibers[index].pending = .failure(error)
-            case .success(let done):
-                task.progress = .listening(progress)
-                state.fibers[index].frames[state.fibers[index].frames.count - 1] = .task(task)
-                if done {
+            guard let index = state.fiberIndex(id) else { continue }
+            for position in state.fibers[index].frames.indices.reversed() {
+                guard case .task(var task) = state.fibers[index].frames[position],
+                    case .listening(var progress) = task.progress, case .listen(let listen) = program[task.address].kind
+                else { continue }
+                let isTop = position == state.fibers[index].frames.count - 1
+                guard !progress.satisfied, isTop ? state.fibers[index].wait == .events : progress.iterating else { continue }
+                let node = program[task.address]
+                let arguments = taskArguments(
+                    fiber: index, node: node, rawInput: task.rawInput.value, input: task.input.value,
+                    variables: variables(below: position, fiber: index))
+                switch offer(event, to: listen, progress: &progress, arguments: arguments, node: node) {
+                case .failure(let error):
+                    cancelDescendants(of: Array(state.fibers[index].frames[(position + 1)...]))
+                    state.fibers[index].frames.removeSubrange((position + 1)...)
                     state.fibers[index].wait = .none
-                    state.fibers[index].pending = .value(StoredJSON(.array(progress.consumed.map(\.value))))
+                    state.fibers[index].pending = .failure(error)
+                case .success(let done):
+                    guard listen.iterator != nil else {
+                        task.progress = .listening(progress)
+                        state.fibers[index].frames[position] = .task(task)
+                        if done {
+                            state.fibers[index].wait = .none
+                            state.fibers[index].pending = .value(StoredJSON(.array(progress.consumed.map(\.value))))
+                        }
+                        continue
+                    }
+                    progress.satisfied = done
+                    task.progress = .listening(progress)
+                    state.fibers[index].frames[position] = .task(task)
+                    if isTop { nextIteration(fiber: index) }
                 }
             }
         }
+    }
+
+    /// The variables of the list holding the frame at `position`.
+    func variables(below position: Int, fiber: Int) -> [String: StoredJSON] {
+        for case .list(let list) in state.fibers[fiber].frames[..<position].reversed() {
+            return list.variables
+        }
+        return [:]
+    }
+
+    /// For a `foreach` listen at the top of `fiber`: runs the next waiting event through the
+    /// iterator, finishes when all are done and the strategy is satisfied, or waits for more.
+    mutating func nextIteration(fiber: Int) {
+        while true {
+            guard case .task(var task)? = state.fibers[fiber].frames.last, case .listening(var progress) = task.progress,
+                case .listen(let listen) = program[task.address].kind, let iterator = listen.iterator
+            else { return }
+            let next = progress.results.count
+            guard next < progress.consumed.count else {
+                if progress.satisfied {
+                    progress.finished = true
+                    task.progress = .listening(progress)
+                    replaceTop(fiber, .task(task))
+                    state.fibers[fiber].wait = .none
+                    state.fibers[fiber].pending = .value(StoredJSON(.array(progress.results.map(\.value))))
+                } else {
+                    state.fibers[fiber].wait = .events
+                }
+                return
+            }
+            var variables = enclosingVariables(fiber)
+            variables[iterator.item] = progress.consumed[next]
+            variables[iterator.at] = StoredJSON(.number(Double(next)))
+            guard let body = iterator.body else {
+                // No body: the event itself goes through output.as and export.as.
+                switch iterationResult(progress.consumed[next].value, task: task, iterator: iterator, variables: variables, fiber: fiber) {
+                case .success(let result):
+                    progress.results.append(StoredJSON(result))
+                    task.progress = .listening(progress)
+                    replaceTop(fiber, .task(task))
+                    continue
+                case .failure(let error):
+                    state.fibers[fiber].wait = .none
+                    state.fibers[fiber].pending = .failure(error)
+                    return
+                }
+            }
+            progress.iterating = true
+            task.progress = .listening(progress)
+            replaceTop(fiber, .task(task))
+            pushFrame(fiber, .list(ListFrame(scope: body, next: 0, data: progress.consumed[next], variables: variables)))
+            state.fibers[fiber].wait = .none
+            return
+        }
+    }
+
+    /// An iteration's output through `foreach.output.as`, after `foreach.export.as` updated the context.
+    mutating func iterationResult(
+        _ value: JSON, task: TaskFrame, iterator: ListenIterator, variables: [String: StoredJSON], fiber: Int
+    ) -> Result<JSON, WorkflowError> {
+        let node = program[task.address]
+        var arguments = taskArguments(
+            fiber: fiber, node: node, rawInput: task.rawInput.value, input: task.input.value, variables: variables)
+        var output = value
+        if let transform = iterator.output.transform {
+            switch render(transform, on: value, arguments: arguments, instance: node.reference) {
+            case .success(let transformed): output = transformed
+            case .failure(let error): return .failure(error)
+            }
+        }
+        if let transform = iterator.export.transform {
+            arguments.output = output
+            switch render(transform, on: output, arguments: arguments, instance: node.reference) {
+            case .success(let context): state.fibers[fiber].context = StoredJSON(context)
+            case .failure(let error): return .failure(error)
+            }
+        }
+        return .success(output)
+    }
+
+    /// A `foreach` iteration's body finished with `value`: record it and go on.
+    mutating func iterationFinished(_ value: JSON, fiber: Int) -> Signal? {
+        guard case .task(var task)? = state.fibers[fiber].frames.last, case .listening(var progress) = task.progress,
+            case .listen(let listen) = program[task.address].kind, let iterator = listen.iterator
+        else { return nil }
+        let next = progress.results.count
+        var variables = enclosingVariables(fiber)
+        variables[iterator.item] = progress.consumed[next]
+        variables[iterator.at] = StoredJSON(.number(Double(next)))
+        switch iterationResult(value, task: task, iterator: iterator, variables: variables, fiber: fiber) {
+        case .success(let result):
+            progress.results.append(StoredJSON(result))
+            progress.iterating = false
+            task.progress = .listening(progress)
+            replaceTop(fiber, .task(task))
+        case .failure(let error):
+            return taskFailed(task, program[task.address], error, fiber: fiber)
+        }
+        nextIteration(fiber: fiber)
+        if state.fibers[fiber].wait == .none, let pending = state.fibers[fiber].pending {
+            state.fibers[fiber].pending = nil
+            switch pending {
+            case .value(let results): return completeTask(task, program[task.address], output: results.value, flow: program[task.address].then, fiber: fiber)
+            case .failure(let error): return taskFailed(task, program[task.address], error, fiber: fiber)
+            case .ending(let value): return .ending(value.value)
+            }
+        }
+        return state.fibers[fiber].wait == .none ? .proceed : nil
     }
 
     /// Consumes `event` if the strategy wants it; returns whether the listen is now complete.

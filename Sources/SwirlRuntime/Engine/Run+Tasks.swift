@@ -225,7 +225,13 @@ extension Run {
         switch task.progress {
         case .body, .trying, .handling:
             return completeTask(task, node, output: value, flow: node.then, fiber: fiber)
-        case .fork, .activity, .listening:
+        case .listening(let progress):
+            // With foreach, a value is an iteration's body finishing, until the listen is done.
+            if case .listen(let listen) = node.kind, listen.iterator != nil, !progress.finished {
+                return iterationFinished(value, fiber: fiber)
+            }
+            return completeTask(task, node, output: value, flow: node.then, fiber: fiber)
+        case .fork, .activity:
             return completeTask(task, node, output: value, flow: node.then, fiber: fiber)
         case .loop(let items, let index, _):
             guard case .for(let loop) = node.kind else { return nil }

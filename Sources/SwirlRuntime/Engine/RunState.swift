@@ -168,4 +168,12 @@ public struct ListenProgress: Hashable, Sendable, Codable {
     public var matched: [Bool] = []
     /// Correlation values fixed by the first correlated event, by key.
     public var correlation: [String: StoredJSON] = [:]
+    /// With `foreach`: whether the strategy has all it waits for.
+    public var satisfied = false
+    /// With `foreach`: the outputs of the iterations done, in order.
+    public var results: [StoredJSON] = []
+    /// With `foreach`: whether an iteration runs above the listen.
+    public var iterating = false
+    /// With `foreach`: every event is processed and the strategy satisfied; the listen completes.
+    public var finished = false
 }
