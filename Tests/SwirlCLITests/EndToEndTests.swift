@@ -266,4 +266,21 @@ import Testing
         #expect(result.stderr.contains("swirl: /do/0/greet started"))
         #expect(result.stderr.contains("swirl: /do/0/greet completed in"))
     }
+
+    @Test("writes the run's lifecycle CloudEvents as JSON lines with --events")
+    func lifecycleEvents() throws {
+        let scratch = try Scratch(files: ["events/.keep": ""])
+        let file = scratch.path + "/lifecycle.jsonl"
+        let result = try RunBinary.swirl(
+            ["run", "Workflows/hello.yaml", "--quiet", "--events", file], environment: ["SWIRL_EVENTS_DIR": scratch.path + "/events"])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map { try JSON(parsing: String($0)) }
+        #expect(
+            lines.compactMap { $0["type"]?.stringValue } == [
+                "io.serverlessworkflow.workflow.started.v1", "io.serverlessworkflow.task.started.v1",
+                "io.serverlessworkflow.task.completed.v1", "io.serverlessworkflow.workflow.completed.v1",
+            ])
+        #expect(lines.allSatisfy { $0["specversion"] == "1.0" && $0["id"] != nil && $0["time"] != nil })
+        #expect(lines[1]["data"]?["task"] == "/do/0/greet")
+    }
 }

@@ -168,7 +168,11 @@ struct Run: AsyncParsableCommand {
         }
         let interpreter = try Interpreter(
             program: program, store: store, activities: registry(), secrets: secrets, environment: environment, events: bus)
-        if let events { interpreter.onLifecycleEvent = { events.write($0) } }
+        // Lifecycle events go to the event bus, where other workflows may listen for them, and to --events.
+        interpreter.onLifecycleEvent = { event in
+            events?.write(event)
+            Task { await bus.publish(event) }
+        }
         interpreter.onProgress = onProgress
         do {
             let outcome = try await interpreter.run(input: input, runID: UUID().uuidString.lowercased())
