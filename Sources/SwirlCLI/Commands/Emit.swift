@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SwirlCore
+import SwirlRuntime
 
 /// `swirl emit`: delivers a CloudEvent to the runs of `swirl run` on this machine that listen
 /// for events, through a spool folder they watch.
@@ -27,20 +28,16 @@ struct Emit: ParsableCommand {
     var subject: String?
 
     func run() throws {
-        var event: OrderedDictionary<String, JSON> = [
-            "specversion": "1.0", "id": .string(UUID().uuidString.lowercased()), "source": .string(source),
-            "type": .string(type), "time": .string(ISO8601Timestamp.format(Date().timeIntervalSince1970)),
-        ]
-        if let subject { event["subject"] = .string(subject) }
+        var attributes: OrderedDictionary<String, JSON> = ["source": .string(source), "type": .string(type)]
+        if let subject { attributes["subject"] = .string(subject) }
         if let data {
             do {
-                event["data"] = try JSON(parsing: data)
+                attributes["data"] = try JSON(parsing: data)
             } catch {
                 throw EnvironmentFailure(message: "--data is not JSON: \(error)")
             }
-            event["datacontenttype"] = "application/json"
         }
-        let value = JSON.object(event)
+        let value = CloudEvents.envelope(attributes, time: Date().timeIntervalSince1970)
         try EventSpool.defaultFolder.deposit(value)
         Terminal.writeOutput(value.serialized() + "\n")
     }

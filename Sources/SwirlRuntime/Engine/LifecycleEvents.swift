@@ -1,4 +1,3 @@
-import Foundation
 public import SwirlCompiler
 public import SwirlCore
 
@@ -64,11 +63,11 @@ public struct LifecycleEvents: Sendable {
     }
 
     func envelope(_ kind: String, at time: Double, data: JSON) -> JSON {
-        [
-            "specversion": "1.0", "id": .string(UUID().uuidString.lowercased()),
-            "source": .string("urn:swirl:\(program.namespace):\(program.name):\(program.version)"),
-            "type": .string("io.serverlessworkflow.\(kind).v1"), "time": timestamp(time),
-            "datacontenttype": "application/json", "data": data,
-        ]
+        CloudEvents.envelope(
+            [
+                "source": .string("urn:swirl:\(program.namespace):\(program.name):\(program.version)"),
+                "type": .string("io.serverlessworkflow.\(kind).v1"), "data": data,
+            ],
+            time: time)
     }
 }

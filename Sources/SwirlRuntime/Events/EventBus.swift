@@ -42,13 +42,7 @@ public struct EmitActivity: Activity {
         }
         // The envelope the DSL expects back: given attributes, with id, specversion and time
         // filled in when absent (DSL-NOTES §1.3 "emit").
-        var envelope = OrderedDictionary<String, JSON>()
-        envelope["id"] = attributes["id"] ?? .string(UUID().uuidString.lowercased())
-        envelope["specversion"] = attributes["specversion"] ?? "1.0"
-        envelope["time"] = attributes["time"] ?? .string(ISO8601Timestamp.format(clock.now()))
-        for (name, value) in attributes where envelope[name] == nil { envelope[name] = value }
-        if envelope["data"] != nil, envelope["datacontenttype"] == nil { envelope["datacontenttype"] = "application/json" }
-        let event = JSON.object(envelope)
+        let event = CloudEvents.envelope(attributes, time: clock.now())
         await bus.publish(event)
         return event
     }
