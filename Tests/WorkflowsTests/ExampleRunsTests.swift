@@ -93,13 +93,8 @@ import Testing
                 let bytes = [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data())
                 return WorkflowValidator.standard().validate(bytes: bytes, file: path).program
             })
-        @Sendable func registry() -> ActivityRegistry {
-            var activities = ActivityRegistry(ProcessActivities.all)
-            activities.register(EmitActivity(bus: bus, clock: clock), for: "emit")
-            activities.register(WorkflowRunActivity(catalog: catalog, store: store, clock: clock, activities: registry), for: "run:workflow")
-            return activities
-        }
-        let interpreter = try Interpreter(program: program, store: store, clock: clock, activities: registry(), events: bus)
+        let activities = ActivityRegistry.local(catalog: catalog, store: store, bus: bus, clock: clock)
+        let interpreter = try Interpreter(program: program, store: store, clock: clock, activities: activities, events: bus)
         return try await interpreter.run(input: input, runID: "example")
     }
 }

@@ -73,8 +73,12 @@ struct Run: AsyncParsableCommand {
         let rewrites = try readRewrites()
         let program = try WorkflowFile.compile(file, colors: colors)
         let eventSink = try events.map(EventLines.init(path:))
+        // Other definitions are read only when the workflow runs sub-workflows.
         let folder = (file as NSString).deletingLastPathComponent
-        let catalog = Self.loadDefinitions(from: definitions ?? (file == "-" || folder.isEmpty ? "." : folder), quiet: quiet)
+        let catalog =
+            program.uses(activity: "run:workflow")
+            ? Self.loadDefinitions(from: definitions ?? (file == "-" || folder.isEmpty ? "." : folder), quiet: quiet)
+            : DefinitionCatalog()
         let quiet = self.quiet
         let started = ContinuousClock.now
         let execution = Task {
@@ -156,18 +160,11 @@ struct Run: AsyncParsableCommand {
         let bus = EventBus()
         let spool = Task.detached { await EventSpool.defaultFolder.watch(publishingTo: bus) }
         defer { spool.cancel() }
-        @Sendable func registry() -> ActivityRegistry {
-            var activities = ActivityRegistry(ProcessActivities.all)
-            activities.register(EmitActivity(bus: bus), for: "emit")
-            activities.register(http, for: "call:http")
-            activities.register(
-                WorkflowRunActivity(
-                    catalog: catalog, store: store, secrets: secrets, environment: environment, activities: registry),
-                for: "run:workflow")
-            return activities
-        }
+        let activities = ActivityRegistry.local(
+            catalog: catalog, store: store, bus: bus, secrets: secrets, environment: environment,
+            adding: ["call:http": http])
         let interpreter = try Interpreter(
-            program: program, store: store, activities: registry(), secrets: secrets, environment: environment, events: bus)
+            program: program, store: store, activities: activities, secrets: secrets, environment: environment, events: bus)
         // Lifecycle events go to the event bus, where other workflows may listen for them, and to --events.
         interpreter.onLifecycleEvent = { event in
             events?.write(event)

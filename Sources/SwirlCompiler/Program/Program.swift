@@ -25,6 +25,13 @@ public struct Program: Sendable {
     /// The scope that holds the workflow's top-level tasks.
     public static let rootScope = 0
 
+    /// Whether any task of the program is performed by the activity `kind` (`run:workflow`, …).
+    public func uses(activity kind: String) -> Bool {
+        scopes.contains { scope in
+            scope.nodes.contains { if case .activity(let call) = $0.kind { call.kind == kind } else { false } }
+        }
+    }
+
     /// The node at `address`.
     public subscript(address: NodeAddress) -> Node {
         scopes[address.scope].nodes[address.node]
