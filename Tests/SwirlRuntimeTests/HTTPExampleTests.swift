@@ -27,7 +27,7 @@ import Testing
     @JQActor
     static func run(_ program: Program, input: JSON, http: HTTPCallActivity) async throws -> RunOutcome {
         let interpreter = try Interpreter(
-            program: program, store: MemoryStore(), clock: ManualClock(), activities: ActivityRegistry(["call:http": http]))
+            program: program, store: MemoryStore(), clock: SystemClock(), activities: ActivityRegistry(["call:http": http]))
         return try await interpreter.run(input: input, runID: "http-example")
     }
 }

@@ -14,7 +14,7 @@ import Testing
 
     @JQActor
     static func run(_ program: Program, input: JSON = [:], clock: ManualClock = ManualClock()) async throws -> RunOutcome {
-        try await Interpreter(program: program, store: MemoryStore(), clock: clock).run(input: input, runID: "t")
+        try await Interpreter(program: program, store: MemoryStore(clock: clock), clock: clock).run(input: input, runID: "t")
     }
 
     @Test("a 64-branch fork whose branches all evaluate expressions gives every branch's result, in order")

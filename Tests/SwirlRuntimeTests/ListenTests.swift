@@ -17,9 +17,7 @@ import Testing
     @JQActor
     static func run(_ program: Program, input: JSON = [:], bus: EventBus? = EventBus()) async throws -> RunOutcome {
         let clock = ManualClock()
-        var registry = ActivityRegistry()
-        if let bus { registry.register(EmitActivity(bus: bus, clock: clock), for: "emit") }
-        let interpreter = try Interpreter(program: program, store: MemoryStore(), clock: clock, activities: registry, events: bus)
+        let interpreter = try Interpreter(program: program, store: MemoryStore(clock: clock), clock: clock, events: bus)
         return try await interpreter.run(input: input, runID: "listen")
     }
 

@@ -51,7 +51,7 @@ import Testing
     @Test("the idempotency key and run id are visible to the process")
     func idempotencyKey() async throws {
         let output = try await Self.shell(["command": "echo \"$SWIRL_IDEMPOTENCY_KEY $SWIRL_RUN_ID\""])
-        #expect(output == "run-1/do/0/step run-1")
+        #expect(output == "run-1:run-1/do/0/step run-1")
     }
 
     @Test("stdin is fed through a pipe, and is empty when absent")

@@ -33,7 +33,7 @@ final class Recorder: @unchecked Sendable {
         environment: [String: String] = [:]
     ) async throws -> RunOutcome {
         let interpreter = try Interpreter(
-            program: program, store: store, clock: ManualClock(), secrets: secrets, environment: environment)
+            program: program, store: store, clock: store.clock, secrets: secrets, environment: environment)
         interpreter.onProgress = { recorder.add("\($0)") }
         interpreter.onLifecycleEvent = { recorder.add($0.serialized()) }
         return try await interpreter.run(input: [:], runID: "secrets")
@@ -49,7 +49,7 @@ final class Recorder: @unchecked Sendable {
               - read: {set: {key: '${ $secrets.apiKey }', password: '${ $secret["db-password"] }'}}
             """)
         let outcome = try await Self.run(
-            program, store: MemoryStore(), recorder: Recorder(), secrets: ["apiKey": "from-file"],
+            program, store: MemoryStore(clock: ManualClock(), recordingCheckpoints: true), recorder: Recorder(), secrets: ["apiKey": "from-file"],
             environment: ["SWIRL_SECRET_DB_PASSWORD": "from-env", "SWIRL_SECRET_APIKEY": "ignored"])
         #expect(outcome == .completed(["key": "from-file", "password": "from-env"]))
     }
@@ -57,7 +57,7 @@ final class Recorder: @unchecked Sendable {
     @Test("a secret that cannot be found faults the run with an authorization error")
     func missing() async throws {
         let program = try compile("use:\n  secrets: [absent]\ndo:\n  - a: {set: {x: 1}}\n")
-        let outcome = try await Self.run(program, store: MemoryStore(), recorder: Recorder())
+        let outcome = try await Self.run(program, store: MemoryStore(clock: ManualClock(), recordingCheckpoints: true), recorder: Recorder())
         guard case .faulted(let error) = outcome else {
             Issue.record("\(outcome)")
             return
@@ -80,7 +80,7 @@ final class Recorder: @unchecked Sendable {
                   catch:
                     retry: {delay: PT1S, limit: {attempt: {count: 1}}}
             """)
-        let store = MemoryStore()
+        let store = MemoryStore(clock: ManualClock(), recordingCheckpoints: true)
         let recorder = Recorder()
         let outcome = try await Self.run(program, store: store, recorder: recorder, secrets: ["token": .string(Self.secret)])
         guard case .faulted(let error) = outcome else {
@@ -102,7 +102,7 @@ final class Recorder: @unchecked Sendable {
     func lifecycle() async throws {
         let program = try compile("do:\n  - a: {set: {x: 1}}\n  - b: {wait: PT1S}\n")
         let recorder = Recorder()
-        _ = try await Self.run(program, store: MemoryStore(), recorder: recorder)
+        _ = try await Self.run(program, store: MemoryStore(clock: ManualClock(), recordingCheckpoints: true), recorder: recorder)
         let types = recorder.all.compactMap { try? JSON(parsing: $0) }.compactMap { $0["type"]?.stringValue }
         #expect(
             types == [

@@ -32,30 +32,23 @@ import Testing
         try Compiler().compile(try #require(Loader().load(text: text, file: "t.yaml").value))
     }
 
-    static func registry(catalog: DefinitionCatalog, store: MemoryStore, log: ExecutionLog) -> ActivityRegistry {
-        ActivityRegistry([
-            "call:effect": CountingActivity(log: log),
-            "run:workflow": WorkflowRunActivity(catalog: catalog, store: store, clock: ManualClock()) {
-                registry(catalog: catalog, store: store, log: log)
-            },
-        ])
-    }
-
     @JQActor
-    static func run(_ program: Program, registry: ActivityRegistry, store: MemoryStore, resuming state: RunState? = nil)
-        async throws -> RunOutcome
-    {
-        let interpreter = try Interpreter(program: program, store: store, clock: ManualClock(), activities: registry)
-        if let state { return try await interpreter.resume(state) }
+    static func run(
+        _ program: Program, catalog: DefinitionCatalog, store: MemoryStore, log: ExecutionLog, resuming state: RunState? = nil
+    ) async throws -> RunOutcome {
+        let interpreter = try Interpreter(
+            program: program, store: store, clock: store.clock, activities: ActivityRegistry(["call:effect": CountingActivity(log: log)]),
+            catalog: catalog)
+        if let state { return try await interpreter.resume(state, in: store) }
         return try await interpreter.run(input: ["net": 10], runID: "parent")
     }
 
     @Test("a parent runs a child workflow as a run of its own and takes its output")
     func parentAndChild() async throws {
         let catalog = DefinitionCatalog([try compile(Self.child)])
-        let store = MemoryStore()
+        let store = MemoryStore(clock: ManualClock(), recordingCheckpoints: true)
         let log = ExecutionLog()
-        let outcome = try await Self.run(try compile(Self.parent), registry: Self.registry(catalog: catalog, store: store, log: log), store: store)
+        let outcome = try await Self.run(try compile(Self.parent), catalog: catalog, store: store, log: log)
         #expect(outcome == .completed(["total": 12]))
         let childRuns = await store.checkpoints.map(\.runID).filter { $0.hasPrefix("parent/") }
         #expect(Set(childRuns).count == 1)
@@ -65,25 +58,24 @@ import Testing
     @Test("a resumed parent does not start a second child")
     func resumeFindsTheChild() async throws {
         let catalog = DefinitionCatalog([try compile(Self.child)])
-        let store = MemoryStore()
+        let store = MemoryStore(clock: ManualClock(), recordingCheckpoints: true)
         let log = ExecutionLog()
         let parent = try compile(Self.parent)
-        _ = try await Self.run(parent, registry: Self.registry(catalog: catalog, store: store, log: log), store: store)
+        _ = try await Self.run(parent, catalog: catalog, store: store, log: log)
         #expect(await log.keys.count == 1)
         // Resume the parent from the checkpoint where the child was in flight.
         let waiting = try await store.checkpoints.filter { $0.runID == "parent" }.map { try RunStateCoding.decode($0.state) }
             .first { !$0.activitiesInFlight.isEmpty }
         let state = try #require(waiting)
-        let outcome = try await Self.run(parent, registry: Self.registry(catalog: catalog, store: store, log: log), store: store, resuming: state)
+        let outcome = try await Self.run(parent, catalog: catalog, store: store, log: log, resuming: state)
         #expect(outcome == .completed(["total": 12]))
         #expect(await log.keys.count == 1, "the child's effect ran again")
     }
 
     @Test("an unknown child workflow is a configuration error")
     func unknownChild() async throws {
-        let store = MemoryStore()
-        let outcome = try await Self.run(
-            try compile(Self.parent), registry: Self.registry(catalog: DefinitionCatalog(), store: store, log: ExecutionLog()), store: store)
+        let store = MemoryStore(clock: ManualClock())
+        let outcome = try await Self.run(try compile(Self.parent), catalog: DefinitionCatalog(), store: store, log: ExecutionLog())
         guard case .faulted(let error) = outcome else {
             Issue.record("\(outcome)")
             return

@@ -54,7 +54,8 @@ import Testing
 
     @JQActor
     static func run(_ program: Program, input: JSON) async throws -> RunOutcome {
-        let interpreter = try Interpreter(program: program, store: MemoryStore(), clock: ManualClock())
+        let clock = ManualClock()
+        let interpreter = try Interpreter(program: program, store: MemoryStore(clock: clock), clock: clock)
         return try await interpreter.run(input: input, runID: "conformance")
     }
 }

@@ -86,15 +86,15 @@ import Testing
     @JQActor
     static func run(_ program: Program, input: JSON) async throws -> RunOutcome {
         let clock = ManualClock()
-        let store = MemoryStore()
+        let store = MemoryStore(clock: clock)
         let bus = EventBus()
         let catalog = DefinitionCatalog(
             WorkflowDirectory.workflowFiles(under: PackageRoot.path("Workflows")).compactMap { path in
                 let bytes = [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data())
                 return WorkflowValidator.standard().validate(bytes: bytes, file: path).program
             })
-        let activities = ActivityRegistry.local(catalog: catalog, store: store, bus: bus, clock: clock)
-        let interpreter = try Interpreter(program: program, store: store, clock: clock, activities: activities, events: bus)
+        let interpreter = try Interpreter(
+            program: program, store: store, clock: clock, activities: .local(), catalog: catalog, events: bus)
         return try await interpreter.run(input: input, runID: "example")
     }
 }

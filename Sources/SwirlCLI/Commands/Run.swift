@@ -160,16 +160,12 @@ struct Run: AsyncParsableCommand {
         let bus = EventBus()
         let spool = Task.detached { await EventSpool.defaultFolder.watch(publishingTo: bus) }
         defer { spool.cancel() }
-        let activities = ActivityRegistry.local(
-            catalog: catalog, store: store, bus: bus, secrets: secrets, environment: environment,
-            adding: ["call:http": http])
+        let activities = ActivityRegistry.local(adding: ["call:http": http])
         let interpreter = try Interpreter(
-            program: program, store: store, activities: activities, secrets: secrets, environment: environment, events: bus)
-        // Lifecycle events go to the event bus, where other workflows may listen for them, and to --events.
-        interpreter.onLifecycleEvent = { event in
-            events?.write(event)
-            Task { await bus.publish(event) }
-        }
+            program: program, store: store, activities: activities, catalog: catalog, secrets: secrets,
+            environment: environment, events: bus)
+        // Lifecycle events go to --events; a run never receives its own (DSL-NOTES §2 #37).
+        if let events { interpreter.onLifecycleEvent = { event in events.write(event) } }
         interpreter.onProgress = onProgress
         do {
             let outcome = try await interpreter.run(input: input, runID: UUID().uuidString.lowercased())

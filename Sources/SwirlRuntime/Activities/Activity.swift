@@ -25,6 +25,10 @@ public struct ActivityRequest: Hashable, Sendable, Codable {
     public var task: String
     public var runID: String
 
+    /// The key a side effect is deduplicated by, the same everywhere (the `Idempotency-Key` of
+    /// HTTP calls, `SWIRL_IDEMPOTENCY_KEY` of processes): the run id and the step key.
+    public var idempotencyKey: String { "\(runID):\(key)" }
+
     public init(key: String, kind: String, arguments: JSON, input: JSON, task: String, runID: String) {
         self.key = key
         self.kind = kind

@@ -127,7 +127,7 @@ public struct HTTPCallActivity: Activity {
     public func run(_ request: ActivityRequest) async throws(WorkflowError) -> JSON {
         let call = try HTTPCallRequest(request, authentications: authentications, secrets: secrets)
         var current = call.initial
-        current.headers.append(("Idempotency-Key", "\(request.runID):\(request.key)"))
+        current.headers.append(("Idempotency-Key", request.idempotencyKey))
         switch call.authentication {
         case .basic(let username, let password)?:
             current.headers.append(

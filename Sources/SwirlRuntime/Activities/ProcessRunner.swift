@@ -54,7 +54,7 @@ struct ProcessRunner: Sendable {
         let run = request.arguments.value
         let mode = try Self.returnMode(run["return"], task: request.task)
         let environment = Self.environment(
-            launch.environment + [("SWIRL_IDEMPOTENCY_KEY", request.key), ("SWIRL_RUN_ID", request.runID)])
+            launch.environment + [("SWIRL_IDEMPOTENCY_KEY", request.idempotencyKey), ("SWIRL_RUN_ID", request.runID)])
         let configuration = Subprocess.Configuration(
             executable: .path(FilePath(launch.executable)),
             arguments: Subprocess.Arguments(launch.arguments),

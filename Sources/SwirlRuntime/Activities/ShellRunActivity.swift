@@ -6,7 +6,7 @@ public import SwirlCore
 /// The command is the workflow author's text and is the only thing the shell parses; arguments,
 /// environment and stdin are passed as argv, variables and a pipe, never spliced into the command.
 /// Besides the task's `environment`, the process sees this process's environment,
-/// `SWIRL_IDEMPOTENCY_KEY` (the step key, stable across a resume) and `SWIRL_RUN_ID`.
+/// `SWIRL_IDEMPOTENCY_KEY` (`<run id>:<step key>`, stable across a resume) and `SWIRL_RUN_ID`.
 /// See ``ProcessRunner`` for `return`, `await` and cancellation.
 public struct ShellRunActivity: Activity {
     /// The shell that runs the command.

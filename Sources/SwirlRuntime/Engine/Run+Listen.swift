@@ -7,7 +7,9 @@ extension Run {
     /// Offers `event` to every listen in progress, in order of fibers; a listen that has what it
     /// waits for completes with the events it consumed. A listen with `foreach` keeps consuming
     /// while an iteration runs above it; its events are processed one at a time.
-    mutating func deliver(_ event: JSON) {
+    /// Returns whether a listen consumed the event.
+    mutating func deliver(_ event: JSON) -> Bool {
+        var consumed = false
         for id in state.fibers.map(\.id) {
             guard let index = state.fiberIndex(id) else { continue }
             for position in state.fibers[index].frames.indices.reversed() {
@@ -20,7 +22,10 @@ extension Run {
                 let arguments = taskArguments(
                     fiber: index, node: node, rawInput: task.rawInput.value, input: task.input.value,
                     variables: variables(below: position, fiber: index))
-                switch offer(event, to: listen, progress: &progress, arguments: arguments, node: node) {
+                let consumedBefore = progress.consumed.count
+                let result = offer(event, to: listen, progress: &progress, arguments: arguments, node: node)
+                if case .success(let done) = result, done || progress.consumed.count > consumedBefore { consumed = true }
+                switch result {
                 case .failure(let error):
                     cancelDescendants(of: Array(state.fibers[index].frames[(position + 1)...]))
                     state.fibers[index].frames.removeSubrange((position + 1)...)
@@ -43,6 +48,7 @@ extension Run {
                 }
             }
         }
+        return consumed
     }
 
     /// The variables of the list holding the frame at `position`.

@@ -105,7 +105,7 @@ extension Run {
                         instance: node.reference),
                     fiber: fiber)
             }
-            task.progress = .loop(items: items.map(StoredJSON.init), index: 0, data: task.input)
+            task.progress = .loop(items: StoredJSON(.array(items)), index: 0, data: task.input)
             replaceTop(fiber, .task(task))
             return nextIteration(task, node, loop, fiber: fiber)
 
@@ -172,6 +172,9 @@ extension Run {
             task.progress = .listening(progress)
             replaceTop(fiber, .task(task))
             state.fibers[fiber].wait = .events
+            // A listen sees the matching events stored since the run started that the run has
+            // not consumed (DSL-NOTES §2 #35): offer them again from the start.
+            state.eventCursor = state.eventBase
             return nil
 
         case .function(let call):
@@ -245,10 +248,11 @@ extension Run {
 
     /// Starts the next iteration of a `for`, or completes it.
     mutating func nextIteration(_ frame: TaskFrame, _ node: Node, _ loop: ForLoop, fiber: Int) -> Signal? {
-        guard case .loop(let items, let index, let data) = frame.progress else { return nil }
+        guard case .loop(let collection, let index, let data) = frame.progress else { return nil }
+        let items = collection.value.arrayValue ?? []
         guard index < items.count else { return completeTask(frame, node, output: data.value, flow: node.then, fiber: fiber) }
         var variables = enclosingVariables(fiber)
-        variables[loop.each] = items[index]
+        variables[loop.each] = StoredJSON(items[index])
         variables[loop.at] = StoredJSON(.number(Double(index)))
         if let condition = loop.condition {
             let arguments = taskArguments(

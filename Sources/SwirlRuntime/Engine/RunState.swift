@@ -26,6 +26,17 @@ public struct RunState: Hashable, Sendable, Codable {
     public var randomState: UInt64
     /// How many activities the run has asked for: numbers each step's key.
     public var nextStep: Int = 0
+    /// The format of this state (``RunStateCoding/formatVersion``); a worker refuses another.
+    public var format: Int = RunStateCoding.formatVersion
+    /// The content hash of the definition the task addresses refer to.
+    public var definitionHash: String?
+    /// The highest event sequence number offered to the run's `listen`s; a `listen` that begins
+    /// is offered again every event since ``eventBase`` that the run has not consumed.
+    public var eventCursor: Int64 = 0
+    /// The highest event sequence number when the run was created.
+    public var eventBase: Int64 = 0
+    /// Events the run has consumed, by sequence number: a run consumes an event at most once.
+    public var consumedEvents: [Int64] = []
 
     public init(runID: String, input: JSON, startedAt: Double, seed: UInt64) {
         self.runID = runID
@@ -141,8 +152,9 @@ public struct TaskFrame: Hashable, Sendable, Codable {
         case starting
         /// `do`: its list runs above.
         case body
-        /// `for`: the items, the index of the iteration running above (or next), and the data so far.
-        case loop(items: [StoredJSON], index: Int, data: StoredJSON)
+        /// `for`: the items (an array, saved once however long the loop runs), the index of the
+        /// iteration running above (or next), and the data so far.
+        case loop(items: StoredJSON, index: Int, data: StoredJSON)
         /// `fork`: the branch fibers, and their results and contexts as they arrive.
         case fork(children: [Int], results: [StoredJSON?], contexts: [StoredJSON?])
         /// `try`: the body runs above; `attempt` counts from 0, `firstFailure` starts the retry budget.

@@ -14,6 +14,9 @@ public struct RunStateMachine {
     public enum Event: Sendable {
         /// Begin the run with the state's input.
         case start
+        /// The run was loaded from a checkpoint: its in-flight activities must start again (with
+        /// the same step keys) and timers that are due fire.
+        case resume
         /// Time has passed; timers and deadlines up to now are due.
         case timerFired
         /// Someone asked the run to stop.
@@ -22,21 +25,29 @@ public struct RunStateMachine {
         case activityCompleted(key: String, output: JSON)
         /// An activity failed.
         case activityFailed(key: String, error: WorkflowError)
-        /// A CloudEvent reached the run.
-        case eventReceived(JSON)
+        /// A stored CloudEvent, with its sequence number, offered to the run's `listen`s.
+        case eventReceived(JSON, sequence: Int64)
     }
 
-    /// What the driver must do next.
+    /// What the driver must do next. The machine says everything explicitly: the driver never
+    /// infers work by comparing states.
     public enum Action: Hashable, Sendable {
-        /// Save the state: something happened that must not be lost.
-        case checkpoint
-        /// Every fiber waits: call back with ``Event/timerFired`` at this time (never, when `nil`).
-        case park(wakeAt: Double?)
+        /// Run this activity and report its result with ``Event/activityCompleted(key:output:)``
+        /// or ``Event/activityFailed(key:error:)``.
+        case startActivity(ActivityRequest)
+        /// Stop this activity: nobody waits for its result any more.
+        case cancelActivity(key: String)
+        /// Every fiber waits: call back with ``Event/timerFired`` at `wakeAt` (never, when `nil`),
+        /// and offer stored events after ``RunState/eventCursor`` when `listening`.
+        case park(wakeAt: Double?, listening: Bool)
         case complete(JSON)
         case fault(WorkflowError)
         case cancelled
         /// A task changed phase: for progress lines, lifecycle events and the history.
         case task(TaskEvent)
+        /// The event could not be used in the run's state (a late result of a task that timed
+        /// out, an event for an ended run): nothing changed.
+        case discarded(String)
     }
 
     /// Evaluates expression `id` of the program on `data` with `arguments`.
@@ -82,17 +93,28 @@ struct Run {
     }
 
     mutating func handle(_ event: RunStateMachine.Event) -> [RunStateMachine.Action] {
+        var before = Set(state.activitiesInFlight.map(\.key))
+        if case .resume = event { before = [] }
         let actions = dispatch(event)
-        return taskEvents.map(RunStateMachine.Action.task) + actions
+        // Activities the step asked for, and those it stopped waiting for.
+        let inFlight = state.activitiesInFlight
+        let after = Set(inFlight.map(\.key))
+        var changes: [RunStateMachine.Action] = before.subtracting(after).sorted().map { .cancelActivity(key: $0) }
+        changes += inFlight.filter { !before.contains($0.key) }.map { .startActivity($0) }
+        return taskEvents.map(RunStateMachine.Action.task) + changes + actions
     }
 
     mutating func dispatch(_ event: RunStateMachine.Event) -> [RunStateMachine.Action] {
         switch event {
         case .start:
-            guard state.status == .pending else { return [] }
+            guard state.status == .pending else { return [.discarded("the run has started already")] }
             return start()
+        case .resume:
+            if state.status == .pending { return start() }
+            guard state.status == .running || state.status == .waiting else { return [.discarded("the run has ended")] }
+            return dispatch(.timerFired)
         case .timerFired:
-            guard state.status == .running || state.status == .waiting else { return [] }
+            guard state.status == .running || state.status == .waiting else { return [.discarded("the run has ended")] }
             if let deadline = state.deadline, now >= deadline {
                 return finish(
                     .failure(WorkflowError(.timeout, title: "Workflow timed out", detail: "the workflow's timeout expired", instance: "/")))
@@ -105,29 +127,39 @@ struct Run {
             }
             return runReadyFibers()
         case .activityCompleted(let key, let output):
-            resumeActivity(key, with: .value(StoredJSON(output)))
+            guard resumeActivity(key, with: .value(StoredJSON(output))) else {
+                return [.discarded("no task waits for the result of activity \(key)")]
+            }
             return runReadyFibers()
         case .activityFailed(let key, let error):
-            resumeActivity(key, with: .failure(error))
+            guard resumeActivity(key, with: .failure(error)) else {
+                return [.discarded("no task waits for the result of activity \(key)")]
+            }
             return runReadyFibers()
-        case .eventReceived(let event):
-            guard state.status == .running || state.status == .waiting else { return [] }
-            deliver(event)
+        case .eventReceived(let event, let sequence):
+            guard state.status == .running || state.status == .waiting else { return [.discarded("the run has ended")] }
+            state.eventCursor = max(state.eventCursor, sequence)
+            guard !state.consumedEvents.contains(sequence) else { return [.discarded("event \(sequence) was consumed already")] }
+            guard deliver(event) else { return [.discarded("no listen of the run wants event \(sequence)")] }
+            state.consumedEvents.append(sequence)
             return runReadyFibers()
         case .cancel:
-            guard state.status != .completed, state.status != .faulted, state.status != .cancelled else { return [] }
+            guard state.status != .completed, state.status != .faulted, state.status != .cancelled else {
+                return [.discarded("the run has ended")]
+            }
             state.status = .cancelled
             state.fibers.removeAll()
-            return [.checkpoint, .cancelled]
+            return [.cancelled]
         }
     }
 
-    /// Hands an activity's result to the fiber waiting for it; a result nobody waits for
-    /// (the task timed out, or its branch lost) is dropped.
-    mutating func resumeActivity(_ key: String, with outcome: Fiber.Outcome) {
-        guard let index = state.fibers.firstIndex(where: { $0.wait == .activity(key: key) }) else { return }
+    /// Hands an activity's result to the fiber waiting for it. A result nobody waits for (the
+    /// task timed out, or its branch lost) is dropped, and the call says so.
+    mutating func resumeActivity(_ key: String, with outcome: Fiber.Outcome) -> Bool {
+        guard let index = state.fibers.firstIndex(where: { $0.wait == .activity(key: key) }) else { return false }
         state.fibers[index].wait = .none
         state.fibers[index].pending = outcome
+        return true
     }
 
     // MARK: start and finish
@@ -178,11 +210,11 @@ struct Run {
             }
             state.status = .completed
             state.output = StoredJSON(output)
-            return [.checkpoint, .complete(output)]
+            return [.complete(output)]
         case .failure(let error):
             state.status = .faulted
             state.error = error
-            return [.checkpoint, .fault(error)]
+            return [.fault(error)]
         }
     }
 
@@ -195,7 +227,7 @@ struct Run {
             if let outcome = settleFinishedFibers() { return finish(outcome) }
         }
         state.status = .waiting
-        return [.checkpoint, .park(wakeAt: nextWake())]
+        return [.park(wakeAt: nextWake(), listening: isListening)]
     }
 
     /// Hands finished branch fibers to their forks; returns the root's outcome once it has one.
@@ -210,6 +242,16 @@ struct Run {
             branchFinished(parent: parent, branch: fiber.branch, context: fiber.context, outcome: outcome)
         }
         return nil
+    }
+
+    /// Whether a `listen` of the run waits for events.
+    var isListening: Bool {
+        state.fibers.contains { fiber in
+            fiber.wait == .events
+                || fiber.frames.contains { frame in
+                    if case .task(let task) = frame, case .listening(let progress) = task.progress { progress.iterating } else { false }
+                }
+        }
     }
 
     func nextWake() -> Double? {

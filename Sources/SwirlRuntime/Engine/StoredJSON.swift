@@ -1,7 +1,8 @@
 public import SwirlCore
 
 /// A JSON value inside the run state, encoded as JSON text so that member order survives any
-/// `Codable` coder (Foundation's decoders do not promise to keep it).
+/// `Codable` coder (Foundation's decoders do not promise to keep it). Inside a state encoded by
+/// ``RunStateCoding``, a large value is written as a reference to a value stored beside it.
 public struct StoredJSON: Hashable, Sendable, Codable {
     public var value: JSON
 
@@ -11,7 +12,16 @@ public struct StoredJSON: Hashable, Sendable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
+        var text = try container.decode(String.self)
+        if text.hasPrefix("@") {
+            guard let table = decoder.userInfo[ValueTable.key] as? ValueTable,
+                let stored = table.value(for: text.dropFirst())
+            else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "the saved state refers to a value that is not stored (\(text.prefix(12))…)")
+            }
+            text = String(decoding: stored, as: UTF8.self)
+        }
         do {
             value = try JSON(parsing: text)
         } catch {
@@ -21,6 +31,11 @@ public struct StoredJSON: Hashable, Sendable, Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(value.serialized())
+        let text = value.serialized()
+        if text.utf8.count >= RunStateCoding.referenceThreshold, let table = encoder.userInfo[ValueTable.key] as? ValueTable {
+            try container.encode(table.reference(for: Array(text.utf8)))
+        } else {
+            try container.encode(text)
+        }
     }
 }

@@ -1,8 +1,8 @@
 public import Foundation
 public import SwirlCore
 
-/// Carries CloudEvents to the runs listening in this process: what `emit` tasks publish and
-/// what `swirl emit` delivers reach every run subscribed at that moment.
+/// Carries CloudEvents within one process: what a test or `swirl emit`'s spool folder hands
+/// it reaches every subscriber at that moment (an ``Interpreter`` delivers them to its store).
 public actor EventBus {
     private var subscribers: [UUID: AsyncStream<JSON>.Continuation] = [:]
 
@@ -23,27 +23,5 @@ public actor EventBus {
     /// Hands `event` to every subscriber.
     public func publish(_ event: JSON) {
         for continuation in subscribers.values { continuation.yield(event) }
-    }
-}
-
-/// `emit`: completes the event's envelope, publishes it, and outputs it.
-public struct EmitActivity: Activity {
-    let bus: EventBus
-    let clock: any RuntimeClock
-
-    public init(bus: EventBus, clock: any RuntimeClock = SystemClock()) {
-        self.bus = bus
-        self.clock = clock
-    }
-
-    public func run(_ request: ActivityRequest) async throws(WorkflowError) -> JSON {
-        guard case .object(let attributes)? = request.arguments.value["event"]?["with"] else {
-            throw WorkflowError(.configuration, title: "Invalid event", detail: "emit.event.with is missing", instance: request.task)
-        }
-        // The envelope the DSL expects back: given attributes, with id, specversion and time
-        // filled in when absent (DSL-NOTES §1.3 "emit").
-        let event = CloudEvents.envelope(attributes, time: clock.now())
-        await bus.publish(event)
-        return event
     }
 }

@@ -1,25 +1,370 @@
-/// A store in memory: for tests and `--ephemeral` runs. States are kept encoded, as a database
-/// would keep them, so a test that resumes from it proves the encoding round-trips.
+public import SwirlCore
+
+/// A store in memory: for tests and `--ephemeral` runs. It keeps the same contract as the
+/// database stores (leases, epochs, nudges, idempotency), and states are kept encoded, as a
+/// database would keep them, so a test that resumes from it proves the encoding round-trips.
 public actor MemoryStore: Store {
-    private var states: [String: [UInt8]] = [:]
+    private struct Row {
+        var record: RunRecord
+        var state: [UInt8]?
+        var epoch: Int64 = 0
+        var nudged = false
+        var listening = false
+        var eventBase: Int64
+    }
+
+    /// The store's clock, for leases and timestamps.
+    public nonisolated let clock: any RuntimeClock
+    private let limits: StoreLimits
+    private var definitions: [String: DefinitionRecord] = [:]
+    private var rows: [String: Row] = [:]
+    private var idempotencyKeys: [String: String] = [:]
+    private var values: [String: [String: [UInt8]]] = [:]
     private var histories: [String: [HistoryEntry]] = [:]
-    /// Every checkpoint ever saved, in order, for tests that resume from each one.
+    private var events: [StoredEvent] = []
+    private var eventKeys: Set<String> = []
+    private var nextSequence: Int64 = 1
+    private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var nextWaiter = 0
+    private let recordsCheckpoints: Bool
+    /// Every checkpoint saved, in order, each encoded whole; kept only when asked for (tests
+    /// that resume from each one), since it grows with the run.
     public private(set) var checkpoints: [(runID: String, state: [UInt8])] = []
 
-    public init() {}
-
-    public func checkpoint(_ state: RunState, history: [HistoryEntry]) async throws {
-        let encoded = try RunStateCoding.encode(state)
-        states[state.runID] = encoded
-        checkpoints.append((state.runID, encoded))
-        histories[state.runID, default: []] += history
+    /// - Parameters:
+    ///   - clock: the store's clock, for leases and timestamps.
+    ///   - recordingCheckpoints: keep every checkpoint in ``checkpoints``.
+    public init(clock: any RuntimeClock = SystemClock(), limits: StoreLimits = StoreLimits(), recordingCheckpoints: Bool = false) {
+        self.clock = clock
+        self.limits = limits
+        self.recordsCheckpoints = recordingCheckpoints
     }
 
-    public func load(runID: String) async throws -> RunState? {
-        try states[runID].map(RunStateCoding.decode)
+    // MARK: definitions
+
+    public func saveDefinition(_ definition: DefinitionRecord) throws -> DefinitionRecord {
+        if definition.document.utf8.count > limits.definition {
+            throw StoreError.tooLarge("the definition", size: definition.document.utf8.count, limit: limits.definition)
+        }
+        if let existing = definitions.values.first(where: {
+            $0.namespace == definition.namespace && $0.name == definition.name && $0.version == definition.version
+        }) {
+            guard existing.hash == definition.hash else {
+                throw StoreError.definitionConflict(definition.namespace, definition.name, definition.version)
+            }
+            return existing
+        }
+        definitions[definition.hash] = definition
+        return definition
     }
 
-    public func history(runID: String) async throws -> [HistoryEntry] {
+    public func definition(hash: String) -> DefinitionRecord? {
+        definitions[hash]
+    }
+
+    // MARK: runs
+
+    public func createRun(_ run: NewRun) throws -> CreatedRun {
+        if let key = run.idempotencyKey, let existing = idempotencyKeys[key] { return CreatedRun(id: existing, created: false) }
+        if rows[run.id] != nil { return CreatedRun(id: run.id, created: false) }
+        let size = run.input.serialized().utf8.count
+        if size > limits.value { throw StoreError.tooLarge("the run's input", size: size, limit: limits.value) }
+        guard let definition = definitions[run.definitionHash] else { throw StoreError.definitionNotFound(run.definitionHash) }
+        let now = clock.now()
+        rows[run.id] = Row(
+            record: RunRecord(
+                id: run.id, definition: definition.reference, status: .pending, input: run.input, parentID: run.parentID,
+                idempotencyKey: run.idempotencyKey, createdAt: now, updatedAt: now, wakeAt: now),
+            eventBase: nextSequence - 1)
+        if let key = run.idempotencyKey { idempotencyKeys[key] = run.id }
+        notify()
+        return CreatedRun(id: run.id, created: true)
+    }
+
+    public func claim(owner: String, limit: Int, leaseSeconds: Double, runID: String?) throws -> [ClaimedRun] {
+        let now = clock.now()
+        let candidates = (runID.map { [$0] } ?? Array(rows.keys)).compactMap { id -> (String, Double)? in
+            guard let row = rows[id], Self.isClaimable(row, now: now) else { return nil }
+            return (id, row.record.wakeAt ?? now)
+        }
+        var claimed: [ClaimedRun] = []
+        for (id, _) in candidates.sorted(by: { ($0.1, $0.0) < ($1.1, $1.0) }).prefix(limit) {
+            guard var row = rows[id] else { continue }
+            let takeover = row.record.leaseOwner != nil
+            row.epoch += 1
+            row.nudged = false
+            row.record.leaseOwner = owner
+            row.record.leaseExpiresAt = now + leaseSeconds
+            row.record.wakeAt = now + leaseSeconds
+            row.record.claims += 1
+            if takeover { row.record.takeovers += 1 }
+            if row.record.status == .pending || row.record.status == .waiting { row.record.status = .running }
+            row.record.updatedAt = now
+            rows[id] = row
+            let state = try row.state.map { try RunStateCoding.decode($0, values: values[id] ?? [:]) }
+            claimed.append(
+                ClaimedRun(
+                    lease: Lease(runID: id, owner: owner, epoch: row.epoch, expiresAt: now + leaseSeconds), record: row.record,
+                    state: state, storedValues: Set((values[id] ?? [:]).keys), eventBase: row.eventBase,
+                    takeovers: row.record.takeovers, control: row.record.control))
+        }
+        return claimed
+    }
+
+    private static func isClaimable(_ row: Row, now: Double) -> Bool {
+        switch row.record.status {
+        case .pending, .running, .waiting: break
+        default: return false
+        }
+        guard let wakeAt = row.record.wakeAt, wakeAt <= now else { return false }
+        if let expiry = row.record.leaseExpiresAt, expiry > now { return false }
+        return true
+    }
+
+    public func checkpoint(_ checkpoint: Checkpoint) throws -> CheckpointResult {
+        let id = checkpoint.lease.runID
+        guard var row = rows[id], row.epoch == checkpoint.lease.epoch, row.record.leaseOwner == checkpoint.lease.owner else {
+            return .leaseLost
+        }
+        let stateSize = checkpoint.state.bytes.count + checkpoint.state.newValues.values.reduce(0) { $0 + $1.count }
+        if stateSize > limits.state { throw StoreError.tooLarge("the run's saved state", size: stateSize, limit: limits.state) }
+        if let output = checkpoint.output {
+            let size = output.serialized().utf8.count
+            if size > limits.value { throw StoreError.tooLarge("the workflow output", size: size, limit: limits.value) }
+        }
+        for event in checkpoint.events {
+            let size = event.serialized().utf8.count
+            if size > limits.event { throw StoreError.tooLarge("an emitted event", size: size, limit: limits.event) }
+        }
+        for child in checkpoint.children where definitions[child.definitionHash] == nil {
+            throw StoreError.definitionNotFound(child.definitionHash)
+        }
+        let now = clock.now()
+        values[id, default: [:]].merge(checkpoint.state.newValues) { old, _ in old }
+        row.state = checkpoint.state.bytes
+        row.record.status = checkpoint.status
+        row.record.updatedAt = now
+        row.listening = checkpoint.listening
+        if checkpoint.clearsControl { row.record.control = nil }
+        let ended = [.completed, .faulted, .cancelled].contains(checkpoint.status)
+        if ended {
+            row.record.output = checkpoint.output
+            row.record.error = checkpoint.error
+            row.record.endedAt = now
+            row.record.control = nil
+            row.listening = false
+        }
+        if checkpoint.release || ended || checkpoint.status == .suspended {
+            row.record.leaseOwner = nil
+            row.record.leaseExpiresAt = nil
+            if ended || checkpoint.status == .suspended {
+                row.record.wakeAt = nil
+            } else if row.nudged || row.record.control == .cancel
+                || (checkpoint.listening && events.last.map { $0.sequence > checkpoint.eventCursor } == true)
+            {
+                row.record.wakeAt = now
+            } else {
+                row.record.wakeAt = checkpoint.wakeAt
+            }
+            row.nudged = false
+        }
+        let control = row.record.control
+        rows[id] = row
+        histories[id, default: []] += checkpoint.history
+        for event in checkpoint.events { _ = store(event, now: now) }
+        for child in checkpoint.children { _ = try createRun(child) }
+        if ended, let parent = row.record.parentID { nudge(parent, now: now) }
+        if checkpoint.status == .cancelled {
+            for (childID, child) in rows where child.record.parentID == id {
+                _ = try? request(.cancel, runID: childID)
+                _ = child
+            }
+        }
+        if recordsCheckpoints {
+            let whole = try RunStateCoding.encode(RunStateCoding.decode(checkpoint.state.bytes, values: values[id] ?? [:]))
+            checkpoints.append((id, whole))
+        }
+        if checkpoint.release || !checkpoint.events.isEmpty || !checkpoint.children.isEmpty || ended { notify() }
+        return .saved(control: control)
+    }
+
+    public func heartbeat(owner: String, leases: [Lease], leaseSeconds: Double) -> [String: HeartbeatStatus] {
+        let now = clock.now()
+        var reply: [String: HeartbeatStatus] = [:]
+        for lease in leases {
+            guard var row = rows[lease.runID], row.epoch == lease.epoch, row.record.leaseOwner == owner else { continue }
+            row.record.leaseExpiresAt = now + leaseSeconds
+            row.record.wakeAt = now + leaseSeconds
+            rows[lease.runID] = row
+            reply[lease.runID] = HeartbeatStatus(expiresAt: now + leaseSeconds, control: row.record.control)
+        }
+        return reply
+    }
+
+    public func release(_ lease: Lease, wakeAt: Double?) {
+        guard var row = rows[lease.runID], row.epoch == lease.epoch, row.record.leaseOwner == lease.owner else { return }
+        row.record.leaseOwner = nil
+        row.record.leaseExpiresAt = nil
+        row.record.wakeAt = row.nudged ? clock.now() : (wakeAt ?? clock.now())
+        row.nudged = false
+        rows[lease.runID] = row
+        notify()
+    }
+
+    public func request(_ control: ControlRequest, runID: String) throws -> ControlReply {
+        guard var row = rows[runID] else { return .notFound }
+        let now = clock.now()
+        switch (control, row.record.status) {
+        case (_, .completed), (_, .faulted), (_, .cancelled):
+            return .notApplicable(row.record.status)
+        case (.resume, .suspended):
+            row.record.status = row.state == nil ? .pending : .waiting
+            row.record.wakeAt = now
+            row.record.control = nil
+        case (.resume, _):
+            guard row.record.control == .suspend else { return .notApplicable(row.record.status) }
+            row.record.control = nil
+        case (.suspend, .suspended):
+            return .notApplicable(.suspended)
+        case (.suspend, _) where row.record.leaseOwner == nil:
+            row.record.status = .suspended
+            row.record.wakeAt = nil
+        case (.cancel, .suspended):
+            row.record.control = .cancel
+            row.record.status = row.state == nil ? .pending : .waiting
+            row.record.wakeAt = now
+        case (.cancel, _) where row.record.leaseOwner == nil:
+            row.record.control = .cancel
+            row.record.wakeAt = now
+        default:
+            row.record.control = control
+        }
+        row.record.updatedAt = now
+        rows[runID] = row
+        notify()
+        return .accepted
+    }
+
+    /// Places `state` in the store as the last checkpoint of its run, due at once, creating the
+    /// run (of `definition`) when it is new: for tests that resume from a chosen checkpoint.
+    public func restore(_ state: RunState, definition: DefinitionRecord) throws {
+        _ = try saveDefinition(definition)
+        if rows[state.runID] == nil {
+            _ = try createRun(NewRun(id: state.runID, definitionHash: definition.hash, input: state.input.value))
+        }
+        let encoded = try RunStateCoding.encode(state, skipping: [])
+        values[state.runID] = encoded.newValues
+        rows[state.runID]?.state = encoded.bytes
+        switch state.status {
+        case .completed, .faulted, .cancelled:
+            rows[state.runID]?.record.status = state.status
+            rows[state.runID]?.record.output = state.output?.value
+            rows[state.runID]?.record.error = state.error
+            rows[state.runID]?.record.wakeAt = nil
+        default:
+            rows[state.runID]?.record.status = state.status == .pending ? .pending : .waiting
+            rows[state.runID]?.record.wakeAt = clock.now()
+        }
+        rows[state.runID]?.record.leaseOwner = nil
+        rows[state.runID]?.record.leaseExpiresAt = nil
+        notify()
+    }
+
+    // MARK: events
+
+    public func deliver(event: JSON) throws -> EventDelivery {
+        let size = event.serialized().utf8.count
+        if size > limits.event { throw StoreError.tooLarge("the event", size: size, limit: limits.event) }
+        return store(event, now: clock.now())
+    }
+
+    private func store(_ event: JSON, now: Double) -> EventDelivery {
+        let key = "\(event["source"]?.stringValue ?? "")\u{0}\(event["id"]?.stringValue ?? "")"
+        guard !eventKeys.contains(key) else { return .duplicate }
+        eventKeys.insert(key)
+        let sequence = nextSequence
+        nextSequence += 1
+        events.append(StoredEvent(sequence: sequence, event: event, storedAt: now))
+        for (id, row) in rows where row.listening { nudge(id, now: now) }
+        notify()
+        return .stored(sequence: sequence)
+    }
+
+    public func events(after sequence: Int64, limit: Int) -> [StoredEvent] {
+        Array(events.drop { $0.sequence <= sequence }.prefix(limit))
+    }
+
+    public func purgeEvents(storedBefore time: Double) -> Int {
+        let before = events.count
+        events.removeAll { $0.storedAt < time }
+        return before - events.count
+    }
+
+    private func nudge(_ id: String, now: Double) {
+        guard var row = rows[id], [.pending, .running, .waiting].contains(row.record.status) else { return }
+        row.nudged = true
+        if row.record.leaseOwner == nil { row.record.wakeAt = now }
+        rows[id] = row
+        notify()
+    }
+
+    // MARK: reading
+
+    public func run(id: String) -> RunRecord? {
+        rows[id]?.record
+    }
+
+    public func runs(_ query: RunQuery) -> [RunRecord] {
+        rows.values.map(\.record)
+            .filter { record in
+                (query.status == nil || record.status == query.status)
+                    && (query.parentID == nil || record.parentID == query.parentID)
+                    && (query.workflow == nil || record.definition.name == query.workflow
+                        || "\(record.definition.namespace)/\(record.definition.name)" == query.workflow)
+            }
+            .sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+            .prefix(query.limit).map { $0 }
+    }
+
+    public func history(runID: String) -> [HistoryEntry] {
         histories[runID] ?? []
+    }
+
+    public func nextWake() -> Double? {
+        rows.values.filter { [.pending, .running, .waiting].contains($0.record.status) }.compactMap(\.record.wakeAt).min()
+    }
+
+    public func now() -> Double {
+        clock.now()
+    }
+
+    public func waitForWork(until deadline: Double) async {
+        let id = nextWaiter
+        nextWaiter += 1
+        // The deadline is a poll interval: wait it out on the wall clock, so that a manual clock
+        // in tests moves only when a run sleeps.
+        let seconds = max(0, deadline - clock.now())
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: .seconds(min(seconds, 3600)))
+            await self?.wake(id)
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled { continuation.resume() } else { waiters[id] = continuation }
+            }
+        } onCancel: {
+            Task { await self.wake(id) }
+        }
+        timer.cancel()
+    }
+
+    private func wake(_ id: Int) {
+        waiters.removeValue(forKey: id)?.resume()
+    }
+
+    private func notify() {
+        let ready = waiters
+        waiters.removeAll()
+        for continuation in ready.values { continuation.resume() }
     }
 }

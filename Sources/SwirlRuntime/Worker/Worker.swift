@@ -1,0 +1,362 @@
+public import SwirlCore
+public import SwirlExpressions
+import Foundation
+
+/// What every run a worker drives shares: the store, the clock, activities, definitions,
+/// secrets, and where progress and lifecycle events go.
+@JQActor
+final class WorkerContext {
+    let store: any Store
+    let clock: any RuntimeClock
+    let activities: ActivityRegistry
+    let library: WorkflowLibrary
+    let secretValues: OrderedDictionary<String, JSON>
+    let environment: [String: String]
+    let maxTakeovers: Int
+    var onProgress: (@Sendable (RunProgress) -> Void)?
+    var onLifecycleEvent: (@Sendable (JSON) -> Void)?
+    var onLog: (@Sendable (String) -> Void)?
+    /// Child runs started by runs of this worker, for a worker that serves one run and its children.
+    var discoveredRuns: [String] = []
+
+    init(
+        store: any Store, clock: any RuntimeClock, activities: ActivityRegistry, library: WorkflowLibrary,
+        secretValues: OrderedDictionary<String, JSON>, environment: [String: String], maxTakeovers: Int
+    ) {
+        self.store = store
+        self.clock = clock
+        self.activities = activities
+        self.library = library
+        self.secretValues = secretValues
+        self.environment = environment
+        self.maxTakeovers = maxTakeovers
+    }
+
+    var wantsLifecycleEvents: Bool { onLifecycleEvent != nil }
+
+    func report(_ progress: RunProgress) { onProgress?(progress) }
+    func publishLifecycle(_ event: JSON) { onLifecycleEvent?(event) }
+    func log(_ message: String) { onLog?(message) }
+    func discovered(_ runID: String) { discoveredRuns.append(runID) }
+}
+
+/// Something worth telling a person watching a run (`swirl run` prints these on stderr).
+public struct RunProgress: Sendable {
+    public enum Kind: Sendable {
+        case waiting(until: Double)
+        case completed
+        case faulted(WorkflowError)
+        case task(TaskEvent)
+    }
+
+    public var runID: String
+    public var kind: Kind
+    public var time: Double
+}
+
+/// How a run ended.
+public enum RunOutcome: Hashable, Sendable {
+    case completed(JSON)
+    case faulted(WorkflowError)
+    case cancelled
+}
+
+/// Claims due runs from a store and drives them, many at once: the loop of `swirl worker`, and
+/// of `swirl run`, which serves one run (and the child runs it starts) in the foreground.
+///
+/// It claims up to `concurrency` runs, drives each until it parks, ends or is lost, renews all
+/// its leases with one heartbeat (which also brings cancel and suspend requests), and when it has
+/// nothing to do sleeps until the earliest wake-up it knows of or a notification from the store,
+/// with a short jittered poll as the safety net.
+@JQActor
+public final class Worker {
+    public struct Configuration: Sendable {
+        /// Names this worker in leases: unique per process.
+        public var owner: String
+        /// Runs driven at once.
+        public var concurrency: Int
+        /// How long a lease lasts without a heartbeat; heartbeats come every third of it.
+        public var leaseSeconds: Double
+        /// The longest sleep without looking at the store (jittered by ±25%).
+        public var pollSeconds: Double
+        /// How long a stopping worker lets its runs reach a checkpoint before it releases them.
+        public var graceSeconds: Double
+        /// Takeovers after which a run whose workers keep dying is faulted.
+        public var maxTakeovers: Int
+        /// How long delivered events are kept for `listen`s that start later.
+        public var eventRetentionSeconds: Double
+
+        public init(
+            owner: String = Worker.defaultOwner(), concurrency: Int = 16, leaseSeconds: Double = 30, pollSeconds: Double = 5,
+            graceSeconds: Double = 10, maxTakeovers: Int = 20, eventRetentionSeconds: Double = 7 * 86400
+        ) {
+            self.owner = owner
+            self.concurrency = max(1, concurrency)
+            self.leaseSeconds = leaseSeconds
+            self.pollSeconds = pollSeconds
+            self.graceSeconds = graceSeconds
+            self.maxTakeovers = maxTakeovers
+            self.eventRetentionSeconds = eventRetentionSeconds
+        }
+    }
+
+    /// `host:pid:random`, unique enough for a lease owner.
+    public nonisolated static func defaultOwner() -> String {
+        "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    public let configuration: Configuration
+    let context: WorkerContext
+    private var drivers: [String: RunDriver] = [:]
+    private var doorbell: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
+    /// Outcomes of runs that ended in this worker, for foreground callers.
+    private var ended: [String: RunOutcome] = [:]
+    private var lastPurge = 0.0
+
+    public init(
+        store: any Store, library: WorkflowLibrary, activities: ActivityRegistry = ActivityRegistry(),
+        clock: any RuntimeClock = SystemClock(), secrets: OrderedDictionary<String, JSON> = [:],
+        environment: [String: String] = [:], configuration: Configuration = Configuration()
+    ) {
+        self.configuration = configuration
+        self.context = WorkerContext(
+            store: store, clock: clock, activities: activities, library: library, secretValues: secrets,
+            environment: environment, maxTakeovers: configuration.maxTakeovers)
+        self.doorbell = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Told about every task phase, wait and end of the runs this worker drives.
+    public var onProgress: (@Sendable (RunProgress) -> Void)? {
+        get { context.onProgress }
+        set { context.onProgress = newValue }
+    }
+
+    /// Given each lifecycle CloudEvent of the runs, secrets redacted, once its checkpoint is saved.
+    public var onLifecycleEvent: (@Sendable (JSON) -> Void)? {
+        get { context.onLifecycleEvent }
+        set { context.onLifecycleEvent = newValue }
+    }
+
+    /// Told about problems the worker recovers from (a store that failed, a run given back).
+    public var onLog: (@Sendable (String) -> Void)? {
+        get { context.onLog }
+        set { context.onLog = newValue }
+    }
+
+    /// How many runs this worker drives now.
+    public var activeRuns: Int { drivers.count }
+
+    // MARK: serving
+
+    /// Serves every due run of the store until the task is cancelled; then stops claiming,
+    /// lets its runs reach their next checkpoint for up to the grace period, and releases the
+    /// rest, so nothing is lost and another worker can take them at once.
+    public func run() async throws {
+        let heartbeat = startHeartbeat()
+        defer { heartbeat.cancel() }
+        while !Task.isCancelled {
+            let free = configuration.concurrency - drivers.count
+            var claimed = 0
+            if free > 0 {
+                do {
+                    let runs = try await context.store.claim(
+                        owner: configuration.owner, limit: free, leaseSeconds: configuration.leaseSeconds, runID: nil)
+                    claimed = runs.count
+                    for run in runs { await start(run) }
+                } catch {
+                    context.log("claiming failed: \(error)")
+                    try? await Task.sleep(for: .milliseconds(Int.random(in: 200...1000)))
+                    continue
+                }
+                await purgeEventsIfDue()
+            }
+            if free > 0, claimed == free { continue }
+            await idle(until: try? await context.store.nextWake())
+        }
+        await stop()
+    }
+
+    /// Serves `runID`, and the child runs it starts, until it ends; returns its outcome.
+    /// With `giveUpWhenIdle`, returns `nil` instead when nothing in this process can move it
+    /// on (it waits for an event or for another worker).
+    public func serve(runID: String, giveUpWhenIdle: Bool = false) async throws -> RunOutcome? {
+        let heartbeat = startHeartbeat()
+        defer { heartbeat.cancel() }
+        var scope = [runID]
+        while !Task.isCancelled {
+            if let outcome = ended[runID] { return outcome }
+            scope += context.discoveredRuns
+            context.discoveredRuns.removeAll()
+            var earliest: Double?
+            var claimedAny = false
+            var open: [String] = []
+            for id in scope where drivers[id] == nil {
+                guard let record = try await context.store.run(id: id) else { continue }
+                switch record.status {
+                case .completed, .faulted, .cancelled:
+                    if id == runID { return Self.outcome(of: record) }
+                    continue
+                default: open.append(id)
+                }
+                if record.status == .suspended { continue }
+                if let wakeAt = record.wakeAt, record.leaseOwner == nil || record.leaseOwner == configuration.owner {
+                    earliest = min(earliest ?? wakeAt, wakeAt)
+                }
+                let runs = try await context.store.claim(
+                    owner: configuration.owner, limit: 1, leaseSeconds: configuration.leaseSeconds, runID: id)
+                for run in runs {
+                    claimedAny = true
+                    await start(run)
+                }
+            }
+            scope = open + scope.filter { drivers[$0] != nil && !open.contains($0) }
+            if claimedAny { continue }
+            if giveUpWhenIdle, drivers.isEmpty, earliest == nil { return nil }
+            await idle(until: earliest)
+        }
+        await stop()
+        throw CancellationError()
+    }
+
+    static func outcome(of record: RunRecord) -> RunOutcome {
+        switch record.status {
+        case .completed: .completed(record.output ?? .null)
+        case .cancelled: .cancelled
+        default: .faulted(record.error ?? WorkflowError(.runtime, title: "Faulted", instance: "/"))
+        }
+    }
+
+    private func start(_ claimed: ClaimedRun) async {
+        let workflow: CompiledWorkflow
+        do {
+            workflow = try await context.library.workflow(hash: claimed.record.definition.hash, store: context.store)
+        } catch let error as WorkflowError {
+            // A definition this worker cannot run: fault the run with the reason, never guess.
+            await faultUnrunnable(claimed, error)
+            return
+        } catch {
+            context.log("run \(claimed.lease.runID): cannot read its definition: \(error)")
+            try? await context.store.release(claimed.lease, wakeAt: context.clock.now() + 1)
+            return
+        }
+        let driver = RunDriver(claimed: claimed, workflow: workflow, context: context)
+        drivers[claimed.lease.runID] = driver
+        Task { @JQActor [weak self] in
+            let result = await driver.drive()
+            self?.finished(driver, result)
+        }
+    }
+
+    private func finished(_ driver: RunDriver, _ result: RunDriver.Result) {
+        drivers[driver.runID] = nil
+        if case .ended(let outcome) = result { ended[driver.runID] = outcome }
+        doorbell.continuation.yield()
+    }
+
+    /// Faults a claimed run whose definition cannot be compiled here.
+    private func faultUnrunnable(_ claimed: ClaimedRun, _ error: WorkflowError) async {
+        let now = context.clock.now()
+        var state = claimed.state
+            ?? RunState(runID: claimed.lease.runID, input: claimed.record.input, startedAt: now, seed: 0)
+        state.status = .faulted
+        state.error = error
+        state.fibers.removeAll()
+        guard let encoded = try? RunStateCoding.encode(state, skipping: claimed.storedValues) else { return }
+        _ = try? await context.store.checkpoint(
+            Checkpoint(
+                lease: claimed.lease, state: encoded, status: .faulted, release: true, error: error,
+                history: [HistoryEntry(time: now, kind: "run.faulted", data: error.json)]))
+        ended[claimed.lease.runID] = .faulted(error)
+    }
+
+    /// Sleeps until `wakeAt` (on the run clock), a notification from the store, a run of this
+    /// worker finishing, or the jittered poll interval, whichever comes first.
+    private func idle(until wakeAt: Double?) async {
+        let now = context.clock.now()
+        if let wakeAt, wakeAt <= now { return }
+        let poll = configuration.pollSeconds * Double.random(in: 0.75...1.25)
+        let store = context.store
+        let clock = context.clock
+        let bell = doorbell.stream
+        let storeNow = (try? await store.now()) ?? now
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await store.waitForWork(until: storeNow + poll) }
+            group.addTask {
+                for await _ in bell { break }
+            }
+            if let wakeAt {
+                group.addTask { try? await clock.sleep(until: wakeAt) }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func purgeEventsIfDue() async {
+        let now = context.clock.now()
+        guard now - lastPurge > 3600 else { return }
+        lastPurge = now
+        _ = try? await context.store.purgeEvents(storedBefore: now - configuration.eventRetentionSeconds)
+    }
+
+    // MARK: leases
+
+    private func startHeartbeat() -> Task<Void, Never> {
+        let interval = configuration.leaseSeconds / 3
+        return Task { @JQActor [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(interval))
+                guard let self, !Task.isCancelled else { return }
+                await self.beat()
+            }
+        }
+    }
+
+    /// Renews every lease at once; a run whose lease is gone is stopped without a write, and
+    /// control requests reach the runs they are for.
+    func beat() async {
+        let held = drivers.values.map(\.lease)
+        guard !held.isEmpty else { return }
+        let reply: [String: HeartbeatStatus]
+        do {
+            reply = try await context.store.heartbeat(
+                owner: configuration.owner, leases: held, leaseSeconds: configuration.leaseSeconds)
+        } catch {
+            // The store is unreachable: keep working; a lease that runs out is caught by the
+            // checkpoint's fencing.
+            context.log("heartbeat failed: \(error)")
+            return
+        }
+        for lease in held {
+            guard let driver = drivers[lease.runID] else { continue }
+            guard let status = reply[lease.runID] else {
+                driver.signal(.fenced)
+                continue
+            }
+            driver.renewed(expiresAt: status.expiresAt)
+            if let control = status.control, control != .resume { driver.signal(.control(control)) }
+        }
+    }
+
+    /// Asks run `runID` to cancel; a run this worker drives hears it at once.
+    public func cancel(runID: String) async throws {
+        _ = try await context.store.request(.cancel, runID: runID)
+        drivers[runID]?.signal(.control(.cancel))
+        doorbell.continuation.yield()
+    }
+
+    /// Stops driving: waits up to the grace period for runs to park or end on their own, then
+    /// stops the rest (in-flight activities cancelled, leases released: another worker resumes
+    /// them from their last checkpoint at once).
+    private func stop() async {
+        let deadline = ContinuousClock.now + .seconds(configuration.graceSeconds)
+        // The caller is cancelled, so sleep in a task of its own.
+        while !drivers.isEmpty, ContinuousClock.now < deadline {
+            await Task { try? await Task.sleep(for: .milliseconds(20)) }.value
+        }
+        for driver in drivers.values { driver.signal(.stop) }
+        while !drivers.isEmpty {
+            await Task { try? await Task.sleep(for: .milliseconds(5)) }.value
+        }
+    }
+}
