@@ -49,7 +49,7 @@ let package = Package(
         ),
         .target(
             name: "SwirlResources",
-            resources: [.embedInCode("workflow.schema.json")],
+            resources: [.embedInCode("workflow.schema.json"), .embedInCode("Migrations")],
             swiftSettings: swirlSettings
         ),
         .target(
@@ -76,7 +76,10 @@ let package = Package(
         ),
         .target(
             name: "SwirlPostgres",
-            dependencies: ["SwirlCore", "CLibPQ"],
+            dependencies: [
+                "SwirlCore", "SwirlRuntime", "SwirlResources", "CLibPQ",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swirlSettings
         ),
         .target(
@@ -91,19 +94,20 @@ let package = Package(
                 "SwirlSyntax",
                 "SwirlCompiler",
                 "SwirlRuntime",
+                "SwirlPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swirlSettings
         ),
         .executableTarget(
             name: "SwirlBenchmarks",
-            dependencies: ["SwirlCore", "SwirlSyntax", "SwirlCompiler", "SwirlExpressions", "SwirlRuntime"],
+            dependencies: ["SwirlCore", "SwirlSyntax", "SwirlCompiler", "SwirlExpressions", "SwirlRuntime", "SwirlPostgres"],
             path: "Benchmarks/SwirlBenchmarks",
             swiftSettings: swirlSettings
         ),
         .target(
             name: "SwirlTestSupport",
-            dependencies: ["SwirlCore"],
+            dependencies: ["SwirlCore", "SwirlRuntime"],
             swiftSettings: swirlSettings
         ),
 
@@ -147,12 +151,14 @@ let package = Package(
         ),
         .testTarget(
             name: "SwirlPostgresTests",
-            dependencies: ["SwirlPostgres", "SwirlCore", "SwirlTestSupport"],
+            dependencies: ["SwirlPostgres", "SwirlRuntime", "SwirlResources", "SwirlCore", "SwirlTestSupport"],
             swiftSettings: swirlSettings
         ),
         .testTarget(
             name: "SwirlCLITests",
-            dependencies: ["SwirlCLI", "SwirlTestSupport"],
+            dependencies: [
+                "SwirlCLI", "SwirlTestSupport", "SwirlPostgres", "SwirlRuntime", "SwirlCompiler", "SwirlSyntax", "SwirlCore",
+            ],
             swiftSettings: swirlSettings
         ),
     ]

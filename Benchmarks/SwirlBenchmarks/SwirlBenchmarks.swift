@@ -9,11 +9,17 @@ import SwirlSyntax
 /// the time of `Interpreter.run` alone, on a memory store and a manual clock.
 ///
 /// Usage: swift run -c release SwirlBenchmarks [runs]
+///        swift run -c release SwirlBenchmarks durable DATABASE_URL [runs]   (see DurableBenchmarks)
 @main
 struct SwirlBenchmarks {
     static let header = "document: {dsl: '1.0.3', namespace: bench, name: b, version: '1.0.0'}\n"
 
     static func main() async throws {
+        if CommandLine.arguments.count > 2, CommandLine.arguments[1] == "durable" {
+            let runs = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) ?? 3 : 3
+            try await DurableBenchmarks.run(url: CommandLine.arguments[2], repeats: runs)
+            return
+        }
         let runs = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 5 : 5
         var sequential = header + "do:\n"
         for index in 0..<10_000 { sequential += "  - t\(index): {set: {n: '${ .n + \(index % 97) }'}}\n" }
@@ -33,7 +39,8 @@ struct SwirlBenchmarks {
 
     @JQActor
     static func measure(_ program: Program, runs: Int) async throws -> Double {
-        let interpreter = try Interpreter(program: program, store: MemoryStore(), clock: ManualClock())
+        let clock = ManualClock()
+        let interpreter = try Interpreter(program: program, store: MemoryStore(clock: clock), clock: clock)
         var times: [Double] = []
         for run in 0..<runs {
             let start = ContinuousClock.now

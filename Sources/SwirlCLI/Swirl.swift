@@ -12,11 +12,14 @@ struct Swirl: AsyncParsableCommand {
         commandName: "swirl",
         abstract: "Validate and run Serverless Workflow DSL \(SwirlVersion.supportedDSL) definitions.",
         discussion: """
-            Exit status: 0 success; 1 a workflow is invalid; 2 a usage or environment error \
-            (bad arguments, unreadable file).
+            Exit status: 0 success; 1 a workflow is invalid or a run faulted; 2 a usage or \
+            environment error (bad arguments, unreadable file, unreachable database); 130 \
+            interrupted.
             """,
         version: SwirlVersion.current,
-        subcommands: [Validate.self, Run.self, Graph.self, Emit.self, Schema.self]
+        subcommands: [
+            Validate.self, Run.self, Graph.self, Start.self, WorkerCommand.self, Runs.self, Migrate.self, Emit.self, Schema.self,
+        ]
     )
 
     static func main() async {

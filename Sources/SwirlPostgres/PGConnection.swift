@@ -2,6 +2,12 @@
 // failures into `PGError` before a function returns.
 internal import CLibPQ
 
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
 /// One connection to a PostgreSQL server, through libpq.
 ///
 /// Every statement is sent with `PQexecParams`: parameters travel separately from the SQL text (in text format,
@@ -14,6 +20,11 @@ internal import CLibPQ
 public final class PGConnection {
     /// The libpq connection; never null, finished in `deinit`.
     private let handle: OpaquePointer
+    /// The names of the statements prepared on this connection.
+    private var prepared: Set<String> = []
+    /// Set when a send failed halfway, or a pipeline could not be brought back to idle: the connection may be
+    /// out of step with the server and must not be used again.
+    private var broken = false
 
     /// Opens a connection and waits until it is ready.
     ///
@@ -82,6 +93,228 @@ public final class PGConnection {
     @discardableResult
     public func execute(_ sql: String, _ parameters: [String?] = []) throws(PGError) -> Int {
         try self.query(sql, parameters).rowsAffected ?? 0
+    }
+
+
+    /// Runs one statement, preparing it first if it is named and not yet prepared on this connection.
+    ///
+    /// - Parameters:
+    ///   - statement: The statement.
+    ///   - parameters: The parameter values in PostgreSQL's text format; `nil` is SQL `NULL`.
+    /// - Returns: The rows.
+    /// - Throws: `PGError`, as `query(_:_:)` does.
+    public func query(_ statement: PGStatement, _ parameters: [String?]) throws(PGError) -> PGRows {
+        guard let name = statement.name else {
+            return try self.query(statement.sql, parameters)
+        }
+        try Self.checkSendable(statement.sql, parameters)
+        if !self.prepared.contains(name) {
+            let result = PQprepare(self.handle, name, statement.sql, 0, nil)
+            _ = try self.checked(result, function: "PQprepare", statement: statement.sql)
+            self.prepared.insert(name)
+        }
+        let result = withCStrings(parameters) { values in
+            PQexecPrepared(self.handle, name, Int32(values.count), values, nil, nil, 0)
+        }
+        return try self.checked(result, function: "PQexecPrepared", statement: statement.sql).rows()
+    }
+
+    /// Sends several statements at once and reads all their results: one round trip to the server.
+    ///
+    /// The statements run in one implicit transaction that commits after the last one succeeds; when one fails,
+    /// the server skips the rest and rolls the transaction back, so either every statement took effect or none
+    /// did. Each statement sees the effects of the ones before it (in `READ COMMITTED`, each also takes a new
+    /// snapshot, so a statement after `pg_advisory_xact_lock` sees everything committed before the lock was
+    /// granted). Statements must not contain `BEGIN` or `COMMIT`.
+    ///
+    /// Keep pipelines short and their results small: the connection is in blocking mode, and a pipeline whose
+    /// results fill the server's output buffer while the statements still fill the client's could stall.
+    ///
+    /// - Parameter items: The statements and their parameters, in order.
+    /// - Returns: The rows of each statement, in order.
+    /// - Throws: `PGError` for the first statement that failed (with its SQLSTATE), or `.connectionLost`.
+    public func pipeline(_ items: [(statement: PGStatement, parameters: [String?])]) throws(PGError) -> [PGRows] {
+        for item in items {
+            try Self.checkSendable(item.statement.sql, item.parameters)
+        }
+        guard PQenterPipelineMode(self.handle) == 1 else {
+            throw self.sendFailure(function: "PQenterPipelineMode", statement: items.first?.statement.sql)
+        }
+        // What each result read back belongs to: a statement being prepared, or the statement at an index.
+        enum Expected {
+            case prepare(String, sql: String)
+            case statement(Int)
+        }
+        var expected: [Expected] = []
+        var preparing: Set<String> = []
+        for (index, item) in items.enumerated() {
+            let sql = item.statement.sql
+            var sent: Int32
+            if let name = item.statement.name {
+                if !self.prepared.contains(name), preparing.insert(name).inserted {
+                    guard PQsendPrepare(self.handle, name, sql, 0, nil) == 1 else {
+                        throw self.abandonPipeline(function: "PQsendPrepare", statement: sql)
+                    }
+                    expected.append(.prepare(name, sql: sql))
+                }
+                sent = withCStrings(item.parameters) { values in
+                    PQsendQueryPrepared(self.handle, name, Int32(values.count), values, nil, nil, 0)
+                }
+            } else {
+                sent = withCStrings(item.parameters) { values in
+                    PQsendQueryParams(self.handle, sql, Int32(values.count), nil, values, nil, nil, 0)
+                }
+            }
+            guard sent == 1 else {
+                throw self.abandonPipeline(function: "PQsendQueryParams", statement: sql)
+            }
+            expected.append(.statement(index))
+        }
+        guard PQpipelineSync(self.handle) == 1 else {
+            throw self.abandonPipeline(function: "PQpipelineSync", statement: items.last?.statement.sql)
+        }
+
+        var rows = [PGRows](repeating: PGRows(columns: [], values: []), count: items.count)
+        var firstError: PGError?
+        for expectation in expected {
+            let sql: String
+            switch expectation {
+            case .prepare(_, let text): sql = text
+            case .statement(let index): sql = items[index].statement.sql
+            }
+            guard let result = PQgetResult(self.handle) else {
+                throw self.abandonPipeline(function: "PQgetResult", statement: sql)
+            }
+            if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+                PQclear(result)
+            } else {
+                do {
+                    let owned = try self.checked(result, function: "PQgetResult", statement: sql)
+                    switch expectation {
+                    case .prepare(let name, _): self.prepared.insert(name)
+                    case .statement(let index): rows[index] = owned.rows()
+                    }
+                } catch {
+                    if error.code == .connectionLost {
+                        self.broken = true
+                        throw error
+                    }
+                    firstError = firstError ?? error
+                }
+            }
+            // Each statement's results end with a null result.
+            while let extra = PQgetResult(self.handle) {
+                PQclear(extra)
+            }
+        }
+        guard let sync = PQgetResult(self.handle) else {
+            throw self.abandonPipeline(function: "PQgetResult", statement: nil)
+        }
+        let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
+        PQclear(sync)
+        guard synced, PQexitPipelineMode(self.handle) == 1 else {
+            throw self.abandonPipeline(function: "PQexitPipelineMode", statement: nil)
+        }
+        if let firstError {
+            throw firstError
+        }
+        return rows
+    }
+
+    /// Runs a script of several statements without parameters (a migration), through the simple query
+    /// protocol, and discards its results.
+    ///
+    /// - Parameter sql: Statements separated by semicolons; it must not take parameters.
+    /// - Throws: `PGError` for the first statement that failed.
+    public func executeScript(_ sql: String) throws(PGError) {
+        try Self.checkSendable(sql, [])
+        // PQexec returns the last result only; an error stops the script and is the last result.
+        let result = PQexec(self.handle, sql)
+        _ = try self.checked(result, function: "PQexec", statement: sql)
+    }
+
+    /// Whether the connection can take a statement: it is open, idle (no transaction or pipeline left open),
+    /// and the server has not closed it (a terminated backend, a restarted server).
+    ///
+    /// Reads whatever the server sent without blocking, so a connection the server closed while it sat in a
+    /// pool is found out before a statement is sent on it, when it is still certain that nothing ran.
+    public var isUsable: Bool {
+        guard !self.broken, PQstatus(self.handle) == CONNECTION_OK,
+            PQtransactionStatus(self.handle) == PQTRANS_IDLE
+        else {
+            return false
+        }
+        // PQconsumeInput never blocks; it returns 0 when reading failed (the server closed the socket).
+        return PQconsumeInput(self.handle) == 1 && PQstatus(self.handle) == CONNECTION_OK
+    }
+
+    /// The process id of the server backend serving this connection (for `pg_terminate_backend`, logs).
+    public var backendProcessID: Int32 {
+        PQbackendPID(self.handle)
+    }
+
+    /// Waits until a notification arrives on a channel this connection listens to (`LISTEN channel`), or until
+    /// `timeout` seconds have passed, and returns the notifications received (none at the timeout).
+    ///
+    /// - Parameter timeout: The longest wait, in seconds.
+    /// - Returns: The notifications, oldest first.
+    /// - Throws: `PGError` with code `.connectionLost` when the connection broke.
+    public func notifications(waitingUpTo timeout: Double) throws(PGError) -> [PGNotification] {
+        var found = self.pendingNotifications()
+        if !found.isEmpty {
+            return found
+        }
+        let socket = PQsocket(self.handle)
+        guard socket >= 0, PQstatus(self.handle) == CONNECTION_OK else {
+            throw PGError(code: .connectionLost, message: "the connection is closed", function: "PQsocket")
+        }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        let milliseconds = Int32(max(0, min(timeout, 3600)) * 1000)
+        let ready = poll(&descriptor, 1, milliseconds)
+        if ready < 0 && errno != EINTR {
+            self.broken = true
+            throw PGError(code: .connectionLost, message: "waiting for the socket failed", function: "poll")
+        }
+        guard PQconsumeInput(self.handle) == 1 else {
+            throw PGError(
+                code: .connectionLost,
+                message: Self.clean(PQerrorMessage(self.handle)) ?? "the server closed the connection",
+                function: "PQconsumeInput"
+            )
+        }
+        found = self.pendingNotifications()
+        return found
+    }
+
+    /// The notifications libpq has already read.
+    private func pendingNotifications() -> [PGNotification] {
+        var found: [PGNotification] = []
+        while let notify = PQnotifies(self.handle) {
+            let channel = notify.pointee.relname.map { String(cString: $0) } ?? ""
+            let payload = notify.pointee.extra.map { String(cString: $0) } ?? ""
+            found.append(PGNotification(channel: channel, payload: payload, processID: notify.pointee.be_pid))
+            PQfreemem(notify)
+        }
+        return found
+    }
+
+    /// The error for a call that could not even start; marks the connection unusable.
+    private func sendFailure(function: String, statement: String?) -> PGError {
+        self.broken = true
+        let lost = PQstatus(self.handle) != CONNECTION_OK
+        return PGError(
+            code: lost ? .connectionLost : .queryFailed,
+            message: Self.clean(PQerrorMessage(self.handle)) ?? "libpq could not send the statement",
+            statement: statement,
+            function: function
+        )
+    }
+
+    /// Gives up on a pipeline that failed halfway: the connection cannot be trusted to be in step with the
+    /// server any more, so it is marked unusable (the pool replaces it).
+    private func abandonPipeline(function: String, statement: String?) -> PGError {
+        let error = self.sendFailure(function: function, statement: statement)
+        return error
     }
 
     // MARK: - Checked calls

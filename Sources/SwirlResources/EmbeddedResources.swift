@@ -1,6 +1,16 @@
 /// Files of the source tree that Swirl carries inside its binary, so an installed `swirl` needs
-/// nothing beside it. `Schema/` is the source of truth; the target links to it.
+/// nothing beside it. `Schema/` and `Migrations/` are the source of truth; the target links to them.
 public enum EmbeddedResources {
     /// `Schema/workflow.schema.json`: the JSON Schema of the workflow DSL, as UTF-8 bytes.
     public static var workflowSchema: [UInt8] { PackageResources.workflow_schema_json }
+
+    /// `Migrations/*.sql`: the PostgreSQL schema changes, in the order they are applied.
+    ///
+    /// Every file of `Migrations/` must be listed here (a test compares the two); SwiftPM embeds each file as
+    /// its own constant and offers no way to enumerate them.
+    public static var migrations: [(name: String, sql: String)] {
+        [
+            ("m0001_init.sql", PackageResources.m0001_init_sql)
+        ].map { (name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }
+    }
 }

@@ -3,6 +3,7 @@ import Foundation
 import SwirlCompiler
 import SwirlCore
 import SwirlExpressions
+import SwirlPostgres
 import SwirlRuntime
 import SwirlSyntax
 
@@ -13,8 +14,10 @@ struct Run: AsyncParsableCommand {
         discussion: """
             The workflow is validated first; an invalid one is reported as 'swirl validate' \\
             would. Progress goes to stderr (unless --quiet), the output to stdout. A faulted run \\
-            prints its error as JSON problem details on stderr and exits 1; Ctrl-C cancels the \\
-            run and exits 130.
+            prints its error as JSON problem details on stderr and exits 1. Without --db the run \\
+            lives in memory and Ctrl-C cancels it (exit 130). With --db it is kept in PostgreSQL: \\
+            its id is printed on stderr, every step is checkpointed, and Ctrl-C stops the process \\
+            but leaves the run to 'swirl runs resume ID' or to any 'swirl worker' (exit 130).
             """
     )
 
@@ -26,31 +29,17 @@ struct Run: AsyncParsableCommand {
     @Argument(help: "The workflow file ('-' reads standard input).")
     var file: String
 
-    @Option(help: "The workflow input, as JSON text.")
-    var input: String?
+    @OptionGroup var inputOptions: InputOptions
 
-    @Option(help: "A file holding the workflow input as JSON.")
-    var inputFile: String?
+    @OptionGroup var activityOptions: ActivityOptions
 
     @Option(
-        help: """
-            A JSON or YAML file of secret values by name, for the workflow's use.secrets; names not \
-            in it are read from SWIRL_SECRET_<NAME> environment variables.
-            """
-    )
-    var secrets: String?
+        name: .customLong("db"),
+        help: ArgumentHelp("Keep the run in this PostgreSQL database (a libpq URL), durably.", valueName: "url"))
+    var database: String?
 
-    @Option(help: "A folder of workflow definitions that 'run: workflow' tasks may run (default: the folder of FILE).")
-    var definitions: String?
-
-    @Option(
-        name: .customLong("rewrite-endpoint"),
-        help: """
-            FROM=TO: send HTTP requests whose URL starts with FROM to TO instead (repeatable; also \
-            SWIRL_REWRITE_ENDPOINTS, ';'-separated). For testing workflows against local stand-ins.
-            """
-    )
-    var rewriteEndpoints: [String] = []
+    @Option(help: "With --db: a run started before with this key is continued instead of starting another.")
+    var idempotencyKey: String?
 
     @Option(help: "Write the run's lifecycle CloudEvents to this file, one JSON object per line.")
     var events: String?
@@ -64,177 +53,76 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var colors: ColorOptions
 
     func validate() throws {
-        if input != nil && inputFile != nil { throw ValidationError("Give --input or --input-file, not both.") }
+        if idempotencyKey != nil && database == nil { throw ValidationError("--idempotency-key needs --db.") }
     }
 
     func run() async throws {
-        let workflowInput = try readInput()
-        let secretValues = try readSecrets()
-        let rewrites = try readRewrites()
+        let workflowInput = try inputOptions.read()
         let program = try WorkflowFile.compile(file, colors: colors)
-        let eventSink = try events.map(EventLines.init(path:))
-        // Other definitions are read only when the workflow runs sub-workflows.
         let folder = (file as NSString).deletingLastPathComponent
-        let catalog =
-            program.uses(activity: "run:workflow")
-            ? Self.loadDefinitions(from: definitions ?? (file == "-" || folder.isEmpty ? "." : folder), quiet: quiet)
-            : DefinitionCatalog()
-        let quiet = self.quiet
-        let started = ContinuousClock.now
-        let execution = Task {
-            try await Self.execute(
-                program, input: workflowInput, secrets: secretValues, catalog: catalog, rewrites: rewrites,
-                events: eventSink
-            ) { progress in
-            guard !quiet else { return }
-            switch progress.kind {
-            case .waiting:
-                // Each waiting task has its own line already.
-                break
-            case .completed:
-                let elapsed = ContinuousClock.now - started
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                Terminal.writeError("swirl: workflow completed in \(Self.formatDuration(seconds))\n")
-            case .faulted:
-                break
-            case .task(let event):
-                Terminal.writeError(Self.progressLine(event))
+        let setup = try activityOptions.setup(
+            defaultDefinitions: file == "-" || folder.isEmpty ? "." : folder,
+            needsDefinitions: program.uses(activity: "run:workflow"), quiet: quiet)
+        let eventSink = try events.map(EventLines.init(path:))
+        let foreground = Foreground(quiet: quiet, style: output == .pretty ? .pretty : .compact)
+        if let database {
+            let store = try await StoreOptions.open(url: database)
+            let outcome = try await Self.startDurably(
+                program, input: workflowInput, idempotencyKey: idempotencyKey, store: store, setup: setup,
+                events: eventSink, foreground: foreground)
+            await setup.shutdown()
+            await store.close()
+            try foreground.finish(outcome, database: database)
+        } else {
+            let outcome = try await foreground.interruptible { progress in
+                try await Self.execute(program, input: workflowInput, setup: setup, events: eventSink, onProgress: progress)
             }
-            }
-        }
-        // Ctrl-C cancels the run: it stops at its next wait, saves its state and reports cancelled.
-        signal(SIGINT, SIG_IGN)
-        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        interrupt.setEventHandler { execution.cancel() }
-        interrupt.resume()
-        defer { interrupt.cancel() }
-        let outcome = try await execution.value
-        switch outcome {
-        case .completed(let value):
-            Terminal.writeOutput(value.serialized(output == .pretty ? .pretty : .compact) + "\n")
-        case .faulted(let error):
-            Terminal.writeError(error.json.serialized(.pretty) + "\n")
-            throw ExitCode.invalidWorkflow
-        case .cancelled:
-            Terminal.writeError("swirl: the run was cancelled\n")
-            throw ExitCode(130)
+            await setup.shutdown()
+            try foreground.finish(outcome, database: nil)
         }
     }
 
-    /// One line per task phase: `  /do/0/greet completed in 0.4 ms`.
-    static func progressLine(_ event: TaskEvent) -> String {
-        let what: String
-        switch event.kind {
-        case .started: what = "started"
-        case .completed(let duration): what = "completed in " + formatDuration(duration)
-        case .skipped: what = "skipped"
-        case .faulted(let error): what = "faulted: \(error.title ?? error.type) (\(error.status))"
-        case .retrying(let attempt, let at, let error):
-            what = "retry \(attempt) in \(formatDuration(at - event.time)) after \(error.title ?? error.type) (\(error.status))"
-        case .waiting(let until): what = "waiting \(formatDuration(until - event.time))"
+    /// Registers the definition, creates the run and serves it in this process.
+    @JQActor
+    static func startDurably(
+        _ program: Program, input: JSON, idempotencyKey: String?, store: any Store, setup: RuntimeSetup, events: EventLines?,
+        foreground: Foreground
+    ) async throws -> Foreground.Ending {
+        let library = WorkflowLibrary(catalog: setup.catalog)
+        let workflow = try library.add(program)
+        let runID: String
+        do {
+            try await library.save(workflow, in: store)
+            runID = try await store.createRun(
+                NewRun(
+                    id: UUID().uuidString.lowercased(), definitionHash: workflow.definition.hash, input: input,
+                    idempotencyKey: idempotencyKey)
+            ).id
+        } catch let error as StoreError {
+            throw EnvironmentFailure(message: error.description)
         }
-        return "swirl: \(event.task) \(what)\n"
+        foreground.announce(runID)
+        return try await foreground.serve(runID: runID, store: store, library: library, setup: setup, events: events)
     }
 
-    static func formatDuration(_ seconds: Double) -> String {
-        if seconds < 1 { return String(format: "%.1f ms", seconds * 1000) }
-        return String(format: "%.2f s", seconds)
-    }
-
+    /// Runs `program` in memory, to its end.
     @JQActor
     static func execute(
-        _ program: Program, input: JSON, secrets: OrderedDictionary<String, JSON>, catalog: DefinitionCatalog,
-        rewrites: [HTTPCallActivity.Rewrite], events: EventLines?, onProgress: @escaping @Sendable (RunProgress) -> Void
+        _ program: Program, input: JSON, setup: RuntimeSetup, events: EventLines?,
+        onProgress: @escaping @Sendable (RunProgress) -> Void
     ) async throws -> RunOutcome {
         let store = MemoryStore()
-        let environment = ProcessInfo.processInfo.environment
-        // One HTTP client for the whole run, shut down when it ends.
-        let client = HTTPCallActivity.makeClient()
-        let names = program.definition["use"]?["secrets"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        // A missing secret faults the run inside the interpreter, with the error the workflow can see.
-        let resolvedSecrets = (try? Secrets.resolve(names, provided: secrets, environment: environment)) ?? Secrets()
-        let http = HTTPCallActivity(
-            client: client, authentications: program.definition["use"]?["authentications"]?.objectValue.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key, $0.value) }) } ?? [:],
-            secrets: resolvedSecrets, rewrites: rewrites)
         // Events reach the run from its own emit tasks and, through the spool folder, from `swirl emit`.
         let bus = EventBus()
         let spool = Task.detached { await EventSpool.defaultFolder.watch(publishingTo: bus) }
         defer { spool.cancel() }
-        let activities = ActivityRegistry.local(adding: ["call:http": http])
         let interpreter = try Interpreter(
-            program: program, store: store, activities: activities, catalog: catalog, secrets: secrets,
-            environment: environment, events: bus)
+            program: program, store: store, activities: setup.activities, catalog: setup.catalog, secrets: setup.secrets,
+            environment: setup.environment, events: bus)
         // Lifecycle events go to --events; a run never receives its own (DSL-NOTES §2 #37).
         if let events { interpreter.onLifecycleEvent = { event in events.write(event) } }
         interpreter.onProgress = onProgress
-        do {
-            let outcome = try await interpreter.run(input: input, runID: UUID().uuidString.lowercased())
-            try? await http.shutdown()
-            return outcome
-        } catch {
-            try? await http.shutdown()
-            throw error
-        }
-    }
-
-    /// The valid workflows of `directory`, for `run: workflow`; invalid ones are skipped with a note.
-    static func loadDefinitions(from directory: String, quiet: Bool) -> DefinitionCatalog {
-        let validator = WorkflowValidator.standard()
-        var catalog = DefinitionCatalog()
-        for path in WorkflowDirectory.workflowFiles(under: directory) {
-            var ignored: [Diagnostic] = []
-            guard let bytes = try? validator.loader.readFile(atPath: path, diagnostics: &ignored) else { continue }
-            if let program = validator.validate(bytes: bytes, file: path).program {
-                catalog.add(program)
-            } else if !quiet {
-                Terminal.writeError("swirl: note: \(path) is not a valid workflow; 'run: workflow' cannot use it\n")
-            }
-        }
-        return catalog
-    }
-
-    private func readRewrites() throws -> [HTTPCallActivity.Rewrite] {
-        var rewrites: [HTTPCallActivity.Rewrite] = []
-        do {
-            if let list = ProcessInfo.processInfo.environment["SWIRL_REWRITE_ENDPOINTS"], !list.isEmpty {
-                rewrites += try HTTPCallActivity.parseRewrites(list)
-            }
-            for text in rewriteEndpoints { rewrites.append(try HTTPCallActivity.parseRewrite(text)) }
-        } catch {
-            throw ValidationError("\(error)")
-        }
-        return rewrites
-    }
-
-    private func readSecrets() throws -> OrderedDictionary<String, JSON> {
-        guard let secrets else { return [:] }
-        guard let data = FileManager.default.contents(atPath: secrets) else {
-            throw EnvironmentFailure(message: "cannot read \(secrets): no such file")
-        }
-        let document = Loader().load(bytes: [UInt8](data), file: secrets)
-        guard let values = document.value?.objectValue, !document.diagnostics.containsErrors else {
-            throw EnvironmentFailure(message: "\(secrets) must hold one JSON or YAML object of secret values by name")
-        }
-        return values
-    }
-
-    private func readInput() throws -> JSON {
-        let text: String
-        if let input {
-            text = input
-        } else if let inputFile {
-            guard let data = FileManager.default.contents(atPath: inputFile) else {
-                throw EnvironmentFailure(message: "cannot read \(inputFile): no such file")
-            }
-            text = String(decoding: data, as: UTF8.self)
-        } else {
-            return [:]
-        }
-        do {
-            return try JSON(parsing: text)
-        } catch {
-            throw EnvironmentFailure(message: "the input is not JSON: \(error)")
-        }
+        return try await interpreter.run(input: input, runID: UUID().uuidString.lowercased())
     }
 }
 

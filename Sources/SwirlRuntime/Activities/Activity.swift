@@ -1,3 +1,4 @@
+public import SwirlCompiler
 public import SwirlCore
 
 /// Work a task hands to the outside world: an HTTP call, a process, an event. The state machine
@@ -8,6 +9,14 @@ public protocol Activity: Sendable {
     /// - Throws: a ``WorkflowError`` for a failure the workflow can catch; cancellation when the
     ///   task was cancelled (a timeout, a losing fork branch, a cancelled run).
     func run(_ request: ActivityRequest) async throws(WorkflowError) -> JSON
+}
+
+/// An activity that needs to know the workflow and the run's secrets it serves (`call: http`
+/// resolves `authentication: {use: name}` in the workflow's `use.authentications`). A worker
+/// serves many workflows with one registry and binds such an activity to each run's.
+public protocol WorkflowBoundActivity: Activity {
+    /// This activity for runs of `program` whose secrets are `secrets`.
+    func bound(to program: Program, secrets: Secrets) -> any Activity
 }
 
 /// One activity to perform, saved in the run state while it is in flight, so that a run

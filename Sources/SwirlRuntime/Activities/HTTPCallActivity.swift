@@ -2,6 +2,7 @@ public import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+public import SwirlCompiler
 public import SwirlCore
 
 /// Runs a `call: http` task (DSL-NOTES §1.3, §1.14) with a shared AsyncHTTPClient.
@@ -23,14 +24,14 @@ public import SwirlCore
 ///
 /// The activity does not own the client: whoever created it calls `client.shutdown()` after the
 /// last run (the CLI makes one per process).
-public struct HTTPCallActivity: Activity {
+public struct HTTPCallActivity: WorkflowBoundActivity {
     /// A URL prefix replaced by another before a request is sent.
     public typealias Rewrite = (from: String, to: String)
 
     /// The client every request goes through.
     public let client: HTTPClient
-    private let authentications: [String: JSON]
-    private let secrets: Secrets
+    private var authentications: [String: JSON]
+    private var secrets: Secrets
     private let rewrites: [Rewrite]
     private let timeout: Duration
     private let maxResponseBytes: Int
@@ -70,6 +71,15 @@ public struct HTTPCallActivity: Activity {
     /// A client suited to this activity: it does not follow redirects, so `redirect: false` can see them,
     /// and does not retry failed connection attempts, which the workflow's retry policy governs.
     /// - Returns: a client on the shared event loop group; the caller shuts it down.
+    /// This activity with the authentications of `program`'s `use.authentications` and `secrets`.
+    public func bound(to program: Program, secrets: Secrets) -> any Activity {
+        var bound = self
+        let named = program.definition["use"]?["authentications"]?.objectValue ?? [:]
+        bound.authentications = Dictionary(uniqueKeysWithValues: named.map { ($0.key, $0.value) })
+        bound.secrets = secrets
+        return bound
+    }
+
     /// Shuts the client down; call once the runs using this activity are over.
     public func shutdown() async throws {
         try await client.shutdown()

@@ -94,7 +94,12 @@ struct Run {
 
     mutating func handle(_ event: RunStateMachine.Event) -> [RunStateMachine.Action] {
         var before = Set(state.activitiesInFlight.map(\.key))
-        if case .resume = event { before = [] }
+        switch event {
+        case .resume: before = []
+        // The activity that reported is over: it leaves the flight without being cancelled.
+        case .activityCompleted(let key, _), .activityFailed(let key, _): before.remove(key)
+        default: break
+        }
         let actions = dispatch(event)
         // Activities the step asked for, and those it stopped waiting for.
         let inFlight = state.activitiesInFlight

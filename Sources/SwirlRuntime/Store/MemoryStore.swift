@@ -136,8 +136,10 @@ public actor MemoryStore: Store {
             let size = event.serialized().utf8.count
             if size > limits.event { throw StoreError.tooLarge("an emitted event", size: size, limit: limits.event) }
         }
-        for child in checkpoint.children where definitions[child.definitionHash] == nil {
-            throw StoreError.definitionNotFound(child.definitionHash)
+        for child in checkpoint.children {
+            let size = child.input.serialized().utf8.count
+            if size > limits.value { throw StoreError.tooLarge("the run's input", size: size, limit: limits.value) }
+            if definitions[child.definitionHash] == nil { throw StoreError.definitionNotFound(child.definitionHash) }
         }
         let now = clock.now()
         values[id, default: [:]].merge(checkpoint.state.newValues) { old, _ in old }
@@ -157,9 +159,10 @@ public actor MemoryStore: Store {
         if checkpoint.release || ended || checkpoint.status == .suspended {
             row.record.leaseOwner = nil
             row.record.leaseExpiresAt = nil
+            // A cancel or suspend asked for while the run was held is carried out by its next claim.
             if ended || checkpoint.status == .suspended {
                 row.record.wakeAt = nil
-            } else if row.nudged || row.record.control == .cancel
+            } else if row.nudged || row.record.control == .cancel || row.record.control == .suspend
                 || (checkpoint.listening && events.last.map { $0.sequence > checkpoint.eventCursor } == true)
             {
                 row.record.wakeAt = now
@@ -206,6 +209,7 @@ public actor MemoryStore: Store {
         row.record.leaseOwner = nil
         row.record.leaseExpiresAt = nil
         row.record.wakeAt = row.nudged ? clock.now() : (wakeAt ?? clock.now())
+        if row.record.status == .running { row.record.status = .waiting }
         row.nudged = false
         rows[lease.runID] = row
         notify()

@@ -52,8 +52,9 @@ public protocol Store: Sendable {
     /// brings back each run's pending control request. A lease missing from the reply was lost.
     func heartbeat(owner: String, leases: [Lease], leaseSeconds: Double) async throws -> [String: HeartbeatStatus]
 
-    /// Gives up a lease without saving anything new: the run is due again at `wakeAt` (now when
-    /// `nil`), for whoever claims it next. Used by a worker that stops with runs in hand.
+    /// Gives up a lease without saving anything new: the run (`waiting` if it was `running`) is
+    /// due again at `wakeAt` (now when `nil`, or when nudged meanwhile), for whoever claims it
+    /// next. Used by a worker that stops with runs in hand.
     func release(_ lease: Lease, wakeAt: Double?) async throws
 
     /// Asks a run to stop (`cancel`), pause (`suspend`), or go on after a suspension (`resume`).

@@ -49,6 +49,8 @@ final class RunDriver {
     private let lifecycle: LifecycleEvents
 
     private var running: [String: Task<Void, Never>] = [:]
+    /// Activities asked for and not started yet, in order.
+    private var pendingStarts: [(request: ActivityRequest, activity: (any Activity)?)] = []
     /// `run: workflow` steps waiting for a child run, by step key: the child's id.
     private var awaitedChildren: [String: String] = [:]
     /// Step keys of the activities in flight, by task pointer, for the history.
@@ -183,7 +185,7 @@ final class RunDriver {
                     return result
                 }
             }
-            if running.isEmpty {
+            if running.isEmpty && pendingStarts.isEmpty {
                 // Nothing runs in this process: save and release the run until it is due.
                 switch try await save(status: .waiting, release: true, wakeAt: park?.wakeAt, listening: park?.listening ?? false) {
                 case .saved: return .parked
@@ -197,6 +199,7 @@ final class RunDriver {
                 case .leaseLost: return .leaseLost
                 }
             }
+            launchPending()
             arm(park)
 
             batch = []
@@ -275,6 +278,7 @@ final class RunDriver {
                 try await start(request)
             case .cancelActivity(let key):
                 running.removeValue(forKey: key)?.cancel()
+                pendingStarts.removeAll { $0.request.key == key }
                 if let child = awaitedChildren.removeValue(forKey: key) { _ = try? await context.store.request(.cancel, runID: child) }
             case .park(let wakeAt, let listening):
                 step.park = (wakeAt, listening)
@@ -307,12 +311,23 @@ final class RunDriver {
         case "run:workflow":
             try await startChild(request)
         default:
-            let activity = context.activities.activity(for: request.kind)
+            var activity = context.activities.activity(for: request.kind)
+            if let bindable = activity as? any WorkflowBoundActivity { activity = bindable.bound(to: workflow.program, secrets: secrets) }
+            // Started once the checkpoint holding what led to it is saved: a worker that lost
+            // the run never performs its next side effect.
+            pendingStarts.append((request, activity))
+        }
+    }
+
+    /// Starts the activities the machine asked for since the last save.
+    private func launchPending() {
+        for (request, activity) in pendingStarts {
             running[request.key] = Task.detached { [weak self] in
                 let result = await Self.perform(request, with: activity)
                 if !Task.isCancelled { await self?.signal(.activity(key: request.key, result: result)) }
             }
         }
+        pendingStarts.removeAll()
     }
 
     /// The event an `emit` task publishes: its id, when the task gives none, is derived from the
@@ -463,6 +478,7 @@ final class RunDriver {
     private func stopEverything() {
         for task in running.values { task.cancel() }
         running.removeAll()
+        pendingStarts.removeAll()
         timer?.task.cancel()
         timer = nil
         poller?.cancel()

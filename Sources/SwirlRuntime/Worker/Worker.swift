@@ -108,7 +108,12 @@ public final class Worker {
     public let configuration: Configuration
     let context: WorkerContext
     private var drivers: [String: RunDriver] = [:]
-    private var doorbell: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
+    /// Rings the current idle sleep awake. A stream of its own per sleep: cancelling a task that
+    /// iterates an `AsyncStream` finishes the stream, so one shared stream goes dead after the
+    /// first sleep that something else ended, and every later sleep returns at once.
+    private var doorbell: AsyncStream<Void>.Continuation?
+    /// Rung while the worker was not asleep: the next sleep returns at once.
+    private var rang = false
     /// Outcomes of runs that ended in this worker, for foreground callers.
     private var ended: [String: RunOutcome] = [:]
     private var lastPurge = 0.0
@@ -122,7 +127,6 @@ public final class Worker {
         self.context = WorkerContext(
             store: store, clock: clock, activities: activities, library: library, secretValues: secrets,
             environment: environment, maxTakeovers: configuration.maxTakeovers)
-        self.doorbell = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Told about every task phase, wait and end of the runs this worker drives.
@@ -171,7 +175,11 @@ public final class Worker {
                 await purgeEventsIfDue()
             }
             if free > 0, claimed == free { continue }
-            await idle(until: try? await context.store.nextWake())
+            // The worker's own children and runs it served are nobody's concern in this loop.
+            context.discoveredRuns.removeAll()
+            ended.removeAll()
+            // With no room for another run, only a run of its own ending (or the poll) matters.
+            await idle(until: free > 0 ? earliestWake(try? await context.store.nextWake()) : nil)
         }
         await stop()
     }
@@ -218,6 +226,15 @@ public final class Worker {
         throw CancellationError()
     }
 
+    /// `wakeAt` unless it is the expiry of a lease this worker holds: the heartbeat renews those,
+    /// and waking for one would only make the worker take over its own run (with a clock that
+    /// jumps to whatever a sleeper waits for, it would do so every time).
+    private func earliestWake(_ wakeAt: Double?) -> Double? {
+        guard let wakeAt else { return nil }
+        if let own = drivers.values.map(\.lease.expiresAt).min(), wakeAt >= own { return nil }
+        return wakeAt
+    }
+
     static func outcome(of record: RunRecord) -> RunOutcome {
         switch record.status {
         case .completed: .completed(record.output ?? .null)
@@ -240,6 +257,8 @@ public final class Worker {
             return
         }
         let driver = RunDriver(claimed: claimed, workflow: workflow, context: context)
+        // This worker held the run before and its lease ran out: that claim is fenced now.
+        drivers[claimed.lease.runID]?.signal(.fenced)
         drivers[claimed.lease.runID] = driver
         Task { @JQActor [weak self] in
             let result = await driver.drive()
@@ -248,9 +267,15 @@ public final class Worker {
     }
 
     private func finished(_ driver: RunDriver, _ result: RunDriver.Result) {
-        drivers[driver.runID] = nil
+        // A driver fenced out by a newer claim of this worker leaves the newer one in place.
+        if drivers[driver.runID] === driver { drivers[driver.runID] = nil }
         if case .ended(let outcome) = result { ended[driver.runID] = outcome }
-        doorbell.continuation.yield()
+        ring()
+    }
+
+    private func ring() {
+        rang = true
+        doorbell?.yield()
     }
 
     /// Faults a claimed run whose definition cannot be compiled here.
@@ -277,7 +302,16 @@ public final class Worker {
         let poll = configuration.pollSeconds * Double.random(in: 0.75...1.25)
         let store = context.store
         let clock = context.clock
-        let bell = doorbell.stream
+        if rang {
+            rang = false
+            return
+        }
+        let (bell, ringer) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        doorbell = ringer
+        defer {
+            doorbell = nil
+            rang = false
+        }
         let storeNow = (try? await store.now()) ?? now
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await store.waitForWork(until: storeNow + poll) }
@@ -342,7 +376,7 @@ public final class Worker {
     public func cancel(runID: String) async throws {
         _ = try await context.store.request(.cancel, runID: runID)
         drivers[runID]?.signal(.control(.cancel))
-        doorbell.continuation.yield()
+        ring()
     }
 
     /// Stops driving: waits up to the grace period for runs to park or end on their own, then

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import SwirlCore
+import SwirlExpressions
+import SwirlPostgres
+import SwirlRuntime
+
+/// `swirl worker`: serves the runs of a database until stopped.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Claim and run the workflows of a database until stopped.",
+        discussion: """
+            Any number of workers, on any number of machines, may share one database: each run is \\
+            held by one worker at a time under a lease, checkpointed at every side-effecting task, \\
+            and taken over from its last checkpoint when its worker dies. SIGTERM or SIGINT stops \\
+            claiming, lets the runs in hand reach a checkpoint within the grace period, releases \\
+            the rest to other workers, and exits 0.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @OptionGroup var activityOptions: ActivityOptions
+
+    @Option(help: "How many runs to drive at once.")
+    var concurrency = 16
+
+    @Option(help: "Seconds a lease lasts without a heartbeat (heartbeats come every third of it).")
+    var leaseSeconds = 30.0
+
+    @Option(help: "Seconds a stopping worker waits for its runs to reach a checkpoint before releasing them.")
+    var grace = 10.0
+
+    @Flag(help: "Print nothing on stderr but errors.")
+    var quiet = false
+
+    func validate() throws {
+        if concurrency < 1 { throw ValidationError("--concurrency must be at least 1.") }
+        if leaseSeconds < 1 { throw ValidationError("--lease-seconds must be at least 1.") }
+    }
+
+    func run() async throws {
+        let setup = try activityOptions.setup(defaultDefinitions: nil, quiet: quiet)
+        let opened = try await store.open(poolSize: min(max(2, concurrency / 2), 8))
+        var configuration = Worker.Configuration(
+            concurrency: concurrency, leaseSeconds: leaseSeconds, graceSeconds: grace)
+        configuration.pollSeconds = 5
+        let quiet = self.quiet
+        let serving = Task { @JQActor in
+            let worker = Worker(
+                store: opened, library: WorkflowLibrary(catalog: setup.catalog), activities: setup.activities,
+                secrets: setup.secrets, environment: setup.environment, configuration: configuration)
+            worker.onLog = { Terminal.writeError("swirl worker: \($0)\n") }
+            if !quiet {
+                worker.onProgress = { progress in
+                    switch progress.kind {
+                    case .completed: Terminal.writeError("swirl worker: run \(progress.runID) completed\n")
+                    case .faulted(let error):
+                        Terminal.writeError("swirl worker: run \(progress.runID) faulted: \(error.title ?? error.type)\n")
+                    default: break
+                    }
+                }
+                Terminal.writeError("swirl worker: \(configuration.owner) serving up to \(configuration.concurrency) runs\n")
+            }
+            try await worker.run()
+        }
+        let interrupt = Foreground.onInterrupt { serving.cancel() }
+        defer { interrupt.cancel() }
+        _ = await serving.result
+        await setup.shutdown()
+        await opened.close()
+        if !quiet { Terminal.writeError("swirl worker: stopped\n") }
+    }
+}

@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import SwirlCore
+import SwirlExpressions
+import SwirlPostgres
+import SwirlRuntime
+
+/// A run shown in the terminal as it goes: progress lines on stderr, the output on stdout, and
+/// the exit code; shared by `swirl run` and `swirl runs resume`.
+struct Foreground: Sendable {
+    /// How the foreground part of a run ended.
+    enum Ending: Sendable {
+        case ended(RunOutcome)
+        /// Ctrl-C stopped the process; the durable run goes on elsewhere or later.
+        case interrupted(runID: String)
+    }
+
+    var quiet: Bool
+    var style: JSON.Layout
+
+    /// Prints the run id, so a person can find the run again.
+    func announce(_ runID: String) {
+        if !quiet { Terminal.writeError("swirl: run \(runID)\n") }
+    }
+
+    /// The progress handler for the run: one line per task phase, and the total time at the end.
+    func progressHandler() -> @Sendable (RunProgress) -> Void {
+        let quiet = self.quiet
+        let started = ContinuousClock.now
+        return { progress in
+            guard !quiet else { return }
+            switch progress.kind {
+            case .waiting, .faulted:
+                // Each waiting task has its own line already; the error is printed at the end.
+                break
+            case .completed:
+                let elapsed = ContinuousClock.now - started
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                Terminal.writeError("swirl: workflow completed in \(Self.formatDuration(seconds))\n")
+            case .task(let event):
+                Terminal.writeError(Self.progressLine(event))
+            }
+        }
+    }
+
+    /// Runs `body` (an in-memory run); Ctrl-C cancels the task, and so the run.
+    func interruptible(_ body: @escaping @Sendable (@escaping @Sendable (RunProgress) -> Void) async throws -> RunOutcome)
+        async throws -> Ending
+    {
+        let progress = progressHandler()
+        let execution = Task { try await body(progress) }
+        let interrupt = Self.onInterrupt { execution.cancel() }
+        defer { interrupt.cancel() }
+        return .ended(try await execution.value)
+    }
+
+    /// Serves the durable run `runID` (and the child runs it starts) in this process until it
+    /// ends. Ctrl-C stops serving: in-flight activities are cancelled and the run is released,
+    /// to be continued by `swirl runs resume` or any worker.
+    @JQActor
+    func serve(runID: String, store: any Store, library: WorkflowLibrary, setup: RuntimeSetup, events: EventLines?)
+        async throws -> Ending
+    {
+        var configuration = Worker.Configuration()
+        configuration.graceSeconds = 0
+        let worker = Worker(
+            store: store, library: library, activities: setup.activities, secrets: setup.secrets,
+            environment: setup.environment, configuration: configuration)
+        let progress = progressHandler()
+        worker.onProgress = { if $0.runID == runID { progress($0) } }
+        if let events { worker.onLifecycleEvent = { events.write($0) } }
+        if !quiet { worker.onLog = { Terminal.writeError("swirl: \($0)\n") } }
+        let serving = Task { @JQActor in try await worker.serve(runID: runID) }
+        let interrupt = Self.onInterrupt { serving.cancel() }
+        defer { interrupt.cancel() }
+        do {
+            guard let outcome = try await serving.value else { return .interrupted(runID: runID) }
+            return .ended(outcome)
+        } catch is CancellationError {
+            return .interrupted(runID: runID)
+        }
+    }
+
+    /// Prints how the run ended and picks the exit code.
+    func finish(_ ending: Ending, database: String?) throws {
+        switch ending {
+        case .ended(.completed(let value)):
+            Terminal.writeOutput(value.serialized(style) + "\n")
+        case .ended(.faulted(let error)):
+            Terminal.writeError(error.json.serialized(.pretty) + "\n")
+            throw ExitCode.invalidWorkflow
+        case .ended(.cancelled):
+            Terminal.writeError("swirl: the run was cancelled\n")
+            throw ExitCode(130)
+        case .interrupted(let runID):
+            let db = database.map { " --db '\($0)'" } ?? ""
+            Terminal.writeError("swirl: stopped; run \(runID) is kept: 'swirl runs resume \(runID)\(db)' continues it\n")
+            throw ExitCode(130)
+        }
+    }
+
+    /// Calls `action` on SIGINT and SIGTERM until the returned source is cancelled.
+    static func onInterrupt(_ action: @escaping @Sendable () -> Void) -> Interrupt {
+        Interrupt(action)
+    }
+
+    /// One line per task phase: `  /do/0/greet completed in 0.4 ms`.
+    static func progressLine(_ event: TaskEvent) -> String {
+        let what: String
+        switch event.kind {
+        case .started: what = "started"
+        case .completed(let duration): what = "completed in " + formatDuration(duration)
+        case .skipped: what = "skipped"
+        case .faulted(let error): what = "faulted: \(error.title ?? error.type) (\(error.status))"
+        case .retrying(let attempt, let at, let error):
+            what = "retry \(attempt) in \(formatDuration(at - event.time)) after \(error.title ?? error.type) (\(error.status))"
+        case .waiting(let until): what = "waiting \(formatDuration(until - event.time))"
+        }
+        return "swirl: \(event.task) \(what)\n"
+    }
+
+    static func formatDuration(_ seconds: Double) -> String {
+        if seconds < 1 { return String(format: "%.1f ms", seconds * 1000) }
+        return String(format: "%.2f s", seconds)
+    }
+}
+
+/// SIGINT and SIGTERM handlers, active until cancelled.
+final class Interrupt {
+    private let sources: [any DispatchSourceSignal]
+
+    init(_ action: @escaping @Sendable () -> Void) {
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler(handler: action)
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}

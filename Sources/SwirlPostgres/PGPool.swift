@@ -1,0 +1,156 @@
+import Synchronization
+
+/// A small, fixed set of connections shared by the tasks of one process.
+///
+/// Each call borrows one connection for its duration and gives it back: nothing holds a connection, let alone a
+/// transaction, between calls. Connections open lazily, are set up for the store's schema and timeouts, and are
+/// replaced when they break; reconnection goes through one ``PGReconnectThrottle`` for the whole pool.
+///
+/// A call that fails because its connection broke runs once more on a fresh connection when the caller allows
+/// it (``withConnection(retry:_:)``), as it does after a deadlock or serialization failure, which roll back.
+final class PGPool: Sendable {
+    /// How the pool connects.
+    struct Configuration: Sendable {
+        /// A libpq connection URI or keyword/value string.
+        var url: String
+        /// The schema every statement uses (the session's `search_path`).
+        var schema: String
+        /// The number of connections.
+        var size: Int
+        /// The longest a statement may run (`statement_timeout`).
+        var statementTimeout = "30s"
+        /// The longest a session may sit idle inside a transaction (`idle_in_transaction_session_timeout`).
+        var idleInTransactionTimeout = "60s"
+    }
+
+    /// Whether a call may run again after its connection broke.
+    enum Retry: Sendable {
+        /// Run again once: the call is a read, or a write that is safe to repeat even if the first attempt was
+        /// committed before the connection broke (see each caller).
+        case once
+        /// Never run again: report the failure.
+        case never
+    }
+
+    private struct State {
+        var free: [Int]
+        var waiters: [CheckedContinuation<Int?, Never>] = []
+        var closed = false
+    }
+
+    let configuration: Configuration
+    let throttle: PGReconnectThrottle
+    private let sessions: [PGSession]
+    private let state: Mutex<State>
+
+    init(configuration: Configuration, throttle: PGReconnectThrottle = PGReconnectThrottle()) {
+        precondition(configuration.size > 0, "a pool needs at least one connection")
+        self.configuration = configuration
+        self.throttle = throttle
+        self.sessions = (0..<configuration.size).map { PGSession(index: $0, label: "swirl.postgres.pool") }
+        self.state = Mutex(State(free: Array((0..<configuration.size).reversed())))
+    }
+
+    /// Opens a connection for this pool's schema and settings (also used by the listener).
+    static func connect(_ configuration: Configuration) throws(PGError) -> PGConnection {
+        let connection = try PGConnection(url: configuration.url)
+        try connection.execute(
+            """
+            SELECT set_config('search_path', $1, false), set_config('statement_timeout', $2, false),
+                set_config('idle_in_transaction_session_timeout', $3, false)
+            """,
+            [PGText.identifier(configuration.schema), configuration.statementTimeout,
+             configuration.idleInTransactionTimeout]
+        )
+        return connection
+    }
+
+    /// Runs `body` on a borrowed connection, on that connection's own thread.
+    ///
+    /// - Parameters:
+    ///   - retry: Whether `body` may run a second time after its connection broke, or after a deadlock.
+    ///   - body: The work; it gets the connection and the attempt number (1, or 2 on the retry).
+    /// - Returns: What `body` returns.
+    /// - Throws: `PGError` (`.connectionFailed` when no connection can be opened), or what `body` throws.
+    func withConnection<T: Sendable>(
+        retry: Retry = .once,
+        _ body: @escaping @Sendable (PGConnection, _ attempt: Int) throws -> T
+    ) async throws -> T {
+        guard let index = await self.acquire() else {
+            throw PGError(code: .connectionFailed, message: "the store is closed", function: "PGPool")
+        }
+        defer { self.release(index) }
+        let session = self.sessions[index]
+        var attempt = 1
+        while true {
+            do {
+                if !(await session.hasUsableConnection()) {
+                    try await self.throttle.waitForTurn()
+                    do {
+                        let configuration = self.configuration
+                        try await session.connect { () throws(PGError) in try Self.connect(configuration) }
+                        self.throttle.succeeded()
+                    } catch {
+                        self.throttle.failed()
+                        throw error
+                    }
+                }
+                let current = attempt
+                return try await session.run { connection in try body(connection, current) }
+            } catch let error as PGError where attempt == 1 && retry == .once && Self.isRetryable(error) {
+                attempt += 1
+            }
+        }
+    }
+
+    /// Closes every connection once it is given back; later calls fail.
+    func close() async {
+        let waiters = self.state.withLock { state in
+            state.closed = true
+            let waiters = state.waiters
+            state.waiters = []
+            return waiters
+        }
+        for waiter in waiters {
+            waiter.resume(returning: nil)
+        }
+        for session in self.sessions {
+            await session.disconnect()
+        }
+    }
+
+    /// Whether a failed call may run again: its connection broke (the retry gets a fresh one), or the server
+    /// rolled it back to break a deadlock or a serialization conflict.
+    private static func isRetryable(_ error: PGError) -> Bool {
+        error.code == .connectionLost || error.sqlState == "40P01" || error.sqlState == "40001"
+    }
+
+    private func acquire() async -> Int? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Int?, Never>) in
+            let index: Int?? = self.state.withLock { state in
+                if state.closed {
+                    return .some(nil)
+                }
+                if let index = state.free.popLast() {
+                    return .some(index)
+                }
+                state.waiters.append(continuation)
+                return .none
+            }
+            if let index {
+                continuation.resume(returning: index)
+            }
+        }
+    }
+
+    private func release(_ index: Int) {
+        let waiter = self.state.withLock { state -> CheckedContinuation<Int?, Never>? in
+            if !state.waiters.isEmpty {
+                return state.waiters.removeFirst()
+            }
+            state.free.append(index)
+            return nil
+        }
+        waiter?.resume(returning: index)
+    }
+}

@@ -1,0 +1,90 @@
+/// Values in PostgreSQL's text format, to and from Swift: the format every parameter and result of
+/// ``PGConnection`` uses.
+enum PGText {
+    /// A `text[]` literal: `{"a","b\"c",NULL}`.
+    static func array(_ values: [String?]) -> String {
+        var literal = "{"
+        for (index, value) in values.enumerated() {
+            if index > 0 {
+                literal += ","
+            }
+            guard let value else {
+                literal += "NULL"
+                continue
+            }
+            literal += "\""
+            for character in value {
+                if character == "\"" || character == "\\" {
+                    literal += "\\"
+                }
+                literal.append(character)
+            }
+            literal += "\""
+        }
+        return literal + "}"
+    }
+
+    /// An integer array literal (`bigint[]`, `int[]`): `{1,NULL}`.
+    static func array<Integer: BinaryInteger>(_ values: [Integer?]) -> String {
+        Self.numbers(values.map { $0.map { String($0) } })
+    }
+
+    /// A `float8[]` literal: `{1767225600.25,NULL}`.
+    static func array(_ values: [Double?]) -> String {
+        Self.numbers(values.map { $0.map { String($0) } })
+    }
+
+    private static func numbers(_ texts: [String?]) -> String {
+        var literal = "{"
+        for (index, text) in texts.enumerated() {
+            if index > 0 {
+                literal += ","
+            }
+            literal += text ?? "NULL"
+        }
+        return literal + "}"
+    }
+
+    /// `name` as a quoted SQL identifier (`"my ""odd"" schema"`). Identifiers cannot be statement parameters,
+    /// so the few statements that name a schema quote it; everything else travels as a parameter.
+    static func identifier(_ name: String) -> String {
+        var quoted = "\""
+        for character in name {
+            quoted += character == "\"" ? "\"\"" : String(character)
+        }
+        return quoted + "\""
+    }
+
+    /// A `boolean` parameter.
+    static func bool(_ value: Bool) -> String {
+        value ? "true" : "false"
+    }
+
+    /// A `boolean` result (`t` or `f`).
+    static func bool(_ text: String?) -> Bool {
+        text == "t" || text == "true"
+    }
+
+    /// A `float8` result, or `nil` for `NULL`.
+    static func double(_ text: String?) -> Double? {
+        text.flatMap(Double.init)
+    }
+
+    /// The elements of a one-dimensional array result whose elements need no quoting (hex digests).
+    static func simpleArray(_ text: String?) -> [String] {
+        guard let text, text.count >= 2 else {
+            return []
+        }
+        let inner = text.dropFirst().dropLast()
+        if inner.isEmpty {
+            return []
+        }
+        return inner.split(separator: ",").map { element in
+            var element = Substring(element)
+            if element.hasPrefix("\""), element.hasSuffix("\""), element.count >= 2 {
+                element = element.dropFirst().dropLast()
+            }
+            return String(element)
+        }
+    }
+}

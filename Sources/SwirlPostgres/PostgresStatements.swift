@@ -1,0 +1,420 @@
+/// The SQL of ``PostgresStore``, in one place. Hot statements are prepared once per connection.
+///
+/// Every time is the database's (`now()`: the transaction's start, the same for every statement of one
+/// pipeline), so workers whose clocks disagree still agree on leases. Times cross the API as seconds since 1970
+/// (`float8`); JSON crosses as text, kept byte for byte.
+enum PostgresStatements {
+    /// The statuses a worker may claim.
+    private static let active = "('pending', 'running', 'waiting')"
+
+    /// The columns of a `RunRecord`, from `runs r` joined with `definitions d`.
+    static let recordColumns = """
+        r.id, r.definition_hash, d.namespace, d.name, d.version, r.status, r.input, r.output, r.error, r.parent_id,
+        r.idempotency_key, extract(epoch FROM r.created_at)::float8 AS created_at,
+        extract(epoch FROM r.updated_at)::float8 AS updated_at, extract(epoch FROM r.ended_at)::float8 AS ended_at,
+        extract(epoch FROM r.wake_at)::float8 AS wake_at, r.lease_owner,
+        extract(epoch FROM r.lease_expires_at)::float8 AS lease_expires_at, r.claims, r.takeovers, r.control
+        """
+
+    // MARK: definitions
+
+    /// $1 hash, $2 namespace, $3 name, $4 version, $5 document. Returns a row when inserted.
+    static let insertDefinition = PGStatement(
+        prepared: "swirl_insert_definition",
+        """
+        INSERT INTO definitions (hash, namespace, name, version, document) VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT DO NOTHING
+        RETURNING hash
+        """
+    )
+
+    /// $1 namespace, $2 name, $3 version, $4 hash: the definition stored under the name, else under the hash.
+    static let existingDefinition = PGStatement(
+        """
+        SELECT hash, namespace, name, version, document FROM definitions
+        WHERE (namespace = $1 AND name = $2 AND version = $3) OR hash = $4
+        ORDER BY (namespace = $1 AND name = $2 AND version = $3) DESC
+        LIMIT 1
+        """
+    )
+
+    /// $1 hash.
+    static let definition = PGStatement(
+        prepared: "swirl_definition",
+        "SELECT hash, namespace, name, version, document FROM definitions WHERE hash = $1"
+    )
+
+    /// $1 hashes: those of them that are stored.
+    static let storedDefinitions = PGStatement("SELECT hash FROM definitions WHERE hash = ANY($1::text[])")
+
+    // MARK: runs
+
+    /// $1 id, $2 definition hash, $3 input, $4 idempotency key, $5 parent id. Returns the run's id and whether
+    /// this statement created it; no row when a concurrent creator's run is not visible yet.
+    static let createRun = PGStatement(
+        prepared: "swirl_create_run",
+        """
+        WITH inserted AS (
+            INSERT INTO runs (id, definition_hash, status, input, idempotency_key, parent_id, wake_at, event_base)
+            VALUES ($1, $2, 'pending', $3, $4, $5, now(), (SELECT coalesce(max(seq), 0) FROM events))
+            ON CONFLICT DO NOTHING
+            RETURNING id
+        )
+        SELECT id, true AS created FROM inserted
+        UNION ALL
+        (SELECT id, false AS created FROM runs
+            WHERE NOT EXISTS (SELECT 1 FROM inserted) AND (idempotency_key = $4 OR id = $1)
+            ORDER BY idempotency_key IS NOT DISTINCT FROM $4 DESC
+            LIMIT 1)
+        """
+    )
+
+    /// $1 id, $2 idempotency key: the existing run a create collided with.
+    static let existingRun = PGStatement(
+        """
+        SELECT id FROM runs WHERE idempotency_key = $2 OR id = $1
+        ORDER BY idempotency_key IS NOT DISTINCT FROM $2 DESC
+        LIMIT 1
+        """
+    )
+
+    /// $1 owner, $2 limit, $3 lease seconds[, $4 run id]. One statement claims, bumps epochs and sets leases.
+    static func claim(one: Bool) -> PGStatement {
+        PGStatement(
+            prepared: one ? "swirl_claim_one" : "swirl_claim",
+            """
+            WITH due AS (
+                SELECT id, wake_at AS due_at FROM runs
+                WHERE wake_at <= now() AND status IN \(active)
+                    AND (lease_expires_at IS NULL OR lease_expires_at <= now())\(one ? " AND id = $4" : "")
+                ORDER BY wake_at, id
+                LIMIT $2
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE runs r SET
+                epoch = r.epoch + 1,
+                takeovers = r.takeovers + (r.lease_owner IS NOT NULL)::int,
+                claims = r.claims + 1,
+                nudged = false,
+                lease_owner = $1,
+                lease_expires_at = now() + make_interval(secs => $3::float8),
+                wake_at = now() + make_interval(secs => $3::float8),
+                status = CASE WHEN r.status IN ('pending', 'waiting') THEN 'running' ELSE r.status END,
+                updated_at = now()
+            FROM due, definitions d
+            WHERE r.id = due.id AND d.hash = r.definition_hash
+            RETURNING \(recordColumns), r.epoch, r.state, r.event_base,
+                extract(epoch FROM due.due_at)::float8 AS due_at,
+                (SELECT coalesce(array_agg(v.hash), '{}') FROM run_values v WHERE v.run_id = r.id) AS stored
+            """
+        )
+    }
+
+    /// $1 run ids[], $2 hashes[]: those values.
+    static let values = PGStatement(
+        prepared: "swirl_values",
+        """
+        SELECT v.run_id, v.hash, v.value FROM run_values v
+        JOIN unnest($1::text[], $2::text[]) AS wanted(run_id, hash) ON v.run_id = wanted.run_id AND v.hash = wanted.hash
+        """
+    )
+
+    /// $1 owner, $2 run ids[], $3 epochs[], $4 lease seconds. One statement for all of a worker's leases.
+    static let heartbeat = PGStatement(
+        prepared: "swirl_heartbeat",
+        """
+        UPDATE runs r SET
+            lease_expires_at = now() + make_interval(secs => $4::float8),
+            wake_at = now() + make_interval(secs => $4::float8)
+        FROM unnest($2::text[], $3::bigint[]) AS lease(id, epoch)
+        WHERE r.id = lease.id AND r.epoch = lease.epoch AND r.lease_owner = $1
+        RETURNING r.id, extract(epoch FROM r.lease_expires_at)::float8 AS expires_at, r.control
+        """
+    )
+
+    /// $1 id, $2 epoch, $3 owner, $4 wake at (or NULL for now). A running run becomes waiting.
+    static let release = PGStatement(
+        prepared: "swirl_release",
+        """
+        UPDATE runs SET
+            lease_owner = NULL,
+            lease_expires_at = NULL,
+            wake_at = CASE WHEN nudged OR $4::float8 IS NULL THEN now() ELSE to_timestamp($4::float8) END,
+            status = CASE WHEN status = 'running' THEN 'waiting' ELSE status END,
+            nudged = false
+        WHERE id = $1 AND epoch = $2::bigint AND lease_owner = $3
+        RETURNING wake_at <= now() AS due
+        """
+    )
+
+    /// $1 id, $2 request (`cancel`, `suspend`, `resume`). Decides and applies in one statement, on the run's
+    /// latest row (locked); returns its status before, and the action taken (`none` when not applicable).
+    static let request = PGStatement(
+        """
+        WITH target AS (
+            SELECT id, status, lease_owner IS NULL AS unleased, state IS NULL AS fresh, control
+            FROM runs WHERE id = $1
+            FOR UPDATE
+        ),
+        decision AS (
+            SELECT target.*, CASE
+                WHEN status IN ('completed', 'faulted', 'cancelled') THEN 'none'
+                WHEN $2::text = 'resume' AND status = 'suspended' THEN 'resume-suspended'
+                WHEN $2::text = 'resume' THEN CASE WHEN control = 'suspend' THEN 'clear' ELSE 'none' END
+                WHEN $2::text = 'suspend' AND status = 'suspended' THEN 'none'
+                WHEN $2::text = 'suspend' AND unleased THEN 'suspend-now'
+                WHEN $2::text = 'cancel' AND status = 'suspended' THEN 'cancel-suspended'
+                WHEN $2::text = 'cancel' AND unleased THEN 'cancel-now'
+                ELSE 'record'
+            END AS action
+            FROM target
+        ),
+        applied AS (
+            UPDATE runs r SET
+                status = CASE
+                    WHEN d.action IN ('resume-suspended', 'cancel-suspended')
+                        THEN CASE WHEN d.fresh THEN 'pending' ELSE 'waiting' END
+                    WHEN d.action = 'suspend-now' THEN 'suspended'
+                    ELSE r.status
+                END,
+                wake_at = CASE
+                    WHEN d.action IN ('resume-suspended', 'cancel-suspended', 'cancel-now') THEN now()
+                    WHEN d.action = 'suspend-now' THEN NULL
+                    ELSE r.wake_at
+                END,
+                control = CASE
+                    WHEN d.action IN ('resume-suspended', 'clear') THEN NULL
+                    WHEN d.action IN ('cancel-suspended', 'cancel-now') THEN 'cancel'
+                    WHEN d.action = 'suspend-now' THEN r.control
+                    ELSE $2::text
+                END,
+                updated_at = now()
+            FROM decision d
+            WHERE r.id = d.id AND d.action <> 'none'
+            RETURNING r.id
+        )
+        SELECT status, action FROM decision
+        """
+    )
+
+    // MARK: checkpoints
+
+    /// `pg_advisory_xact_lock_shared` / `pg_advisory_xact_lock` of the event lock: $1, $2 its keys.
+    ///
+    /// A checkpoint that leaves its run listening takes it shared, before it looks for events newer than its
+    /// cursor; every insert of events takes it exclusive, around the insert and the nudge of listening runs.
+    /// So a parking listener either sees the event or is nudged by its delivery.
+    static let lockEventsShared = PGStatement(
+        prepared: "swirl_lock_events_shared", "SELECT pg_advisory_xact_lock_shared($1::int, $2::int)")
+    static let lockEvents = PGStatement(
+        prepared: "swirl_lock_events", "SELECT pg_advisory_xact_lock($1::int, $2::int)")
+
+    /// The fenced write of a checkpoint: the run's row (only where the epoch and owner still match), then, only if
+    /// it matched, the new values and the history. One statement, so the common checkpoint is one round trip.
+    ///
+    /// $1 id, $2 epoch, $3 owner, $4 token, $5 state, $6 status, $7 listening, $8 clears control, $9 ended,
+    /// $10 releases the lease, $11 output, $12 error, $13 stops (ended or suspended: no wake), $14 event cursor,
+    /// $15 wake at, $16 value hashes[], $17 values[], $18 times[], $19 kinds[], $20 tasks[], $21 step keys[],
+    /// $22 attempts[], $23 data[]. Returns the control request after the write, and whether the run is due now;
+    /// no row when the lease was lost. A run released while nudged, or with a cancel or suspend request still
+    /// open (the next claim carries it out), or listening behind an event it has not seen, is due now.
+    static let checkpoint = PGStatement(
+        prepared: "swirl_checkpoint",
+        """
+        WITH run AS (
+            UPDATE runs SET
+                state = $5,
+                status = $6,
+                updated_at = now(),
+                listening = $7::boolean,
+                last_checkpoint = $4,
+                control = CASE WHEN $9::boolean OR $8::boolean THEN NULL ELSE control END,
+                output = CASE WHEN $9::boolean THEN $11 ELSE output END,
+                error = CASE WHEN $9::boolean THEN $12 ELSE error END,
+                ended_at = CASE WHEN $9::boolean THEN now() ELSE ended_at END,
+                lease_owner = CASE WHEN $10::boolean THEN NULL ELSE lease_owner END,
+                lease_expires_at = CASE WHEN $10::boolean THEN NULL ELSE lease_expires_at END,
+                wake_at = CASE
+                    WHEN NOT $10::boolean THEN wake_at
+                    WHEN $13::boolean THEN NULL
+                    WHEN nudged OR (NOT $8::boolean AND control IN ('cancel', 'suspend'))
+                        OR ($7::boolean AND EXISTS (SELECT 1 FROM events WHERE seq > $14::bigint)) THEN now()
+                    ELSE to_timestamp($15::float8)
+                END,
+                nudged = nudged AND NOT $10::boolean
+            WHERE id = $1 AND epoch = $2::bigint AND lease_owner = $3
+            RETURNING id, control, wake_at IS NOT NULL AND wake_at <= now() AS due
+        ),
+        saved_values AS (
+            INSERT INTO run_values (run_id, hash, value)
+            SELECT run.id, v.hash, v.value FROM run, unnest($16::text[], $17::text[]) AS v(hash, value)
+            ON CONFLICT (run_id, hash) DO NOTHING
+        ),
+        saved_history AS (
+            INSERT INTO history (run_id, time, kind, task, step_key, attempt, data)
+            SELECT run.id, to_timestamp(h.time), h.kind, h.task, h.step_key, h.attempt, h.data
+            FROM run, unnest($18::float8[], $19::text[], $20::text[], $21::text[], $22::int[], $23::text[])
+                WITH ORDINALITY AS h(time, kind, task, step_key, attempt, data, n)
+            ORDER BY h.n
+        )
+        SELECT control, due FROM run
+        """
+    )
+
+    /// The statements after the fenced write in the same transaction find out whether it matched by the token
+    /// it wrote; $1 id, $2 token.
+    private static let fence = "EXISTS (SELECT 1 FROM runs WHERE id = $1 AND last_checkpoint = $2)"
+
+    /// Nudges every listening run when the CTE `stored` inserted an event.
+    private static let nudgeListeners = """
+        woken AS (
+            UPDATE runs SET nudged = true, wake_at = CASE WHEN lease_owner IS NULL THEN now() ELSE wake_at END
+            WHERE listening AND status IN \(active) AND EXISTS (SELECT 1 FROM stored)
+            RETURNING id
+        )
+        """
+
+    /// The events a checkpoint emitted. $1 id, $2 token, $3 sources[], $4 ids[], $5 types[], $6 events[].
+    static let checkpointEvents = PGStatement(
+        prepared: "swirl_checkpoint_events",
+        """
+        WITH stored AS (
+            INSERT INTO events (source, id, type, event)
+            SELECT e.source, e.id, e.type, e.event
+            FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS e(source, id, type, event, n)
+            WHERE \(fence)
+                AND NOT EXISTS (SELECT 1 FROM events old WHERE old.source = e.source AND old.id = e.id)
+            ORDER BY e.n
+            ON CONFLICT (source, id) DO NOTHING
+            RETURNING seq
+        ),
+        \(nudgeListeners)
+        SELECT (SELECT count(*) FROM stored) AS stored
+        """
+    )
+
+    /// The child runs a checkpoint starts. $1 id, $2 token, $3 ids[], $4 definition hashes[], $5 inputs[],
+    /// $6 idempotency keys[], $7 parent ids[].
+    static let checkpointChildren = PGStatement(
+        prepared: "swirl_checkpoint_children",
+        """
+        INSERT INTO runs (id, definition_hash, status, input, idempotency_key, parent_id, wake_at, event_base)
+        SELECT c.id, c.definition_hash, 'pending', c.input, c.idempotency_key, c.parent_id, now(),
+            (SELECT coalesce(max(seq), 0) FROM events)
+        FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+            WITH ORDINALITY AS c(id, definition_hash, input, idempotency_key, parent_id, n)
+        WHERE \(fence)
+        ORDER BY c.n
+        ON CONFLICT DO NOTHING
+        RETURNING id
+        """
+    )
+
+    /// What an end does to other runs: an ended run nudges its parent ($3), a cancelled one asks its unfinished
+    /// children to cancel ($4), as a cancel request would. $1 id, $2 token.
+    static let checkpointEnd = PGStatement(
+        prepared: "swirl_checkpoint_end",
+        """
+        WITH me AS (
+            SELECT id, parent_id FROM runs WHERE id = $1 AND last_checkpoint = $2
+        ),
+        parent AS (
+            UPDATE runs p SET nudged = true, wake_at = CASE WHEN p.lease_owner IS NULL THEN now() ELSE p.wake_at END
+            FROM me
+            WHERE $3::boolean AND p.id = me.parent_id AND p.status IN \(active)
+            RETURNING p.id
+        ),
+        children AS (
+            UPDATE runs c SET
+                control = 'cancel',
+                status = CASE
+                    WHEN c.status = 'suspended' THEN CASE WHEN c.state IS NULL THEN 'pending' ELSE 'waiting' END
+                    ELSE c.status
+                END,
+                wake_at = CASE WHEN c.status = 'suspended' OR c.lease_owner IS NULL THEN now() ELSE c.wake_at END,
+                updated_at = now()
+            FROM me
+            WHERE $4::boolean AND c.parent_id = me.id AND c.status NOT IN ('completed', 'faulted', 'cancelled')
+            RETURNING c.id
+        )
+        SELECT (SELECT count(*) FROM parent) AS parents, (SELECT count(*) FROM children) AS children
+        """
+    )
+
+    /// Whether a checkpoint whose reply was lost was saved: $1 id, $2 token. Returns its control request.
+    static let savedCheckpoint = PGStatement("SELECT control FROM runs WHERE id = $1 AND last_checkpoint = $2")
+
+    // MARK: events
+
+    /// $1 source, $2 id, $3 type, $4 event. Under the exclusive event lock; returns the sequence number, or no
+    /// row for a duplicate. (The `NOT EXISTS` keeps a duplicate from using up a sequence number: under the lock
+    /// nobody else inserts, so numbers stay gapless but for rolled-back transactions.)
+    static let deliver = PGStatement(
+        prepared: "swirl_deliver",
+        """
+        WITH stored AS (
+            INSERT INTO events (source, id, type, event)
+            SELECT $1::text, $2::text, $3::text, $4::text
+            WHERE NOT EXISTS (SELECT 1 FROM events WHERE source = $1::text AND id = $2::text)
+            ON CONFLICT (source, id) DO NOTHING
+            RETURNING seq
+        ),
+        \(nudgeListeners)
+        SELECT seq FROM stored
+        """
+    )
+
+    /// $1 after, $2 limit.
+    static let events = PGStatement(
+        prepared: "swirl_events",
+        """
+        SELECT seq, event, extract(epoch FROM stored_at)::float8 AS stored_at FROM events
+        WHERE seq > $1::bigint ORDER BY seq LIMIT $2
+        """
+    )
+
+    /// $1 time.
+    static let purgeEvents = PGStatement("DELETE FROM events WHERE stored_at < to_timestamp($1::float8)")
+
+    /// $1 channel, $2 payload.
+    static let notify = PGStatement(prepared: "swirl_notify", "SELECT pg_notify($1, $2)")
+
+    // MARK: reading
+
+    /// $1 id.
+    static let run = PGStatement(
+        prepared: "swirl_run",
+        "SELECT \(recordColumns) FROM runs r JOIN definitions d ON d.hash = r.definition_hash WHERE r.id = $1"
+    )
+
+    /// $1 status, $2 workflow (`name` or `namespace/name`), $3 parent id, $4 limit; each filter NULL for any.
+    static let runs = PGStatement(
+        """
+        SELECT \(recordColumns) FROM runs r JOIN definitions d ON d.hash = r.definition_hash
+        WHERE ($1::text IS NULL OR r.status = $1::text)
+            AND ($2::text IS NULL OR d.name = $2::text OR d.namespace || '/' || d.name = $2::text)
+            AND ($3::text IS NULL OR r.parent_id = $3::text)
+        ORDER BY r.created_at DESC, r.id DESC
+        LIMIT $4
+        """
+    )
+
+    /// $1 run id.
+    static let history = PGStatement(
+        prepared: "swirl_history",
+        """
+        SELECT extract(epoch FROM time)::float8 AS time, kind, task, step_key, attempt, data FROM history
+        WHERE run_id = $1 ORDER BY seq
+        """
+    )
+
+    static let nextWake = PGStatement(
+        prepared: "swirl_next_wake",
+        """
+        SELECT extract(epoch FROM min(wake_at))::float8 AS wake_at FROM runs
+        WHERE wake_at IS NOT NULL AND status IN \(active)
+        """
+    )
+
+    static let now = PGStatement(prepared: "swirl_now", "SELECT extract(epoch FROM now())::float8 AS now")
+}

@@ -1,0 +1,33 @@
+public import SwirlRuntime
+
+/// Reading runs and their history.
+extension PostgresStore {
+    public func run(id: String) async throws -> RunRecord? {
+        let rows = try await self.perform("reading a run") { connection, _ in
+            try connection.query(PostgresStatements.run, [id])
+        }
+        return try rows.first.map(Self.record(from:))
+    }
+
+    public func runs(_ query: RunQuery) async throws -> [RunRecord] {
+        let parameters = [query.status?.rawValue, query.workflow, query.parentID, String(max(0, query.limit))]
+        let rows = try await self.perform("listing runs") { connection, _ in
+            try connection.query(PostgresStatements.runs, parameters)
+        }
+        return try rows.map(Self.record(from:))
+    }
+
+    public func history(runID: String) async throws -> [HistoryEntry] {
+        let rows = try await self.perform("reading a run's history") { connection, _ in
+            try connection.query(PostgresStatements.history, [runID])
+        }
+        return try rows.map(Self.historyEntry(from:))
+    }
+
+    public func nextWake() async throws -> Double? {
+        let rows = try await self.perform("reading the next wake-up") { connection, _ in
+            try connection.query(PostgresStatements.nextWake, [])
+        }
+        return PGText.double(rows.first?["wake_at"])
+    }
+}
