@@ -220,7 +220,7 @@ final class CountingStore: Store {
     func run(id: String) async throws -> RunRecord? { try await inner.run(id: id) }
     func runs(_ query: RunQuery) async throws -> [RunRecord] { try await inner.runs(query) }
     func history(runID: String) async throws -> [HistoryEntry] { try await inner.history(runID: runID) }
-    func nextWake() async throws -> Double? { try await inner.nextWake() }
+    func nextWake(excludingOwner owner: String?) async throws -> Double? { try await inner.nextWake(excludingOwner: owner) }
     func now() async throws -> Double { try await inner.now() }
     func waitForWork(until deadline: Double) async { await inner.waitForWork(until: deadline) }
 }

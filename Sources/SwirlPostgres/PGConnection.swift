@@ -96,7 +96,8 @@ public final class PGConnection {
     }
 
 
-    /// Runs one statement, preparing it first if it is named and not yet prepared on this connection.
+    /// Runs one statement, preparing it first if it is named and not yet prepared on this connection (the
+    /// preparation travels with the first execution: one round trip either way).
     ///
     /// - Parameters:
     ///   - statement: The statement.
@@ -107,12 +108,11 @@ public final class PGConnection {
         guard let name = statement.name else {
             return try self.query(statement.sql, parameters)
         }
-        try Self.checkSendable(statement.sql, parameters)
         if !self.prepared.contains(name) {
-            let result = PQprepare(self.handle, name, statement.sql, 0, nil)
-            _ = try self.checked(result, function: "PQprepare", statement: statement.sql)
-            self.prepared.insert(name)
+            // Prepare and run in one round trip.
+            return try self.pipeline([(statement, parameters)])[0]
         }
+        try Self.checkSendable(statement.sql, parameters)
         let result = withCStrings(parameters) { values in
             PQexecPrepared(self.handle, name, Int32(values.count), values, nil, nil, 0)
         }

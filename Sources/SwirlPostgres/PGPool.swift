@@ -21,6 +21,10 @@ final class PGPool: Sendable {
         var statementTimeout = "30s"
         /// The longest a session may sit idle inside a transaction (`idle_in_transaction_session_timeout`).
         var idleInTransactionTimeout = "60s"
+        /// How long a call keeps trying to reconnect, once the pool has connected before, before it gives up:
+        /// a server restart or a short network outage delays calls instead of failing them. (Before the first
+        /// connection succeeds, a failure is reported at once: a wrong URL or password should not wait.)
+        var reconnectPatience: Duration = .seconds(10)
     }
 
     /// Whether a call may run again after its connection broke.
@@ -42,6 +46,8 @@ final class PGPool: Sendable {
     let throttle: PGReconnectThrottle
     private let sessions: [PGSession]
     private let state: Mutex<State>
+    /// Whether any connection of the pool has ever been opened.
+    private let hasConnected = Mutex(false)
 
     init(configuration: Configuration, throttle: PGReconnectThrottle = PGReconnectThrottle()) {
         precondition(configuration.size > 0, "a pool needs at least one connection")
@@ -85,20 +91,36 @@ final class PGPool: Sendable {
         while true {
             do {
                 if !(await session.hasUsableConnection()) {
-                    try await self.throttle.waitForTurn()
-                    do {
-                        let configuration = self.configuration
-                        try await session.connect { () throws(PGError) in try Self.connect(configuration) }
-                        self.throttle.succeeded()
-                    } catch {
-                        self.throttle.failed()
-                        throw error
-                    }
+                    try await self.connect(session)
                 }
                 let current = attempt
                 return try await session.run { connection in try body(connection, current) }
             } catch let error as PGError where attempt == 1 && retry == .once && Self.isRetryable(error) {
                 attempt += 1
+            }
+        }
+    }
+
+    /// Opens the session's connection, taking turns with the pool's other connections after failures, and
+    /// trying again for up to `reconnectPatience` when the pool was connected before.
+    private func connect(_ session: PGSession) async throws {
+        let configuration = self.configuration
+        var firstFailure: ContinuousClock.Instant?
+        while true {
+            try await self.throttle.waitForTurn()
+            do {
+                try await session.connect { () throws(PGError) in try Self.connect(configuration) }
+                self.throttle.succeeded()
+                self.hasConnected.withLock { $0 = true }
+                return
+            } catch {
+                self.throttle.failed()
+                let start = firstFailure ?? .now
+                firstFailure = start
+                guard self.hasConnected.withLock({ $0 }), ContinuousClock.now - start < configuration.reconnectPatience
+                else {
+                    throw error
+                }
             }
         }
     }

@@ -150,7 +150,14 @@ final class PostgresNotifications: Sendable {
         }
     }
 
-    /// Stops listening and sending; waiters return.
+    /// Stops listening and sending without waiting: waiters return, and the listening thread ends within a
+    /// quarter of a second.
+    func stop() {
+        self.state.withLock { $0.closed = true }
+        self.wakeAll()
+    }
+
+    /// Stops listening and sending, and waits until the listening thread and the last notification are done.
     func close() async {
         let (sender, running) = self.state.withLock { state in
             state.closed = true

@@ -408,11 +408,12 @@ enum PostgresStatements {
         """
     )
 
+    /// $1 owner whose runs to leave out, or NULL.
     static let nextWake = PGStatement(
         prepared: "swirl_next_wake",
         """
         SELECT extract(epoch FROM min(wake_at))::float8 AS wake_at FROM runs
-        WHERE wake_at IS NOT NULL AND status IN \(active)
+        WHERE wake_at IS NOT NULL AND status IN \(active) AND ($1::text IS NULL OR lease_owner IS DISTINCT FROM $1::text)
         """
     )
 

@@ -24,9 +24,9 @@ extension PostgresStore {
         return try rows.map(Self.historyEntry(from:))
     }
 
-    public func nextWake() async throws -> Double? {
+    public func nextWake(excludingOwner owner: String?) async throws -> Double? {
         let rows = try await self.perform("reading the next wake-up") { connection, _ in
-            try connection.query(PostgresStatements.nextWake, [])
+            try connection.query(PostgresStatements.nextWake, [owner])
         }
         return PGText.double(rows.first?["wake_at"])
     }

@@ -55,9 +55,18 @@ public final class PostgresStore: Store {
     public static func open(
         url: String, schema: String? = nil, poolSize: Int = 4, limits: StoreLimits = StoreLimits()
     ) async throws -> PostgresStore {
+        try await Self.open(url: url, schema: schema, poolSize: poolSize, limits: limits, reconnectPatience: .seconds(10))
+    }
+
+    /// ``open(url:schema:poolSize:limits:)`` with the time calls keep reconnecting during an outage before they
+    /// fail (for tests).
+    static func open(
+        url: String, schema: String?, poolSize: Int, limits: StoreLimits, reconnectPatience: Duration
+    ) async throws -> PostgresStore {
         let schema = schema ?? "public"
-        let pool = PGPool(
-            configuration: PGPool.Configuration(url: url, schema: schema, size: max(1, poolSize)))
+        var configuration = PGPool.Configuration(url: url, schema: schema, size: max(1, poolSize))
+        configuration.reconnectPatience = reconnectPatience
+        let pool = PGPool(configuration: configuration)
         do {
             let (start, now) = try await pool.withConnection { connection, _ in
                 try PostgresMigrator().migrate(connection, schema: schema)
@@ -71,6 +80,11 @@ public final class PostgresStore: Store {
             await pool.close()
             throw Self.storeError(error, while: "opening the store")
         }
+    }
+
+    deinit {
+        // A store dropped without close() still stops its listening thread; its connections close with the pool.
+        self.notifications.stop()
     }
 
     /// Stops listening for work and closes every connection. Calls made afterwards fail.

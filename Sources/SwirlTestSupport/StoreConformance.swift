@@ -1012,6 +1012,8 @@ public enum StoreConformance {
         #expect(Self.near(try await store.nextWake(), record.wakeAt ?? 0, subject))
         let claimed = try await Self.claimOne(subject, "r1")
         #expect(Self.near(try await store.nextWake(), claimed.lease.expiresAt, subject))
+        #expect(Self.near(try await store.nextWake(excludingOwner: "w2"), claimed.lease.expiresAt, subject))
+        #expect(try await store.nextWake(excludingOwner: "w1") == nil)
         // The store's deadline passing is enough for a wait to return.
         await store.waitForWork(until: try await store.now() + 0.05)
         await store.waitForWork(until: try await store.now() - 1)

@@ -18,13 +18,13 @@ struct PGPipelineTests {
     @Test("a pipeline returns each statement's rows, and sees the writes before it")
     func pipelineResults() throws {
         try withTemporarySchema { connection, _ in
-            try connection.execute("CREATE TABLE items (id int PRIMARY KEY, name text)")
-            let insert = PGStatement(prepared: "test_insert", "INSERT INTO items VALUES ($1, $2) RETURNING id")
+            try connection.execute("CREATE TABLE pipeline_items (id int PRIMARY KEY, name text)")
+            let insert = PGStatement(prepared: "test_insert", "INSERT INTO pipeline_items VALUES ($1, $2) RETURNING id")
             let results = try connection.pipeline([
                 (insert, ["1", "one"]),
-                (PGStatement("SELECT count(*) AS n FROM items"), []),
+                (PGStatement("SELECT count(*) AS n FROM pipeline_items"), []),
                 (insert, ["2", "two"]),
-                (PGStatement("SELECT string_agg(name, ',' ORDER BY id) AS names FROM items"), []),
+                (PGStatement("SELECT string_agg(name, ',' ORDER BY id) AS names FROM pipeline_items"), []),
             ])
             #expect(results.count == 4)
             #expect(results[0].first?["id"] == "1")
@@ -37,8 +37,8 @@ struct PGPipelineTests {
     @Test("a pipeline whose statement fails writes nothing and leaves the connection usable")
     func pipelineIsOneTransaction() throws {
         try withTemporarySchema { connection, _ in
-            try connection.execute("CREATE TABLE items (id int PRIMARY KEY)")
-            let insert = PGStatement(prepared: "test_insert_id", "INSERT INTO items VALUES ($1)")
+            try connection.execute("CREATE TABLE pipeline_items (id int PRIMARY KEY)")
+            let insert = PGStatement(prepared: "test_insert_id", "INSERT INTO pipeline_items VALUES ($1)")
             let error = try #require(throws: PGError.self) {
                 try connection.pipeline([
                     (insert, ["1"]),
@@ -48,10 +48,10 @@ struct PGPipelineTests {
             }
             #expect(error.sqlState == "22012")
             #expect(connection.isUsable)
-            #expect(try connection.query("SELECT count(*) AS n FROM items").first?["n"] == "0")
+            #expect(try connection.query("SELECT count(*) AS n FROM pipeline_items").first?["n"] == "0")
             // The prepared statement is still known after the failed pipeline.
             _ = try connection.pipeline([(insert, ["3"])])
-            #expect(try connection.query("SELECT count(*) AS n FROM items").first?["n"] == "1")
+            #expect(try connection.query("SELECT count(*) AS n FROM pipeline_items").first?["n"] == "1")
         }
     }
 

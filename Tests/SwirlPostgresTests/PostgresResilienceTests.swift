@@ -128,18 +128,22 @@ struct PostgresResilienceTests {
         let quoted = "\"\(database)\""
         try await withAdminConnection { admin in try admin.execute("CREATE DATABASE \(quoted)") }
         let url = try Self.url(forDatabase: database)
-        let store = try await PostgresStore.open(url: url, poolSize: 2)
+        let store = try await PostgresStore.open(
+            url: url, schema: nil, poolSize: 2, limits: StoreLimits(), reconnectPatience: .milliseconds(600))
         try await store.saveDefinition(Self.definition)
 
         try await withAdminConnection { admin in
             try admin.execute("ALTER DATABASE \(quoted) WITH ALLOW_CONNECTIONS false")
             _ = try admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [database])
         }
+        // Calls keep trying for the store's patience (600 ms here), then fail.
+        let clock = ContinuousClock()
+        var started = clock.now
         let error = await #expect(throws: StoreError.self) { try await store.definition(hash: Self.definition.hash) }
         #expect(error?.description.contains("failed") == true)
+        #expect(clock.now - started >= .milliseconds(500))
         // A wait during the outage still returns at its deadline.
-        let clock = ContinuousClock()
-        let started = clock.now
+        started = clock.now
         await store.waitForWork(until: Date().timeIntervalSince1970 + 0.3)
         #expect(clock.now - started < .seconds(5))
 
@@ -152,6 +156,18 @@ struct PostgresResilienceTests {
             }
         }
         #expect(recovered == Self.definition)
+
+        // A short outage (a restart) delays calls instead of failing them.
+        try await withAdminConnection { admin in
+            try admin.execute("ALTER DATABASE \(quoted) WITH ALLOW_CONNECTIONS false")
+            _ = try admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [database])
+        }
+        let reopen = Task {
+            try await Task.sleep(for: .milliseconds(200))
+            try await withAdminConnection { admin in try admin.execute("ALTER DATABASE \(quoted) WITH ALLOW_CONNECTIONS true") }
+        }
+        #expect(try await store.definition(hash: Self.definition.hash) == Self.definition)
+        try await reopen.value
         _ = try await store.createRun(NewRun(id: "after", definitionHash: Self.definition.hash, input: [:]))
         #expect(try await store.claim(owner: "w", limit: 1, leaseSeconds: 60, runID: nil).count == 1)
         await store.close()

@@ -50,6 +50,7 @@ func dropSchema(_ schema: String) throws {
 /// Runs blocking work (a test's own `PGConnection`) on a thread of its own instead of Swift's cooperative pool,
 /// which has only as many threads as the machine has cores: a test blocking them would stall the others, and
 /// leases of a second or two would expire under them.
+@discardableResult
 func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         DispatchQueue(label: "swirl.tests.blocking").async {
@@ -59,6 +60,7 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
 }
 
 /// Runs `body` off the cooperative pool with a fresh connection to the test database.
+@discardableResult
 func withAdminConnection<T: Sendable>(_ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
     try await offPool { try body(try connectToTestDatabase()) }
 }

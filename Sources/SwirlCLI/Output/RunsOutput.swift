@@ -14,11 +14,22 @@ enum RunsOutput {
         }
     }
 
+    /// Opens the store for one short job, runs it, and closes the store, whatever happens.
+    static func reading<T>(_ options: StoreOptions, _ body: (PostgresStore) async throws -> T) async throws -> T {
+        let opened = try await options.open(poolSize: 1)
+        do {
+            let value = try await storeCall { try await body(opened) }
+            await opened.close()
+            return value
+        } catch {
+            await opened.close()
+            throw error
+        }
+    }
+
     /// Sends a control request and explains a refusal.
     static func control(_ request: ControlRequest, id: String, store: StoreOptions) async throws {
-        let opened = try await store.open(poolSize: 1)
-        let reply = try await storeCall { try await opened.request(request, runID: id) }
-        await opened.close()
+        let reply = try await reading(store) { try await $0.request(request, runID: id) }
         switch reply {
         case .accepted: break
         case .notFound: throw EnvironmentFailure(message: "no run has the id '\(id)'")

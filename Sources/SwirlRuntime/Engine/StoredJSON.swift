@@ -31,9 +31,14 @@ public struct StoredJSON: Hashable, Sendable, Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
+        let table = encoder.userInfo[ValueTable.key] as? ValueTable
+        if let reference = table?.cachedReference(for: value) {
+            try container.encode(reference)
+            return
+        }
         let text = value.serialized()
-        if text.utf8.count >= RunStateCoding.referenceThreshold, let table = encoder.userInfo[ValueTable.key] as? ValueTable {
-            try container.encode(table.reference(for: Array(text.utf8)))
+        if text.utf8.count >= RunStateCoding.referenceThreshold, let table {
+            try container.encode(table.reference(for: Array(text.utf8), of: value))
         } else {
             try container.encode(text)
         }

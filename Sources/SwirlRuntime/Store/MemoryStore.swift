@@ -334,8 +334,9 @@ public actor MemoryStore: Store {
         histories[runID] ?? []
     }
 
-    public func nextWake() -> Double? {
-        rows.values.filter { [.pending, .running, .waiting].contains($0.record.status) }.compactMap(\.record.wakeAt).min()
+    public func nextWake(excludingOwner owner: String?) -> Double? {
+        rows.values.filter { [.pending, .running, .waiting].contains($0.record.status) && (owner == nil || $0.record.leaseOwner != owner) }
+            .compactMap(\.record.wakeAt).min()
     }
 
     public func now() -> Double {

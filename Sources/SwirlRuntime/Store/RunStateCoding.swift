@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Synchronization
+public import SwirlCore
 
 /// The one encoding of a ``RunState`` that every store writes: JSON text, UTF-8, in which every
 /// large value (a loop's collection, a big input) is replaced by `@<sha256>` and stored beside
@@ -13,15 +14,27 @@ public enum RunStateCoding {
     public static let referenceThreshold = 1024
 
     /// Encodes `state` with every large value by reference.
-    /// - Parameter stored: hashes of values the store already has for this run; they are not
-    ///   sent again.
-    public static func encode(_ state: RunState, skipping stored: Set<String> = []) throws -> EncodedRunState {
-        let table = ValueTable(skipping: stored)
+    /// - Parameters:
+    ///   - stored: hashes of values the store already has for this run; they are not sent again.
+    ///   - cache: the references of the previous encoding of this run, by storage identity: a
+    ///     value it holds is neither serialized nor hashed again, so a checkpoint costs time in
+    ///     what changed, not in what the state holds. Updated to this encoding's.
+    public static func encode(_ state: RunState, skipping stored: Set<String> = [], cache: inout ValueCache) throws
+        -> EncodedRunState
+    {
+        let table = ValueTable(skipping: stored, cache: cache)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.userInfo[ValueTable.key] = table
         let bytes = [UInt8](try encoder.encode(state))
+        cache = table.usedCache
         return EncodedRunState(bytes: bytes, newValues: table.newValues)
+    }
+
+    /// Encodes `state` with every large value by reference, without a cache.
+    public static func encode(_ state: RunState, skipping stored: Set<String> = []) throws -> EncodedRunState {
+        var cache = ValueCache()
+        return try encode(state, skipping: stored, cache: &cache)
     }
 
     /// Encodes `state` whole, every value inline: for tests and tools that read one state alone.
@@ -66,6 +79,15 @@ public enum RunStateCoding {
     }
 }
 
+/// The references of large values in a run's last encoded state, by the identity of their
+/// storage. Each entry keeps its value alive, which is what makes the identity sound (a buffer
+/// that is alive cannot be reused for another value); only the last encoding's entries are kept.
+public struct ValueCache: Sendable {
+    var entries: [JSONStorageIdentity: (value: JSON, reference: String)] = [:]
+
+    public init() {}
+}
+
 /// Collects large values while a state is encoded, or supplies them while it is decoded.
 final class ValueTable: Sendable {
     static let key = CodingUserInfoKey(rawValue: "swirl.values")!
@@ -73,12 +95,14 @@ final class ValueTable: Sendable {
     private struct Contents {
         var skipping: Set<String> = []
         var values: [String: [UInt8]] = [:]
+        var cache = ValueCache()
+        var used = ValueCache()
     }
 
     private let contents: Mutex<Contents>
 
-    init(skipping: Set<String>) {
-        contents = Mutex(Contents(skipping: skipping))
+    init(skipping: Set<String>, cache: ValueCache) {
+        contents = Mutex(Contents(skipping: skipping, cache: cache))
     }
 
     init(resolving values: [String: [UInt8]]) {
@@ -88,13 +112,28 @@ final class ValueTable: Sendable {
     /// The values collected during encoding.
     var newValues: [String: [UInt8]] { contents.withLock { $0.values } }
 
-    /// Records `text` and returns its reference.
-    func reference(for text: [UInt8]) -> String {
-        let hash = RunStateCoding.hash(text)
-        contents.withLock { contents in
-            if !contents.skipping.contains(hash) { contents.values[hash] = text }
+    /// The cache entries this encoding used or made.
+    var usedCache: ValueCache { contents.withLock { $0.used } }
+
+    /// The reference of `value` if the previous encoding stored it.
+    func cachedReference(for value: JSON) -> String? {
+        guard let identity = JSONStorageIdentity(value) else { return nil }
+        return contents.withLock { contents in
+            guard let entry = contents.cache.entries[identity] else { return nil }
+            contents.used.entries[identity] = entry
+            return entry.reference
         }
-        return "@" + hash
+    }
+
+    /// Records `text`, the serialization of `value`, and returns its reference.
+    func reference(for text: [UInt8], of value: JSON) -> String {
+        let reference = "@" + RunStateCoding.hash(text)
+        contents.withLock { contents in
+            let hash = String(reference.dropFirst())
+            if !contents.skipping.contains(hash) { contents.values[hash] = text }
+            if let identity = JSONStorageIdentity(value) { contents.used.entries[identity] = (value, reference) }
+        }
+        return reference
     }
 
     func value(for reference: Substring) -> [UInt8]? {

@@ -82,8 +82,10 @@ public protocol Store: Sendable {
     func runs(_ query: RunQuery) async throws -> [RunRecord]
     /// Everything recorded about a run, oldest first.
     func history(runID: String) async throws -> [HistoryEntry]
-    /// The earliest `wakeAt` of any run a worker could claim, or `nil` when none is scheduled.
-    func nextWake() async throws -> Double?
+    /// The earliest `wakeAt` of any run a worker could claim, or `nil` when none is scheduled;
+    /// with `owner`, leaving out the runs `owner` holds (their expiry is that worker's own
+    /// business: it renews them).
+    func nextWake(excludingOwner owner: String?) async throws -> Double?
     /// The store's clock.
     func now() async throws -> Double
 
@@ -112,6 +114,13 @@ public struct DefinitionRecord: Hashable, Sendable, Codable {
 
     /// `namespace/name:version`, as people name a workflow.
     public var displayName: String { "\(namespace)/\(name):\(version)" }
+}
+
+extension Store {
+    /// The earliest `wakeAt` of any run a worker could claim, or `nil` when none is scheduled.
+    public func nextWake() async throws -> Double? {
+        try await nextWake(excludingOwner: nil)
+    }
 }
 
 /// A run to create.

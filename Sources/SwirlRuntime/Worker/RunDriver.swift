@@ -42,6 +42,8 @@ final class RunDriver {
     private(set) var lease: Lease
     private var state: RunState
     private var storedValues: Set<String>
+    /// The large values of the last checkpoint, so the next one does not serialize them again.
+    private var valueCache = ValueCache()
     private let record: RunRecord
     private let claimed: ClaimedRun
     private var machine: RunStateMachine
@@ -141,6 +143,8 @@ final class RunDriver {
         }
         if claimed.state == nil, claimed.control != .cancel {
             let now = context.clock.now()
+            // Saved before the first side effect starts, so `runs history` shows a run that began a long
+            // activity as started: one write per run more than the side effects need.
             history.append(HistoryEntry(time: now, kind: "run.started", data: redacted(state.input.value)))
             lifecycleOutbox.append(lifecycle.workflowStarted(at: now))
             dirty = true
@@ -492,7 +496,7 @@ final class RunDriver {
     {
         var saved = state
         saved.error = state.error.map(secrets.redact)
-        let encoded = try RunStateCoding.encode(saved, skipping: storedValues)
+        let encoded = try RunStateCoding.encode(saved, skipping: storedValues, cache: &valueCache)
         let checkpoint = Checkpoint(
             lease: lease, state: encoded, status: status, wakeAt: wakeAt, release: release, listening: listening,
             eventCursor: state.eventCursor, output: output, error: error, history: history, events: outbox, children: children,

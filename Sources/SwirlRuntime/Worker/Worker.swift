@@ -179,7 +179,7 @@ public final class Worker {
             context.discoveredRuns.removeAll()
             ended.removeAll()
             // With no room for another run, only a run of its own ending (or the poll) matters.
-            await idle(until: free > 0 ? earliestWake(try? await context.store.nextWake()) : nil)
+            await idle(until: free > 0 ? try? await context.store.nextWake(excludingOwner: configuration.owner) : nil)
         }
         await stop()
     }
@@ -207,7 +207,8 @@ public final class Worker {
                 default: open.append(id)
                 }
                 if record.status == .suspended { continue }
-                if let wakeAt = record.wakeAt, record.leaseOwner == nil || record.leaseOwner == configuration.owner {
+                // A run another worker holds is due at its lease's expiry; the poll looks again by then.
+                if let wakeAt = record.wakeAt, record.leaseOwner == nil {
                     earliest = min(earliest ?? wakeAt, wakeAt)
                 }
                 let runs = try await context.store.claim(
@@ -224,15 +225,6 @@ public final class Worker {
         }
         await stop()
         throw CancellationError()
-    }
-
-    /// `wakeAt` unless it is the expiry of a lease this worker holds: the heartbeat renews those,
-    /// and waking for one would only make the worker take over its own run (with a clock that
-    /// jumps to whatever a sleeper waits for, it would do so every time).
-    private func earliestWake(_ wakeAt: Double?) -> Double? {
-        guard let wakeAt else { return nil }
-        if let own = drivers.values.map(\.lease.expiresAt).min(), wakeAt >= own { return nil }
-        return wakeAt
     }
 
     static func outcome(of record: RunRecord) -> RunOutcome {

@@ -1,7 +1,6 @@
 public import SwirlCompiler
 public import SwirlCore
 public import SwirlExpressions
-import Crypto
 
 /// A program ready to run: its definition as stored, and its expressions compiled into one jq
 /// program (which costs tens of milliseconds, so it happens once per definition and process).
@@ -40,10 +39,7 @@ extension DefinitionRecord {
 
     /// SHA-256 of a document's text, in hex.
     public static func hash(of document: String) -> String {
-        SHA256.hash(data: Array(document.utf8)).map { byte in
-            let digits = Array("0123456789abcdef".utf8)
-            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 15)]], as: UTF8.self)
-        }.joined()
+        RunStateCoding.hash(Array(document.utf8))
     }
 }
 

@@ -15,9 +15,7 @@ struct RunsHistory: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        let opened = try await store.open(poolSize: 1)
-        let (found, entries) = try await RunsOutput.storeCall { (try await opened.run(id: id), try await opened.history(runID: id)) }
-        await opened.close()
+        let (found, entries) = try await RunsOutput.reading(store) { (try await $0.run(id: id), try await $0.history(runID: id)) }
         guard found != nil else { throw EnvironmentFailure(message: "no run has the id '\(id)'") }
         if json.enabled {
             Terminal.writeOutput(JSON.array(entries.map(RunsOutput.entry)).serialized(.pretty) + "\n")

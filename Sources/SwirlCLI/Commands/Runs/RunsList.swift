@@ -27,11 +27,8 @@ struct RunsList: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let opened = try await store.open(poolSize: 1)
-        let runs = try await RunsOutput.storeCall {
-            try await opened.runs(RunQuery(status: status.flatMap(RunStatus.init(rawValue:)), workflow: workflow, limit: limit))
-        }
-        await opened.close()
+        let query = RunQuery(status: status.flatMap(RunStatus.init(rawValue:)), workflow: workflow, limit: limit)
+        let runs = try await RunsOutput.reading(store) { try await $0.runs(query) }
         if json.enabled {
             Terminal.writeOutput(JSON.array(runs.map(RunsOutput.summary)).serialized(.pretty) + "\n")
             return

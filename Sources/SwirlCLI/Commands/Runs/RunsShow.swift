@@ -16,9 +16,7 @@ struct RunsShow: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        let opened = try await store.open(poolSize: 1)
-        let found = try await RunsOutput.storeCall { try await opened.run(id: id) }
-        await opened.close()
+        let found = try await RunsOutput.reading(store) { try await $0.run(id: id) }
         guard let run = found else { throw EnvironmentFailure(message: "no run has the id '\(id)'") }
         let value = RunsOutput.details(run)
         if json.enabled {

@@ -1,16 +1,15 @@
-import SwirlCore
-
 /// The identity of a JSON array's or object's storage: equal identities mean the same buffers, and
 /// so the same value, as long as one of the two values is still alive.
 ///
 /// Swift collections are copy-on-write: a buffer shared by two values is never changed in place,
 /// so a value whose buffers are those of a value we hold is that value. Comparing identities costs
 /// two pointer reads where comparing the values would walk them, which is what lets
-/// ``JQValueCache`` recognise a workflow descriptor it has already converted for libjq.
+/// the jq value cache recognise a workflow descriptor it has already converted, and a run's
+/// encoder a large value it has already stored.
 ///
 /// Holding on to one of the values is what makes the comparison sound: a buffer that is alive
 /// cannot be freed and its address reused for a different value.
-struct JSONStorageIdentity: Hashable {
+public struct JSONStorageIdentity: Hashable, Sendable {
     /// The element buffer of an array, or the value buffer of an object.
     private let elements: UInt
     /// The key buffer of an object; 0 for an array.
@@ -19,7 +18,7 @@ struct JSONStorageIdentity: Hashable {
 
     /// The identity of an array's or object's storage; `nil` for a scalar, and for an empty
     /// container, which is cheaper to convert than to look up.
-    init?(_ value: JSON) {
+    public init?(_ value: JSON) {
         switch value {
         case .array(let elements) where !elements.isEmpty:
             self.elements = elements.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
