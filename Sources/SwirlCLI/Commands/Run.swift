@@ -89,18 +89,8 @@ struct Run: AsyncParsableCommand {
         foreground: Foreground
     ) async throws -> Foreground.Ending {
         let library = WorkflowLibrary(catalog: setup.catalog)
-        let workflow = try library.add(program)
-        let runID: String
-        do {
-            try await library.save(workflow, in: store)
-            runID = try await store.createRun(
-                NewRun(
-                    id: UUID().uuidString.lowercased(), definitionHash: workflow.definition.hash, input: input,
-                    idempotencyKey: idempotencyKey)
-            ).id
-        } catch let error as StoreError {
-            throw EnvironmentFailure(message: error.description)
-        }
+        _ = try library.add(program)
+        let runID = try await Start.start(program, input: input, idempotencyKey: idempotencyKey, store: store).id
         foreground.announce(runID)
         return try await foreground.serve(runID: runID, store: store, library: library, setup: setup, events: events)
     }

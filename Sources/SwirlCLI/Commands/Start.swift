@@ -41,11 +41,8 @@ struct Start: AsyncParsableCommand {
     }
 
     static func start(_ program: Program, input: JSON, idempotencyKey: String?, store: any Store) async throws -> CreatedRun {
-        let definition = DefinitionRecord(program: program)
         do {
-            try await store.saveDefinition(definition)
-            return try await store.createRun(
-                NewRun(id: UUID().uuidString.lowercased(), definitionHash: definition.hash, input: input, idempotencyKey: idempotencyKey))
+            return try await store.startRun(of: DefinitionRecord(program: program), input: input, idempotencyKey: idempotencyKey)
         } catch let error as StoreError {
             throw EnvironmentFailure(message: error.description)
         }

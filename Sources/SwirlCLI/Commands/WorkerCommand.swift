@@ -65,7 +65,7 @@ struct WorkerCommand: AsyncParsableCommand {
             }
             try await worker.run()
         }
-        let interrupt = Foreground.onInterrupt { serving.cancel() }
+        let interrupt = Interrupt { serving.cancel() }
         defer { interrupt.cancel() }
         _ = await serving.result
         await setup.shutdown()

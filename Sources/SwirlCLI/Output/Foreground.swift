@@ -49,7 +49,7 @@ struct Foreground: Sendable {
     {
         let progress = progressHandler()
         let execution = Task { try await body(progress) }
-        let interrupt = Self.onInterrupt { execution.cancel() }
+        let interrupt = Interrupt { execution.cancel() }
         defer { interrupt.cancel() }
         return .ended(try await execution.value)
     }
@@ -71,7 +71,7 @@ struct Foreground: Sendable {
         if let events { worker.onLifecycleEvent = { events.write($0) } }
         if !quiet { worker.onLog = { Terminal.writeError("swirl: \($0)\n") } }
         let serving = Task { @JQActor in try await worker.serve(runID: runID) }
-        let interrupt = Self.onInterrupt { serving.cancel() }
+        let interrupt = Interrupt { serving.cancel() }
         defer { interrupt.cancel() }
         do {
             guard let outcome = try await serving.value else { return .interrupted(runID: runID) }
@@ -97,11 +97,6 @@ struct Foreground: Sendable {
             Terminal.writeError("swirl: stopped; run \(runID) is kept: 'swirl runs resume \(runID)\(db)' continues it\n")
             throw ExitCode(130)
         }
-    }
-
-    /// Calls `action` on SIGINT and SIGTERM until the returned source is cancelled.
-    static func onInterrupt(_ action: @escaping @Sendable () -> Void) -> Interrupt {
-        Interrupt(action)
     }
 
     /// One line per task phase: `  /do/0/greet completed in 0.4 ms`.

@@ -51,9 +51,7 @@ public final class Interpreter {
 
     /// Starts a new run with `input` and runs it to its end.
     public func run(input: JSON, runID: String, idempotencyKey: String? = nil) async throws -> RunOutcome {
-        try await store.saveDefinition(workflow.definition)
-        let created = try await store.createRun(
-            NewRun(id: runID, definitionHash: workflow.definition.hash, input: input, idempotencyKey: idempotencyKey))
+        let created = try await store.startRun(of: workflow.definition, input: input, id: runID, idempotencyKey: idempotencyKey)
         return try await serve(created.id)
     }
 

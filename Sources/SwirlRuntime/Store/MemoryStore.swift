@@ -180,7 +180,6 @@ public actor MemoryStore: Store {
         if checkpoint.status == .cancelled {
             for (childID, child) in rows where child.record.parentID == id {
                 _ = try? request(.cancel, runID: childID)
-                _ = child
             }
         }
         if recordsCheckpoints {

@@ -1,4 +1,5 @@
 public import SwirlCore
+import Foundation
 
 /// Where runs live: their definitions, rows, saved states, history and events, shared by every
 /// worker that uses the same store.
@@ -120,6 +121,17 @@ extension Store {
     /// The earliest `wakeAt` of any run a worker could claim, or `nil` when none is scheduled.
     public func nextWake() async throws -> Double? {
         try await nextWake(excludingOwner: nil)
+    }
+
+    /// Stores `definition` (unless stored already) and creates a run of it: what every command
+    /// that starts a run does.
+    /// - Parameter id: the new run's id; a new UUID when `nil`.
+    public func startRun(
+        of definition: DefinitionRecord, input: JSON, id: String? = nil, idempotencyKey: String? = nil
+    ) async throws -> CreatedRun {
+        try await saveDefinition(definition)
+        let id = id ?? UUID().uuidString.lowercased()
+        return try await createRun(NewRun(id: id, definitionHash: definition.hash, input: input, idempotencyKey: idempotencyKey))
     }
 }
 

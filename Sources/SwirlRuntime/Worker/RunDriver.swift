@@ -273,10 +273,10 @@ final class RunDriver {
             switch action {
             case .task(let taskEvent):
                 changed = true
-                let event = redact(taskEvent)
-                history.append(historyEntry(event))
-                progressOutbox.append(RunProgress(runID: runID, kind: .task(event), time: now))
-                if context.wantsLifecycleEvents, let cloudEvent = lifecycle.task(event) { lifecycleOutbox.append(cloudEvent) }
+                let redacted = redact(taskEvent)
+                history.append(historyEntry(redacted))
+                progressOutbox.append(RunProgress(runID: runID, kind: .task(redacted), time: now))
+                if context.wantsLifecycleEvents, let cloudEvent = lifecycle.task(redacted) { lifecycleOutbox.append(cloudEvent) }
             case .startActivity(let request):
                 stepKeys[request.task] = request.key
                 try await start(request)

@@ -211,6 +211,8 @@ public final class Worker {
                 if let wakeAt = record.wakeAt, record.leaseOwner == nil {
                     earliest = min(earliest ?? wakeAt, wakeAt)
                 }
+                // Without a wake-up time nothing can claim it (it waits for an event or a child).
+                guard record.wakeAt != nil else { continue }
                 let runs = try await context.store.claim(
                     owner: configuration.owner, limit: 1, leaseSeconds: configuration.leaseSeconds, runID: id)
                 for run in runs {
@@ -218,7 +220,7 @@ public final class Worker {
                     await start(run)
                 }
             }
-            scope = open + scope.filter { drivers[$0] != nil && !open.contains($0) }
+            scope = open + scope.filter { drivers[$0] != nil }
             if claimedAny { continue }
             if giveUpWhenIdle, drivers.isEmpty, earliest == nil { return nil }
             await idle(until: earliest)
