@@ -52,9 +52,12 @@ enum DurableBenchmarks {
     static func run(url: String, repeats: Int) async throws {
         let store = CountingStore(try await PostgresStore.open(url: url, poolSize: 16))
         let activities = ActivityRegistry(["call:http": NoopActivity()])
+        // SWIRL_BENCH_ONLY=label:concurrency (for example side-effecting:16) measures one case alone, for profiling.
+        let only = ProcessInfo.processInfo.environment["SWIRL_BENCH_ONLY"]
         for (label, text) in [("pure", pure), ("side-effecting", effects)] {
             let program = compile(text)
             for concurrency in [1, 16] {
+                if let only, only != "\(label):\(concurrency)" { continue }
                 var rates: [Double] = []
                 var writes: [Double] = []
                 for _ in 0..<repeats {
@@ -68,10 +71,15 @@ enum DurableBenchmarks {
                     "\(label) 10-task workflow, concurrency \(concurrency): \(Int(median)) runs/s, \(Int(median * 10)) task completions/s "
                         + "(median of \(repeats)); \(String(format: "%.1f", writes.sorted()[writes.count / 2])) checkpoints per run")
             }
+            if only != nil { continue }
             let latencies = try await latency(program, samples: 200, store: store, activities: activities)
             print(
                 "\(label) 10-task workflow, one run at a time: start to completion p50 \(format(percentile(latencies, 0.5))), "
                     + "p99 \(format(percentile(latencies, 0.99)))")
+        }
+        if only != nil {
+            await store.inner.close()
+            return
         }
         let wal = try PGConnection(url: url)
         for count in [1_000, 10_000] {
@@ -193,7 +201,7 @@ final class CountingStore: Store {
     var calls: Calls { counts.withLock { $0 } }
     func reset() { counts.withLock { $0 = Calls() } }
 
-    func checkpoint(_ checkpoint: Checkpoint) async throws -> CheckpointResult {
+    nonisolated(nonsending) func checkpoint(_ checkpoint: Checkpoint) async throws -> CheckpointResult {
         counts.withLock { calls in
             calls.checkpoints += 1
             calls.stateBytes += checkpoint.state.bytes.count

@@ -16,40 +16,109 @@ extension PostgresStore {
     /// looks for the token: found, the first attempt was saved and is not written twice (no history twice);
     /// not found, it was not, and the checkpoint is sent again (an epoch that moved on since then answers
     /// `leaseLost`, truthfully).
-    public func checkpoint(_ checkpoint: Checkpoint) async throws -> CheckpointResult {
-        try await self.checkpoint(checkpoint, token: Self.makeToken(), retrying: false)
+    ///
+    /// Group commit: checkpoints that arrive while others are being sent wait and go together, in one
+    /// transaction (see ``PostgresCheckpointGroup``). Each keeps its own fence and token, so each is saved or
+    /// lease-lost on its own.
+    public nonisolated(nonsending) func checkpoint(_ checkpoint: Checkpoint) async throws -> CheckpointResult {
+        try self.checkLimits(checkpoint)
+        if !checkpoint.children.isEmpty {
+            try await self.checkDefinitions(of: checkpoint.children)
+        }
+        let write = self.write(for: checkpoint, token: Self.makeToken())
+        let outcome = try await self.checkpoints.save(write, in: self)
+        return outcome.saved ? .saved(control: outcome.control) : .leaseLost
     }
 
-    /// Saves `checkpoint` under `token`; `retrying` makes even the first attempt look for the token first, as a
-    /// retry after a lost reply does (for tests of that path).
+    /// Saves `checkpoint` under `token` alone, without waiting for other checkpoints; `retrying` makes even the
+    /// first attempt look for the token first, as a retry after a lost reply does (for tests of that path).
     func checkpoint(_ checkpoint: Checkpoint, token: String, retrying: Bool) async throws -> CheckpointResult {
         try self.checkLimits(checkpoint)
         if !checkpoint.children.isEmpty {
             try await self.checkDefinitions(of: checkpoint.children)
         }
-        let pipeline = self.pipeline(for: checkpoint, token: token)
-        let id = checkpoint.lease.runID
-        let (saved, control, due) = try await self.perform("saving a checkpoint") {
-            connection, attempt -> (Bool, ControlRequest?, Bool) in
-            if attempt > 1 || retrying,
-                let row = try connection.query(PostgresStatements.savedCheckpoint, [id, token]).first
-            {
-                return (true, row["control"].flatMap(ControlRequest.init(rawValue:)), true)
-            }
-            let results = try connection.pipeline(pipeline.items)
-            guard let row = results[pipeline.mainIndex].first else {
-                return (false, nil, false)
-            }
-            return (true, row["control"].flatMap(ControlRequest.init(rawValue:)), PGText.bool(row["due"]))
+        let outcome = try await self.saveAlone(self.write(for: checkpoint, token: token), retrying: retrying)
+        self.announce([outcome])
+        return outcome.saved ? .saved(control: outcome.control) : .leaseLost
+    }
+
+    /// Sends one checkpoint in a transaction of its own. After a lost reply (or when `retrying`), it first looks
+    /// for the token: found, the checkpoint was saved and is not written twice.
+    func saveAlone(_ write: CheckpointWrite, retrying: Bool) async throws -> CheckpointOutcome {
+        var items: [(statement: PGStatement, parameters: [String?])] = []
+        if let lock = write.lock {
+            items.append(self.lockItem(lock))
         }
-        guard saved else {
-            return .leaseLost
+        let mainIndex = items.count + write.mainIndex
+        items += write.items
+        let statements = items
+        return try await self.perform("saving a checkpoint") { connection, attempt -> CheckpointOutcome in
+            if attempt > 1 || retrying, let found = try Self.lookUp(write, on: connection) {
+                return found
+            }
+            let results = try connection.pipeline(statements)
+            return Self.outcome(of: write, row: results[mainIndex].first)
         }
-        let ended = Self.ends(checkpoint.status)
-        if due || !checkpoint.events.isEmpty || !checkpoint.children.isEmpty || ended {
+    }
+
+    /// Sends several checkpoints in one transaction: one round trip and one commit for all. The event lock is
+    /// taken once, in the strongest mode any of them needs, and the runs are written in the order of their
+    /// ids, so that two groups never wait on each other's rows in opposite orders.
+    ///
+    /// - Throws: When the group failed as a whole (a statement refused, or the reply lost): nothing of it may
+    ///   be assumed saved, and each checkpoint is then sent alone, looking for its token first.
+    func saveGroup(_ writes: [CheckpointWrite]) async throws -> [CheckpointOutcome] {
+        var items: [(statement: PGStatement, parameters: [String?])] = []
+        if let lock = writes.compactMap(\.lock).max() {
+            items.append(self.lockItem(lock))
+        }
+        let order = writes.indices.sorted { writes[$0].runID < writes[$1].runID }
+        var mainIndices = [Int](repeating: 0, count: writes.count)
+        for index in order {
+            mainIndices[index] = items.count + writes[index].mainIndex
+            items += writes[index].items
+        }
+        let statements = items
+        let mains = mainIndices
+        return try await self.perform("saving checkpoints", retry: .never) { connection, _ -> [CheckpointOutcome] in
+            let results = try connection.pipeline(statements)
+            return writes.indices.map { Self.outcome(of: writes[$0], row: results[mains[$0]].first) }
+        }
+    }
+
+    /// Tells the workers when saved checkpoints made work due: a run nudged or due now, events emitted,
+    /// children started or a run ended (its parent or children have something to do).
+    func announce(_ outcomes: [CheckpointOutcome]) {
+        if outcomes.contains(where: \.announces) {
             self.notifications.workIsDue()
         }
-        return .saved(control: control)
+    }
+
+    private func lockItem(_ lock: CheckpointWrite.EventLock) -> (statement: PGStatement, parameters: [String?]) {
+        let keys = [String(PostgresLocks.namespace), String(self.eventLockKey)]
+        switch lock {
+        case .shared: return (PostgresStatements.lockEventsShared, keys)
+        case .exclusive: return (PostgresStatements.lockEvents, keys)
+        }
+    }
+
+    private static func lookUp(_ write: CheckpointWrite, on connection: PGConnection) throws -> CheckpointOutcome? {
+        guard let row = try connection.query(PostgresStatements.savedCheckpoint, [write.runID, write.token]).first
+        else {
+            return nil
+        }
+        return CheckpointOutcome(
+            saved: true, control: row["control"].flatMap(ControlRequest.init(rawValue:)),
+            announces: true)
+    }
+
+    private static func outcome(of write: CheckpointWrite, row: PGRows.Row?) -> CheckpointOutcome {
+        guard let row else {
+            return CheckpointOutcome(saved: false, control: nil, announces: false)
+        }
+        return CheckpointOutcome(
+            saved: true, control: row["control"].flatMap(ControlRequest.init(rawValue:)),
+            announces: write.announces || PGText.bool(row["due"]))
     }
 
     private static func ends(_ status: RunStatus) -> Bool {
@@ -94,31 +163,22 @@ extension PostgresStore {
         }
     }
 
-    private struct Pipeline: Sendable {
-        var items: [(statement: PGStatement, parameters: [String?])] = []
-        /// The position of the fenced write's result.
-        var mainIndex = 0
-    }
-
-    private func pipeline(for checkpoint: Checkpoint, token: String) -> Pipeline {
+    /// The statements of one checkpoint, ready to send alone or with others.
+    func write(for checkpoint: Checkpoint, token: String) -> CheckpointWrite {
         let lease = checkpoint.lease
         let ended = Self.ends(checkpoint.status)
         let stops = ended || checkpoint.status == .suspended
         let releases = checkpoint.release || stops
         let listening = checkpoint.listening && !ended
-        var pipeline = Pipeline()
-
-        let lockKeys = [String(PostgresLocks.namespace), String(self.eventLockKey)]
-        if !checkpoint.events.isEmpty {
-            pipeline.items.append((PostgresStatements.lockEvents, lockKeys))
-        } else if listening {
-            pipeline.items.append((PostgresStatements.lockEventsShared, lockKeys))
-        }
+        var write = CheckpointWrite(
+            runID: lease.runID, token: token,
+            lock: !checkpoint.events.isEmpty ? .exclusive : listening ? .shared : nil,
+            announces: !checkpoint.events.isEmpty || !checkpoint.children.isEmpty || ended)
 
         let values = checkpoint.state.newValues.sorted { $0.key < $1.key }
         let history = checkpoint.history
-        pipeline.mainIndex = pipeline.items.count
-        pipeline.items.append(
+        write.mainIndex = write.items.count
+        write.items.append(
             (
                 PostgresStatements.checkpoint,
                 [
@@ -146,7 +206,7 @@ extension PostgresStore {
                     events.append((key, event.serialized()))
                 }
             }
-            pipeline.items.append(
+            write.items.append(
                 (
                     PostgresStatements.checkpointEvents,
                     [
@@ -158,7 +218,7 @@ extension PostgresStore {
 
         if !checkpoint.children.isEmpty {
             let children = checkpoint.children
-            pipeline.items.append(
+            write.items.append(
                 (
                     PostgresStatements.checkpointChildren,
                     [
@@ -171,13 +231,13 @@ extension PostgresStore {
         }
 
         if ended {
-            pipeline.items.append(
+            write.items.append(
                 (
                     PostgresStatements.checkpointEnd,
                     [lease.runID, token, PGText.bool(true), PGText.bool(checkpoint.status == .cancelled)]
                 ))
         }
-        return pipeline
+        return write
     }
 
     /// A token no other checkpoint uses: 128 random bits, in hex.

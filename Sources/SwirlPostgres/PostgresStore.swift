@@ -11,8 +11,8 @@ import Synchronization
 /// an event arrives) take an advisory lock. Each call borrows a pooled connection for one statement or one
 /// pipelined transaction and gives it back; nothing is held between calls.
 ///
-/// Round trips: a checkpoint is one (a pipelined transaction; one more to check the definitions of child runs
-/// it starts), a claim one plus one to load the values its states refer to, a heartbeat one for all leases,
+/// Round trips: a checkpoint is one (a pipelined transaction, shared with the checkpoints of other runs that
+/// arrive while earlier ones are on their way; one more to check the definitions of child runs it starts), a claim one plus one to load the values its states refer to, a heartbeat one for all leases,
 /// every other call one. Work that becomes due is announced with a coalesced `NOTIFY` after the commit, and
 /// ``waitForWork(until:)`` listens for it.
 ///
@@ -30,9 +30,12 @@ public final class PostgresStore: Store {
     let eventLockKey: Int32
     /// The database's clock minus this machine's, as last measured: turns deadlines into waits.
     private let clockOffset: Mutex<Double>
+    /// Group commit for checkpoints.
+    let checkpoints: PostgresCheckpointGroup
 
     private init(pool: PGPool, schema: String, limits: StoreLimits, clockOffset: Double) {
         self.pool = pool
+        self.checkpoints = PostgresCheckpointGroup(senders: max(1, pool.configuration.size / 4))
         self.notifications = PostgresNotifications(pool: pool)
         self.limits = limits
         self.schema = schema

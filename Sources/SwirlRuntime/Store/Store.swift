@@ -47,7 +47,7 @@ public protocol Store: Sendable {
 
     /// Saves a run's state under its lease, with its history, the events it emitted and the
     /// child runs it starts, all or nothing. When the epoch no longer matches, writes nothing.
-    func checkpoint(_ checkpoint: Checkpoint) async throws -> CheckpointResult
+    nonisolated(nonsending) func checkpoint(_ checkpoint: Checkpoint) async throws -> CheckpointResult
 
     /// Renews every lease of `owner` among `leases` for `leaseSeconds`, in one round trip, and
     /// brings back each run's pending control request. A lease missing from the reply was lost.
