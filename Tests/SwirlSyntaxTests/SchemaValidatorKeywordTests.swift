@@ -31,6 +31,11 @@ import Testing
         SchemaCase(#"{"const":{"a":1,"b":2}}"#, #"{"b":2,"a":1}"#, valid: true),
         SchemaCase(#"{"const":{"a":1,"b":2}}"#, #"{"a":1}"#, valid: false),
         SchemaCase(#"{"const":null}"#, #"null"#, valid: true),
+        // Code points, not canonical equivalence: precomposed and decomposed "é" differ.
+        SchemaCase(#"{"const":"caf\u00e9"}"#, #""cafe\u0301""#, valid: false),
+        SchemaCase(#"{"const":"caf\u00e9"}"#, #""caf\u00e9""#, valid: true),
+        SchemaCase(#"{"enum":["caf\u00e9"]}"#, #""cafe\u0301""#, valid: false),
+        SchemaCase(#"{"uniqueItems":true}"#, #"["caf\u00e9","cafe\u0301"]"#, valid: true),
         SchemaCase(#"{"const":null}"#, #"0"#, valid: false),
         SchemaCase(#"{"const":false}"#, #"0"#, valid: false),
         SchemaCase(#"{"properties":{"a":{"type":"string"}}}"#, #"{"a":"x"}"#, valid: true),

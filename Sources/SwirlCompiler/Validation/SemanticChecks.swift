@@ -554,12 +554,27 @@ private struct Walk {
             path: pointer, offsetInValue: offset + problem.offset)
         diagnostics.append(
             CompilerDiagnostics.expressionSyntax(
-                problem.message, expression: expression.trimmingCharactersInSpace, path: pointer,
+                problem.message, expression: expression.clipped(around: problem.offset), path: pointer,
                 severity: loose ? .warning : .error))
     }
 }
 
 extension String {
+    /// The expression as a note quotes it: whole when short, otherwise a window of about 100 bytes
+    /// around the byte at `offset`, with an ellipsis on each cut side.
+    fileprivate func clipped(around offset: Int) -> String {
+        let window = 100
+        let bytes = Array(self.utf8)
+        guard bytes.count > 2 * window else { return trimmingCharactersInSpace }
+        var start = max(0, min(offset, bytes.count) - window / 2)
+        var end = min(bytes.count, start + window)
+        // Cut on character boundaries: never inside a multi-byte UTF-8 sequence.
+        while start > 0, bytes[start] & 0xC0 == 0x80 { start -= 1 }
+        while end < bytes.count, bytes[end] & 0xC0 == 0x80 { end += 1 }
+        let text = String(decoding: bytes[start..<end], as: UTF8.self)
+        return (start > 0 ? "…" : "") + text + (end < bytes.count ? "…" : "")
+    }
+
     fileprivate var trimmingCharactersInSpace: String {
         var slice = self[...]
         while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }

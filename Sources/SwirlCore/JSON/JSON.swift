@@ -77,13 +77,17 @@ extension JSON: Equatable {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
         case (.number(let a), .number(let b)): return a == b
-        case (.string(let a), .string(let b)): return a == b
+        case (.string(let a), .string(let b)): return JSON.sameCodePoints(a, b)
         case (.array(let a), .array(let b)): return a == b
         case (.object(let a), .object(let b)):
             // Member order carries no meaning in JSON, so compare as unordered maps.
             guard a.count == b.count else { return false }
             for (key, value) in a {
-                guard let other = b[key], other == value else { return false }
+                // The dictionary finds keys by Swift's canonical equivalence; JSON names are equal
+                // only when their code points are.
+                guard let index = b.index(forKey: key), JSON.sameCodePoints(b.keys[index], key),
+                    b.values[index] == value
+                else { return false }
             }
             return true
         default: return false
@@ -104,7 +108,7 @@ extension JSON: Hashable {
             hasher.combine(value)
         case .string(let value):
             hasher.combine(3 as UInt8)
-            hasher.combine(value)
+            JSON.hashCodePoints(value, into: &hasher)
         case .array(let elements):
             hasher.combine(4 as UInt8)
             hasher.combine(elements)
@@ -116,11 +120,33 @@ extension JSON: Hashable {
             var combined = 0
             for (key, value) in members {
                 var memberHasher = Hasher()
-                memberHasher.combine(key)
+                JSON.hashCodePoints(key, into: &memberHasher)
                 memberHasher.combine(value)
                 combined ^= memberHasher.finalize()
             }
             hasher.combine(combined)
         }
+    }
+}
+
+extension JSON {
+    /// Whether two JSON strings are equal as JSON defines it: the same sequence of code points.
+    ///
+    /// Swift's `String ==` compares by canonical equivalence, so `"é"` written precomposed
+    /// (U+00E9) equals `"e\u{301}"` there; in JSON, JSON Schema (`const`, `enum`,
+    /// `uniqueItems`) and jq they are different strings. Equal code points mean equal UTF-8.
+    public static func sameCodePoints(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8)
+    }
+
+    /// Hashes a string by its code points, consistently with ``sameCodePoints(_:_:)``.
+    public static func hashCodePoints(_ value: String, into hasher: inout Hasher) {
+        let done: Void? = value.utf8.withContiguousStorageIfAvailable { bytes in
+            hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+        }
+        if done == nil {
+            for byte in value.utf8 { hasher.combine(byte) }
+        }
+        hasher.combine(value.utf8.count)
     }
 }

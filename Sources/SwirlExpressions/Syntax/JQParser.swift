@@ -36,6 +36,12 @@ struct JQParser {
     /// How deep expressions may nest. libjq itself manages thousands of levels; a recursive parser
     /// has to stop somewhere short of the thread's stack, and no workflow expression comes near.
     static let maximumDepth = 200
+    /// The most binary operators (other than `|` and `,`) one expression may hold. libjq's compile
+    /// time grows with the square of a chain of them (2,000 `+` take about a second), so a longer
+    /// chain is refused at validation rather than stalling a run at its start.
+    static let maximumOperators = 1_000
+    /// The longest expression, in bytes of UTF-8.
+    static let maximumLength = 64 << 10
 
     private enum Precedence {
         static let lowest = 0
@@ -63,6 +69,7 @@ struct JQParser {
     /// The token consumed last, for messages that say what came before the problem.
     private var previous: JQToken?
     private var depth = 0
+    private var operators = 0
     private var scope: JQScope
 
     init(bytes: UnsafeBufferPointer<UInt8>, variables: Set<String>) {
@@ -78,6 +85,9 @@ struct JQParser {
     /// all, which is `.`), as jq's `TopLevel` rule says. Definitions alone compile to nothing, so
     /// libjq never looks up the names inside them.
     mutating func check() -> JQSyntaxFailure? {
+        if bytes.count > Self.maximumLength {
+            return .tooLong(bytes.count, limit: Self.maximumLength)
+        }
         do {
             try parseProgram()
         } catch {
@@ -134,6 +144,12 @@ struct JQParser {
                 throw .chained(spelling(token), after: spelling(lastOperator), at: token)
             }
             let operation = token
+            if operation.kind != .pipe && operation.kind != .comma {
+                operators += 1
+                guard operators <= Self.maximumOperators else {
+                    throw .tooManyOperators(Self.maximumOperators, at: operation)
+                }
+            }
             try advance()
             let right = try parseExpression(associativity == .right ? precedence - 1 : precedence)
             left = try combine(operation, left, right)

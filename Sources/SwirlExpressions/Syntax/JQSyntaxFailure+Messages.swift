@@ -214,6 +214,21 @@ extension JQSyntaxFailure {
         Self(.limit, "the expression nests more than \(limit) levels deep", at: token)
     }
 
+    static func tooManyOperators(_ limit: Int, at token: JQToken) -> Self {
+        Self(
+            .limit,
+            "the expression has more than \(limit) operators (Swirl's limit for one expression); "
+                + "split it across tasks, or fold a list with add or reduce",
+            at: token
+        )
+    }
+
+    static func tooLong(_ size: Int, limit: Int) -> Self {
+        Self(
+            .limit, "the expression is \(size) bytes long, more than Swirl's limit of \(limit) bytes for one expression",
+            start: 0, end: 0)
+    }
+
     static func nulCharacter(start: Int, end: Int) -> Self {
         Self(.syntax, "the expression contains a NUL character", start: start, end: end)
     }
