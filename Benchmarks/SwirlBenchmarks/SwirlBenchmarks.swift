@@ -35,6 +35,20 @@ struct SwirlBenchmarks {
             let seconds = try await measure(program, runs: runs)
             print("\(name): \(tasks) tasks, median \(String(format: "%.1f", seconds * 1000)) ms, \(Int(Double(tasks) / seconds)) tasks/s in memory")
         }
+        // A fork's join must cost the same per branch however wide the fork is.
+        var perBranch: [Int: Double] = [:]
+        for width in [1_000, 10_000] {
+            var wide = header + "do:\n  - wide:\n      fork:\n        branches:\n"
+            for branch in 0..<width { wide += "          - b\(branch): {set: {n: \(branch)}}\n" }
+            let document = Loader().load(text: wide, file: "wide-fork").value!
+            let program = try Compiler().compile(document)
+            let seconds = try await measure(program, runs: min(runs, 3))
+            perBranch[width] = seconds / Double(width)
+            print("fork-\(width): \(width) branches, median \(String(format: "%.1f", seconds * 1000)) ms, \(String(format: "%.1f", seconds / Double(width) * 1e6)) µs per branch")
+        }
+        if let narrow = perBranch[1_000], let wide = perBranch[10_000] {
+            print("fork scaling: 10,000 branches cost \(String(format: "%.1f", wide / narrow * 10))x as long as 1,000 (10x is linear)")
+        }
     }
 
     @JQActor

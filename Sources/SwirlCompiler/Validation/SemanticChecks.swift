@@ -477,6 +477,13 @@ private struct Walk {
 
     /// A duration: an ISO 8601 string, an inline object (checked by the schema), or an expression.
     mutating func duration(_ value: JSON, at pointer: JSONPointer, _ variables: Set<String>) {
+        if case .object(let parts) = value {
+            // The inline form's units, as the compiler adds them up.
+            func part(_ key: String) -> Double { parts[key]?.numberValue ?? 0 }
+            let total = ((part("days") * 24 + part("hours")) * 60 + part("minutes")) * 60 + part("seconds") + part("milliseconds") / 1000
+            if !ISO8601Duration.isWithinLimit(total) { diagnostics.append(Self.durationTooLong(value.serialized(), path: pointer)) }
+            return
+        }
         guard case .string(let text) = value else { return }
         if let expression = RuntimeExpression.unwrap(text) {
             jq(expression.body, offset: expression.offset, at: pointer, variables)
@@ -484,10 +491,20 @@ private struct Walk {
         }
         do {
             let parsed = try ISO8601Duration(parsing: text)
-            if parsed.hasCalendarUnits { diagnostics.append(CompilerDiagnostics.calendarDuration(text, path: pointer)) }
+            if parsed.hasCalendarUnits {
+                diagnostics.append(CompilerDiagnostics.calendarDuration(text, path: pointer))
+            } else if let seconds = parsed.totalSeconds, !ISO8601Duration.isWithinLimit(seconds) {
+                diagnostics.append(Self.durationTooLong(JSON.quote(text), path: pointer))
+            }
         } catch {
             diagnostics.append(CompilerDiagnostics.invalidDuration(error.description, path: pointer))
         }
+    }
+
+    /// A literal duration longer than ``ISO8601Duration/maximumSeconds``.
+    static func durationTooLong(_ text: String, path: JSONPointer) -> Diagnostic {
+        CompilerDiagnostics.invalidDuration(
+            "duration \(text) is longer than the maximum duration of \(ISO8601Duration.maximumDescription)", path: path)
     }
 
     /// An endpoint: a URI template string, an expression, or `{uri, authentication}`.

@@ -96,6 +96,20 @@ public struct ISO8601Duration: Hashable, Sendable, Codable {
     /// Whether the duration uses years or months, which have no fixed length.
     public var hasCalendarUnits: Bool { years != 0 || months != 0 }
 
+    /// The longest duration Swirl accepts anywhere (a wait, a timeout, a retry delay or budget, a
+    /// schedule): 100 years of 365.25 days, 3,155,760,000 seconds. Longer ones are a validation
+    /// error when written literally and a runtime error when computed; beyond it, a deadline
+    /// could no longer be slept until or added to a clock reading without overflowing.
+    public static let maximumSeconds: Double = 100 * 365.25 * 86_400
+
+    /// Whether `seconds` is a length Swirl can wait for: finite and at most ``maximumSeconds``.
+    public static func isWithinLimit(_ seconds: Double) -> Bool {
+        seconds.isFinite && seconds <= maximumSeconds
+    }
+
+    /// The limit as a person reads it, for error messages.
+    public static let maximumDescription = "100 years (3155760000 seconds)"
+
     /// The length in seconds, or `nil` when the duration uses years or months.
     public var totalSeconds: Double? {
         guard !hasCalendarUnits else { return nil }

@@ -157,9 +157,13 @@ extension Run {
         case .failure(let failure): return .failure(failure)
         case .success(true): break
         }
+        let owner = "task '\(node.name)'"
+        func length(_ duration: DurationSpec) -> Result<Double, WorkflowError> {
+            seconds(duration, data: input, arguments: arguments, for: owner, instance: node.reference)
+        }
         var base = 0.0
         if let delay = retry.delay {
-            switch seconds(delay, data: input, arguments: arguments) {
+            switch length(delay) {
             case .success(let value): base = value
             case .failure(let failure): return .failure(failure)
             }
@@ -173,15 +177,19 @@ extension Run {
         case .exponential: delay = base * pow2(attempt)
         }
         if let jitter = retry.jitter {
-            switch (seconds(jitter.from, data: input, arguments: arguments), seconds(jitter.to, data: input, arguments: arguments)) {
+            switch (length(jitter.from), length(jitter.to)) {
             case (.success(let from), .success(let to)):
                 delay += from + (to - from) * nextRandomFraction()
             case (.failure(let failure), _), (_, .failure(let failure)):
                 return .failure(failure)
             }
         }
+        // A backoff can grow past any clock: a delay beyond the maximum is an error, not a wait.
+        guard ISO8601Duration.isWithinLimit(delay) else {
+            return .failure(durationTooLong(delay, for: "the retry delay of \(owner)", instance: node.reference))
+        }
         if let total = retry.totalDuration {
-            switch seconds(total, data: input, arguments: arguments) {
+            switch length(total) {
             case .success(let budget): if now + delay > firstFailure + budget { return .success(nil) }
             case .failure(let failure): return .failure(failure)
             }
@@ -191,7 +199,7 @@ extension Run {
 
     func pow2(_ exponent: Int) -> Double {
         var value = 1.0
-        for _ in 0..<max(exponent, 0) { value *= 2 }
+        for _ in 0..<min(max(exponent, 0), 1100) { value *= 2 }
         return value
     }
 

@@ -41,6 +41,15 @@ extension Run {
                 state.fibers[index].wait = .finished(outcome)
                 return
             }
+            if case .proceed = signal {
+                // A fiber stops only here, where the top frame is about to make progress and
+                // nothing is in flight between frames: the state is one a resume can continue.
+                guard budget > 0 else {
+                    budgetSpent = true
+                    return
+                }
+                budget -= 1
+            }
             let next: Signal?
             switch frame {
             case .list(let list): next = stepList(list, signal, fiber: index)
@@ -115,7 +124,7 @@ extension Run {
         var deadline: Double?
         if let timeout = node.timeout {
             let arguments = taskArguments(fiber: fiber, node: node, rawInput: rawInput, input: input, variables: variables)
-            switch seconds(timeout, data: input, arguments: arguments) {
+            switch seconds(timeout, data: input, arguments: arguments, for: "task '\(node.name)'", instance: node.reference) {
             case .success(let seconds): deadline = now + seconds
             case .failure(let error): return .failure(error)
             }

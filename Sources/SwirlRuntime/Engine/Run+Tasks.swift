@@ -153,7 +153,7 @@ extension Run {
             }
 
         case .wait(let duration):
-            switch seconds(duration, data: input, arguments: arguments) {
+            switch seconds(duration, data: input, arguments: arguments, for: "task '\(node.name)'", instance: node.reference) {
             case .success(let seconds):
                 let until = now + seconds
                 task.progress = .waiting(until: until)
@@ -213,7 +213,7 @@ extension Run {
         let node = program[task.address]
         let arguments = taskArguments(
             fiber: fiber, node: node, rawInput: task.rawInput.value, input: task.input.value, variables: enclosingVariables(fiber))
-        switch seconds(duration, data: task.input.value, arguments: arguments) {
+        switch seconds(duration, data: task.input.value, arguments: arguments, for: "task '\(node.name)'", instance: node.reference) {
         case .success(let seconds):
             task.attemptDeadline = now + seconds
             return .success(())
@@ -270,8 +270,7 @@ extension Run {
 
     /// A branch fiber of the fork at the top of `parent` finished.
     mutating func branchFinished(parent: Int, branch: Int, context: StoredJSON, outcome: Fiber.Outcome) {
-        guard case .task(var task)? = state.fibers[parent].frames.last,
-            case .fork(let children, var results, var contexts) = task.progress,
+        guard case .task(var task)? = state.fibers[parent].frames.last, case .fork = task.progress,
             case .fork(let fork) = program[task.address].kind
         else { return }
         state.fibers[parent].wait = .none
@@ -290,11 +289,18 @@ extension Run {
                 state.fibers[parent].pending = .value(value)
                 return
             }
+            // The arrays are updated in place: the frame and the progress give up their
+            // references first, so recording one branch costs O(1), not a copy of all of them.
+            popFrame(parent)
+            guard case .fork(let children, var results, var contexts) = task.progress else { return }
+            task.progress = .starting
             results[branch] = value
             contexts[branch] = context
+            // Branches mostly end in order, so the first missing result is usually close.
+            let complete = !results.contains { $0 == nil }
             task.progress = .fork(children: children, results: results, contexts: contexts)
-            replaceTop(parent, .task(task))
-            guard results.allSatisfy({ $0 != nil }) else {
+            pushFrame(parent, .task(task))
+            guard complete else {
                 state.fibers[parent].wait = .branches
                 return
             }

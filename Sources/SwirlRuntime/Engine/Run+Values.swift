@@ -58,26 +58,41 @@ extension Run {
     }
 
     /// A duration in seconds; an expression must give an ISO 8601 string.
-    func seconds(_ duration: DurationSpec, data: JSON, arguments: ExpressionArguments) -> Result<Double, WorkflowError> {
+    func seconds(_ duration: DurationSpec, data: JSON, arguments: ExpressionArguments, for owner: String, instance: String)
+        -> Result<Double, WorkflowError>
+    {
+        let seconds: Double
+        var source = instance
         switch duration {
         case .seconds(let value):
-            return .success(value)
+            seconds = value
         case .expression(let id):
             let expression = program.expressions[id]
-            switch evaluate(id, on: data, arguments: arguments, instance: expression.pointer.description) {
+            source = expression.pointer.description
+            switch evaluate(id, on: data, arguments: arguments, instance: source) {
             case .failure(let error):
                 return .failure(error)
             case .success(let value):
-                guard let text = value.stringValue, let seconds = (try? ISO8601Duration(parsing: text))?.totalSeconds else {
+                guard let text = value.stringValue, let parsed = (try? ISO8601Duration(parsing: text))?.totalSeconds else {
                     return .failure(
                         WorkflowError(
                             .expression, title: "Invalid duration",
                             detail: "\(expression.pointer) gave \(value.serialized()), not an ISO 8601 duration of fixed length",
-                            instance: expression.pointer.description))
+                            instance: source))
                 }
-                return .success(seconds)
+                seconds = parsed
             }
         }
+        guard ISO8601Duration.isWithinLimit(seconds) else { return .failure(durationTooLong(seconds, for: owner, instance: source)) }
+        return .success(seconds)
+    }
+
+    /// The error for a duration of `owner` longer than ``ISO8601Duration/maximumSeconds``.
+    func durationTooLong(_ seconds: Double, for owner: String, instance: String) -> WorkflowError {
+        WorkflowError(
+            .runtime, title: "Duration too long",
+            detail: "a duration of \(owner) is \(seconds) seconds, longer than the maximum duration of "
+                + ISO8601Duration.maximumDescription, instance: instance)
     }
 
     /// The `validation` error for a value that fails its schema, naming the first problems.

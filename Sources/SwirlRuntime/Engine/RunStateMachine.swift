@@ -7,8 +7,9 @@ import SwirlSyntax
 ///
 /// It performs no I/O and reads no clock: time arrives with each event, and the ``Interpreter``
 /// carries out the actions (sleeping until a timer, saving checkpoints, reporting the end).
-/// Pure tasks (`set`, `switch`, the structural ones) run to completion inside one call; a run
-/// only leaves the machine when every fiber waits or the run is over.
+/// Pure tasks (`set`, `switch`, the structural ones) run inside the call; a run leaves the
+/// machine when every fiber waits, when the run is over, or when the call has spent its
+/// ``stepBudget`` (then the run is still ready, and goes on with the next ``Event/timerFired``).
 public struct RunStateMachine {
     /// Something that happened to the run.
     public enum Event: Sendable {
@@ -48,6 +49,10 @@ public struct RunStateMachine {
         /// The event could not be used in the run's state (a late result of a task that timed
         /// out, an event for an ended run): nothing changed.
         case discarded(String)
+        /// The call spent its ``RunStateMachine/stepBudget`` with fibers still ready: look at
+        /// the clock, signals and other runs, then go on with ``Event/timerFired`` (which also
+        /// applies the deadlines that have passed meanwhile).
+        case budgetSpent
     }
 
     /// Evaluates expression `id` of the program on `data` with `arguments`.
@@ -57,6 +62,11 @@ public struct RunStateMachine {
     let evaluateExpression: Evaluate
     /// `$secrets`: given to every call, never stored in the state.
     let secrets: JSON
+    /// How many steps (a task starting, a loop iteration, a retry, …) one ``handle(_:state:now:)``
+    /// call takes at most before it hands the run back with ``Action/budgetSpent``: a run that
+    /// loops forever still meets its timeout, a cancel, and the other runs of its worker.
+    public var stepBudget: Int = RunStateMachine.defaultStepBudget
+    public static let defaultStepBudget = 1_000
 
     public init(program: Program, secrets: JSON = [:], evaluate: @escaping Evaluate) {
         self.program = program
@@ -66,7 +76,7 @@ public struct RunStateMachine {
 
     /// Applies `event` to `state` at time `now` and returns what to do.
     public func handle(_ event: Event, state: inout RunState, now: Double) -> [Action] {
-        var run = Run(machine: self, state: state, now: now)
+        var run = Run(machine: self, state: state, now: now, budget: stepBudget)
         let actions = run.handle(event)
         state = run.state
         return actions
@@ -84,11 +94,18 @@ struct Run {
     let workflowDescriptor: JSON
     /// What tasks did during this call, in order.
     var taskEvents: [TaskEvent] = []
+    /// Steps this call may still take; at zero, the fiber that runs stops at its next step.
+    var budget: Int
+    /// Set when a fiber stopped because the budget was spent.
+    var budgetSpent = false
+    /// Branch fibers handed to their forks and not yet removed from the state.
+    var settledFibers = 0
 
-    init(machine: RunStateMachine, state: RunState, now: Double) {
+    init(machine: RunStateMachine, state: RunState, now: Double, budget: Int = RunStateMachine.defaultStepBudget) {
         self.machine = machine
         self.state = state
         self.now = now
+        self.budget = max(1, budget)
         self.workflowDescriptor = Run.describeWorkflow(state: state, program: machine.program)
     }
 
@@ -172,7 +189,7 @@ struct Run {
     mutating func start() -> [RunStateMachine.Action] {
         state.status = .running
         if let timeout = program.timeout {
-            switch seconds(timeout, data: state.input.value, arguments: workflowArguments()) {
+            switch seconds(timeout, data: state.input.value, arguments: workflowArguments(), for: "the workflow", instance: "/timeout") {
             case .success(let seconds): state.deadline = state.startedAt + seconds
             case .failure(let error): return finish(.failure(error))
             }
@@ -200,12 +217,15 @@ struct Run {
 
     /// Ends the run with the root fiber's outcome, applying the workflow's `output`.
     mutating func finish(_ outcome: Fiber.Outcome) -> [RunStateMachine.Action] {
+        // `output.as` sees the root fiber's final `$context` (DSL-NOTES §1.5), so take it
+        // before the fibers go.
+        let arguments = workflowArguments()
         state.fibers.removeAll()
         switch outcome {
         case .value(let value), .ending(let value):
             var output = value.value
             if let transform = program.output.transform {
-                switch render(transform, on: output, arguments: workflowArguments(), instance: "/output/as") {
+                switch render(transform, on: output, arguments: arguments, instance: "/output/as") {
                 case .success(let transformed): output = transformed
                 case .failure(let error): return finish(.failure(error))
                 }
@@ -229,24 +249,44 @@ struct Run {
     mutating func runReadyFibers() -> [RunStateMachine.Action] {
         while let index = state.fibers.firstIndex(where: { $0.wait == .none }) {
             step(fiber: index)
-            if let outcome = settleFinishedFibers() { return finish(outcome) }
+            if let outcome = settle(fiber: index) { return finish(outcome) }
+            if budgetSpent {
+                removeSettledFibers()
+                state.status = .running
+                return [.budgetSpent]
+            }
         }
+        removeSettledFibers()
         state.status = .waiting
         return [.park(wakeAt: nextWake(), listening: isListening)]
     }
 
-    /// Hands finished branch fibers to their forks; returns the root's outcome once it has one.
-    mutating func settleFinishedFibers() -> Fiber.Outcome? {
-        while let index = state.fibers.firstIndex(where: { if case .finished = $0.wait { true } else { false } }) {
-            let fiber = state.fibers[index]
-            guard case .finished(let outcome) = fiber.wait else { continue }
-            guard let parentID = fiber.parent, let parent = state.fiberIndex(parentID) else {
-                return outcome
-            }
-            state.fibers.remove(at: index)
-            branchFinished(parent: parent, branch: fiber.branch, context: fiber.context, outcome: outcome)
+    /// Hands fiber `index`, if it has finished, to its fork; returns the root's outcome once it has one.
+    ///
+    /// A settled branch fiber stays in place (finished, with no frames: it waits for nothing and
+    /// holds nothing) until ``removeSettledFibers(threshold:)`` drops many at once: removing each
+    /// from the middle of the array as it ends would make a wide fork quadratic.
+    mutating func settle(fiber index: Int) -> Fiber.Outcome? {
+        guard case .finished(let outcome) = state.fibers[index].wait else { return nil }
+        let fiber = state.fibers[index]
+        guard let parentID = fiber.parent, let parent = state.fiberIndex(parentID) else {
+            return outcome
         }
+        state.fibers[index].wait = .finished(.value(StoredJSON(.null)))
+        state.fibers[index].context = StoredJSON(.null)
+        settledFibers += 1
+        branchFinished(parent: parent, branch: fiber.branch, context: fiber.context, outcome: outcome)
+        if settledFibers >= 256 { removeSettledFibers() }
         return nil
+    }
+
+    /// Drops the settled branch fibers (see ``settle(fiber:)``), keeping the others in order.
+    mutating func removeSettledFibers() {
+        guard settledFibers > 0 else { return }
+        state.fibers.removeAll { fiber in
+            if fiber.parent != nil, case .finished = fiber.wait { true } else { false }
+        }
+        settledFibers = 0
     }
 
     /// Whether a `listen` of the run waits for events.

@@ -19,8 +19,13 @@ public struct SystemClock: RuntimeClock {
     }
 
     public func sleep(until deadline: Double) async throws {
-        let remaining = deadline - now()
-        if remaining > 0 { try await Task.sleep(for: .seconds(remaining)) }
+        // In slices of at most a day: a far deadline (or an infinite one) never becomes a
+        // `Duration` too large to represent.
+        while true {
+            let remaining = deadline - now()
+            guard remaining > 0 else { return }
+            try await Task.sleep(for: .seconds(min(remaining, 86_400)))
+        }
     }
 }
 
@@ -41,7 +46,7 @@ public final class ManualClock: RuntimeClock, @unchecked Sendable {
 
     public func sleep(until deadline: Double) async throws {
         try Task.checkCancellation()
-        lock.withLock { current = max(current, deadline) }
+        lock.withLock { current = max(current, deadline.isFinite ? deadline : current) }
     }
 
     /// Moves time forward by `seconds`.

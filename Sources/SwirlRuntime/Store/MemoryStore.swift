@@ -27,6 +27,8 @@ public actor MemoryStore: Store {
     private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
     private var nextWaiter = 0
     private let recordsCheckpoints: Bool
+    /// How many history entries a run keeps (see ``init(clock:limits:recordingCheckpoints:historyLimit:)``).
+    public nonisolated let historyLimit: Int
     /// Every checkpoint saved, in order, each encoded whole; kept only when asked for (tests
     /// that resume from each one), since it grows with the run.
     public private(set) var checkpoints: [(runID: String, state: [UInt8])] = []
@@ -34,10 +36,17 @@ public actor MemoryStore: Store {
     /// - Parameters:
     ///   - clock: the store's clock, for leases and timestamps.
     ///   - recordingCheckpoints: keep every checkpoint in ``checkpoints``.
-    public init(clock: any RuntimeClock = SystemClock(), limits: StoreLimits = StoreLimits(), recordingCheckpoints: Bool = false) {
+    ///   - historyLimit: the history entries kept per run. A run that writes more keeps its
+    ///     first entry and its latest ones, with one `history.truncated` entry between them
+    ///     counting those dropped: memory stays flat however many steps a run takes.
+    public init(
+        clock: any RuntimeClock = SystemClock(), limits: StoreLimits = StoreLimits(), recordingCheckpoints: Bool = false,
+        historyLimit: Int = 10_000
+    ) {
         self.clock = clock
         self.limits = limits
         self.recordsCheckpoints = recordingCheckpoints
+        self.historyLimit = max(historyLimit, 3)
     }
 
     // MARK: definitions
@@ -173,7 +182,7 @@ public actor MemoryStore: Store {
         }
         let control = row.record.control
         rows[id] = row
-        histories[id, default: []] += checkpoint.history
+        appendHistory(checkpoint.history, runID: id, now: now)
         for event in checkpoint.events { _ = store(event, now: now) }
         for child in checkpoint.children { _ = try createRun(child) }
         if ended, let parent = row.record.parentID { nudge(parent, now: now) }
@@ -331,6 +340,28 @@ public actor MemoryStore: Store {
 
     public func history(runID: String) -> [HistoryEntry] {
         histories[runID] ?? []
+    }
+
+    /// Appends to a run's history, dropping its oldest entries (but the first) beyond ``historyLimit``.
+    private func appendHistory(_ entries: [HistoryEntry], runID: String, now: Double) {
+        guard !entries.isEmpty else { return }
+        histories[runID, default: []] += entries
+        let count = histories[runID]?.count ?? 0
+        // Trimmed in batches (at half the limit over it), so each entry is moved O(1) times.
+        guard count > historyLimit + historyLimit / 2 else { return }
+        var history = histories.removeValue(forKey: runID) ?? []
+        let marker = "history.truncated"
+        let hasMarker = history.count > 1 && history[1].kind == marker
+        let alreadyDropped = hasMarker ? Int(history[1].data?.value["dropped"]?.numberValue ?? 0) : 0
+        let keptTail = historyLimit - 2
+        let firstKept = history.count - keptTail
+        let dropped = alreadyDropped + (firstKept - (hasMarker ? 2 : 1))
+        var trimmed: [HistoryEntry] = [history[0]]
+        trimmed.reserveCapacity(historyLimit + historyLimit / 2 + 1)
+        trimmed.append(HistoryEntry(time: now, kind: marker, data: ["dropped": .number(Double(dropped))]))
+        trimmed.append(contentsOf: history[firstKept...])
+        history = []
+        histories[runID] = trimmed
     }
 
     public func nextWake(excludingOwner owner: String?) -> Double? {

@@ -154,10 +154,12 @@ final class RunDriver {
         var park: (wakeAt: Double?, listening: Bool)?
         while true {
             var ending: RunOutcome?
+            var budgetSpent = false
             for event in batch {
                 let step = try await apply(event)
                 if let outcome = step.ending { ending = outcome }
                 if let parked = step.park { park = parked }
+                budgetSpent = step.budgetSpent
             }
             // Offer stored events to the run's listens until none is left.
             while ending == nil, let listening = park, listening.listening {
@@ -167,7 +169,17 @@ final class RunDriver {
                     let step = try await apply(.eventReceived(stored.event, sequence: stored.sequence))
                     if let outcome = step.ending { ending = outcome }
                     if let parked = step.park { park = parked }
+                    budgetSpent = step.budgetSpent
                     if ending != nil { break }
+                }
+            }
+            if ending == nil, budgetSpent {
+                switch try await pause(listening: park?.listening ?? false) {
+                case .events(let events):
+                    batch = events
+                    continue
+                case .finished(let result):
+                    return result
                 }
             }
             // Children that have ended hand their results back before anything is saved.
@@ -260,6 +272,39 @@ final class RunDriver {
     private struct Step {
         var ending: RunOutcome?
         var park: (wakeAt: Double?, listening: Bool)?
+        /// The machine spent its step budget: the run is ready and goes on after a pause.
+        var budgetSpent = false
+    }
+
+    /// How deep `run: workflow` may nest runs: a run started by a run started by … the root,
+    /// at most this many levels below it.
+    static let maximumNesting = 64
+
+    /// History entries the driver holds before it writes a checkpoint for them, even while the
+    /// run is busy with pure steps: what a long run keeps in memory stays bounded.
+    static let historyFlushThreshold = 1_024
+
+    /// Between two step budgets of a run that is still ready: lets the worker's other runs, its
+    /// heartbeat and requests in, writes what should not wait (activities to start, children,
+    /// events, a full history buffer), and hands back what to apply next, always ending with
+    /// ``RunStateMachine/Event/timerFired`` (which first applies the deadlines that passed).
+    private func pause(listening: Bool) async throws -> Translation {
+        flushProgress()
+        if !pendingStarts.isEmpty || !children.isEmpty || !outbox.isEmpty || history.count >= Self.historyFlushThreshold {
+            switch try await save(status: .running, release: false, wakeAt: nil, listening: listening) {
+            case .saved(let control?) where control != .resume: signal(.control(control))
+            case .saved: break
+            case .leaseLost: return .finished(.leaseLost)
+            }
+            launchPending()
+        }
+        await Task.yield()
+        let ready = queue
+        queue.removeAll()
+        switch try await translate(ready) {
+        case .events(let events): return .events(events + [.timerFired])
+        case .finished(let result): return .finished(result)
+        }
     }
 
     /// Hands `event` to the machine and performs its actions.
@@ -294,6 +339,8 @@ final class RunDriver {
                 step.ending = .cancelled
             case .discarded:
                 discarded = true
+            case .budgetSpent:
+                step.budgetSpent = true
             }
         }
         // Worth saving: a result, an event or a request the machine used, or time that moved a
@@ -360,6 +407,21 @@ final class RunDriver {
         let childID = "\(runID)/\(request.key)"
         let existing = try await context.store.run(id: childID)
         if existing == nil {
+            // A workflow that runs itself (directly or through others) stops at the limit
+            // instead of nesting runs for ever.
+            var depth = 1
+            var ancestor = record.parentID
+            while let id = ancestor {
+                depth += 1
+                if depth > Self.maximumNesting {
+                    return signal(.activity(key: request.key, result: .failure(WorkflowError(
+                        .runtime, title: "Sub-workflows nested too deep",
+                        detail: "starting \(namespace)/\(name):\(version) would nest sub-workflow runs more than "
+                            + "\(Self.maximumNesting) deep (the limit of nested sub-workflows)",
+                        instance: request.task))))
+                }
+                ancestor = try await context.store.run(id: id)?.parentID
+            }
             let key = DefinitionCatalog.Key(namespace: namespace, name: name, version: version)
             guard let program = context.library.catalog.program(for: key) else {
                 return signal(.activity(key: request.key, result: .failure(WorkflowError(
