@@ -74,8 +74,9 @@ import Testing
         #expect(await eventually(within: 15, every: 0.02) { !running.isRunning }, "\(running.output)")
         let took = ContinuousClock.now - signalled
         #expect(running.exitCode == 128 + number, "\(running.output)")
-        // A child that ignores SIGTERM gets SIGKILL after the 2 s grace; one that does not goes at once.
-        #expect(took < .seconds(kind == "plain" ? 2 : 6), "swirl took \(took) to stop")
+        // A child that ignores SIGTERM gets SIGKILL after the 2 s grace; one that does not goes at
+        // once. Bounds for a loaded machine: without the fix, swirl does not wait at all.
+        #expect(took < .seconds(10), "swirl took \(took) to stop")
         #expect(Self.members(of: group) == [], "left behind after \(took)")
     }
 
