@@ -20,15 +20,26 @@ struct CrashTests {
               run:
                 shell:
                   command: 'echo "$SWIRL_IDEMPOTENCY_KEY $(date +%s.%N) $WORKER" >> "$CRASH_LOG"; echo $(( N + \(add) ))'
-                  environment: {N: '${ .n }'}
+                  environment: {N: '${ .n }', CRASH_LOG: '${ $secrets.crash_log }', WORKER: '${ $secrets.worker }'}
               output: {as: '${ {n: tonumber} }'}
 
         """
     }
 
+    /// Task processes see only what their task declares: the workers' log, folder and name reach
+    /// them as secrets (`SWIRL_SECRET_*` in the workers' environment, see ``secretVariables(_:)``).
+    static let useSecrets = "use: {secrets: [crash_log, crash_dir, worker]}\n"
+
+    /// `environment` with each `NAME` also given as `SWIRL_SECRET_NAME`.
+    static func secretVariables(_ environment: [String: String]) -> [String: String] {
+        var result = environment
+        for (name, value) in environment { result["SWIRL_SECRET_" + name] = value }
+        return result
+    }
+
     /// Twenty tasks: effects, waits, a fork of two effects, and a retried step that fails once per run.
     static var twenty: String {
-        var text = "document: {dsl: '1.0.3', namespace: crash, name: twenty, version: '1.0.0'}\ndo:\n"
+        var text = "document: {dsl: '1.0.3', namespace: crash, name: twenty, version: '1.0.0'}\n" + useSecrets + "do:\n"
         text += "  - t01: {set: {n: '${ .n }'}}\n"
         text += effect("t02") + effect("t03")
         text += "  - t04: {wait: PT1S}\n"
@@ -50,7 +61,7 @@ struct CrashTests {
                         run:
                           shell:
                             command: 'm="$CRASH_DIR/$SWIRL_RUN_ID.tried"; if [ ! -e "$m" ]; then : > "$m"; exit 3; fi; echo $(( N + 1 ))'
-                            environment: {N: '${ .n }'}
+                            environment: {N: '${ .n }', CRASH_DIR: '${ $secrets.crash_dir }'}
                         output: {as: '${ {n: tonumber} }'}
                   catch:
                     retry: {delay: PT0.2S, limit: {attempt: {count: 5}}}
@@ -132,7 +143,8 @@ struct CrashTests {
             workers[slot] = try SwirlProcess(
                 ["worker", "--db", database.url, "--concurrency", "16", "--lease-seconds", "2", "--grace", "0", "--quiet"],
                 name: "worker\(slot)",
-                environment: ["CRASH_LOG": log, "CRASH_DIR": scratch.path, "WORKER": "w\(slot)-\(UUID().uuidString.prefix(4))"],
+                environment: Self.secretVariables(
+                    ["CRASH_LOG": log, "CRASH_DIR": scratch.path, "WORKER": "w\(slot)-\(UUID().uuidString.prefix(4))"]),
                 scratch: scratch.path)
         }
         for slot in 0..<3 { try startWorker(slot) }
@@ -213,7 +225,7 @@ struct CrashTests {
         let program = try Self.compile(
             """
             document: {dsl: '1.0.3', namespace: crash, name: fenced, version: '1.0.0'}
-            do:
+            \(Self.useSecrets)do:
             \(Self.effect("first"))
               - slow: {run: {shell: {command: 'sleep 2'}}, output: {as: '${ {n: 1} }'}}
             \(Self.effect("last"))
@@ -227,7 +239,7 @@ struct CrashTests {
         var first = environment
         first["WORKER"] = "A"
         let a = try SwirlProcess(
-            ["worker", "--db", database.url, "--lease-seconds", "1", "--grace", "0", "--quiet"], name: "A", environment: first,
+            ["worker", "--db", database.url, "--lease-seconds", "1", "--grace", "0", "--quiet"], name: "A", environment: Self.secretVariables(first),
             scratch: scratch.path)
         // Stop A once it has run the first effect and is inside the slow step.
         #expect(await eventually(within: 20) { Self.executions(log).contains { $0.worker == "A" } })
@@ -239,7 +251,7 @@ struct CrashTests {
         var second = environment
         second["WORKER"] = "B"
         let b = try SwirlProcess(
-            ["worker", "--db", database.url, "--lease-seconds", "1", "--grace", "0", "--quiet"], name: "B", environment: second,
+            ["worker", "--db", database.url, "--lease-seconds", "1", "--grace", "0", "--quiet"], name: "B", environment: Self.secretVariables(second),
             scratch: scratch.path)
         #expect(try await eventually(within: 30) { try await store.run(id: "fenced")?.status == .completed })
         let done = try #require(try await store.run(id: "fenced"))

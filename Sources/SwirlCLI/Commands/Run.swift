@@ -17,7 +17,9 @@ struct Run: AsyncParsableCommand {
             prints its error as JSON problem details on stderr and exits 1. Without --db the run \\
             lives in memory and Ctrl-C cancels it (exit 130). With --db it is kept in PostgreSQL: \\
             its id is printed on stderr, every step is checkpointed, and Ctrl-C stops the process \\
-            but leaves the run to 'swirl runs resume ID' or to any 'swirl worker' (exit 130).
+            but leaves the run to 'swirl runs resume ID' or to any 'swirl worker' (exit 130). \\
+            SIGTERM does what Ctrl-C does, with exit 143. Either way the process groups of the \\
+            task processes still running get SIGTERM, then SIGKILL 2 s later, before swirl exits.
             """
     )
 

@@ -68,6 +68,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let interrupt = Interrupt { serving.cancel() }
         defer { interrupt.cancel() }
         _ = await serving.result
+        // A cancelled activity's child may still be between SIGTERM and SIGKILL: none outlives the worker.
+        await ProcessActivities.endChildren()
         await setup.shutdown()
         await opened.close()
         if !quiet { Terminal.writeError("swirl worker: stopped\n") }

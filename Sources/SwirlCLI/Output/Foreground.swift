@@ -4,6 +4,7 @@ import SwirlCore
 import SwirlExpressions
 import SwirlPostgres
 import SwirlRuntime
+import Synchronization
 
 /// A run shown in the terminal as it goes: progress lines on stderr, the output on stdout, and
 /// the exit code; shared by `swirl run` and `swirl runs resume`.
@@ -43,7 +44,8 @@ struct Foreground: Sendable {
         }
     }
 
-    /// Runs `body` (an in-memory run); Ctrl-C cancels the task, and so the run.
+    /// Runs `body` (an in-memory run); Ctrl-C or SIGTERM cancels the task, and so the run. Child
+    /// processes still running when it ends are ended and waited for.
     func interruptible(_ body: @escaping @Sendable (@escaping @Sendable (RunProgress) -> Void) async throws -> RunOutcome)
         async throws -> Ending
     {
@@ -51,7 +53,9 @@ struct Foreground: Sendable {
         let execution = Task { try await body(progress) }
         let interrupt = Interrupt { execution.cancel() }
         defer { interrupt.cancel() }
-        return .ended(try await execution.value)
+        let result = await execution.result
+        await ProcessActivities.endChildren()
+        return .ended(try result.get())
     }
 
     /// Serves the durable run `runID` (and the child runs it starts) in this process until it
@@ -73,8 +77,10 @@ struct Foreground: Sendable {
         let serving = Task { @JQActor in try await worker.serve(runID: runID) }
         let interrupt = Interrupt { serving.cancel() }
         defer { interrupt.cancel() }
+        let result = await serving.result
+        await ProcessActivities.endChildren()
         do {
-            guard let outcome = try await serving.value else { return .interrupted(runID: runID) }
+            guard let outcome = try result.get() else { return .interrupted(runID: runID) }
             return .ended(outcome)
         } catch is CancellationError {
             return .interrupted(runID: runID)
@@ -91,11 +97,11 @@ struct Foreground: Sendable {
             throw ExitCode.invalidWorkflow
         case .ended(.cancelled):
             Terminal.writeError("swirl: the run was cancelled\n")
-            throw ExitCode(130)
+            throw ExitCode(Interrupt.exitCode)
         case .interrupted(let runID):
             let db = database.map { " --db '\($0)'" } ?? ""
             Terminal.writeError("swirl: stopped; run \(runID) is kept: 'swirl runs resume \(runID)\(db)' continues it\n")
-            throw ExitCode(130)
+            throw ExitCode(Interrupt.exitCode)
         }
     }
 
@@ -124,11 +130,24 @@ struct Foreground: Sendable {
 final class Interrupt {
     private let sources: [any DispatchSourceSignal]
 
+    /// The last of the two signals received, 0 before any.
+    private static let received = Atomic<Int32>(0)
+
+    /// 128 + the signal that stopped the process, as a shell reports it: 130 for SIGINT (also
+    /// when the run was cancelled by other means), 143 for SIGTERM.
+    static var exitCode: Int32 {
+        let number = received.load(ordering: .relaxed)
+        return 128 + (number == 0 ? SIGINT : number)
+    }
+
     init(_ action: @escaping @Sendable () -> Void) {
         sources = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler(handler: action)
+            source.setEventHandler {
+                Interrupt.received.store(number, ordering: .relaxed)
+                action()
+            }
             source.resume()
             return source
         }

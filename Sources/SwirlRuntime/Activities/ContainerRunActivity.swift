@@ -7,9 +7,20 @@ public import SwirlCore
 /// `always` is not honoured yet), `environment` as `-e NAME=VALUE`, `command` split by the
 /// container's own entry point rules (passed as the arguments after the image), `arguments`
 /// after it, and `stdin` fed to the container. `return` and `await` behave as for shell tasks.
+///
+/// The container sees only its `environment` plus `SWIRL_IDEMPOTENCY_KEY` and `SWIRL_RUN_ID`; the
+/// engine's command line gets the safe base of ``ProcessRunner`` plus what it needs to reach its
+/// daemon (``engineVariables``), never the rest of this process's environment.
 public struct ContainerRunActivity: Activity {
     /// The directories searched for `docker` and `podman`.
     public var searchPath: [String]
+
+    /// The variables of this process's environment the `docker`/`podman` command inherits
+    /// besides the safe base: where its daemon, configuration and runtime folder are.
+    static let engineVariables: Set<String> = [
+        "DOCKER_HOST", "DOCKER_CONFIG", "DOCKER_CONTEXT", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY", "CONTAINER_HOST",
+        "CONTAINERS_CONF", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME",
+    ]
 
     public init(searchPath: [String]? = nil) {
         self.searchPath = searchPath ?? ProcessRunner.defaultSearchPath
@@ -34,13 +45,15 @@ public struct ContainerRunActivity: Activity {
         for (name, value) in try ProcessRunner.environmentEntries(container["environment"], task: task) {
             arguments += ["-e", "\(name)=\(value)"]
         }
+        // Named without a value: the engine copies them from its own environment (set by ProcessRunner).
+        arguments += ["-e", "SWIRL_IDEMPOTENCY_KEY", "-e", "SWIRL_RUN_ID"]
         arguments.append(image)
         if let command = container["command"]?.stringValue {
             arguments += ["sh", "-c", command, "sh"]
         }
         arguments += try ProcessRunner.arguments(container["arguments"], task: task)
         let launch = ProcessRunner.Launch(
-            executable: engine, arguments: arguments, environment: [],
+            executable: engine, arguments: arguments, environment: [], inherited: Self.engineVariables,
             stdin: ProcessRunner.stdin(container["stdin"]), cleanup: nil)
         return try await ProcessRunner().run(launch, for: request)
     }

@@ -16,8 +16,10 @@ struct ProcessRunner: Sendable {
     struct Launch: Sendable {
         var executable: String
         var arguments: [String]
-        /// Variables added to (or replacing those of) this process's environment.
+        /// Variables added to (or replacing those of) the safe base (``environment(_:inheriting:from:)``).
         var environment: [(String, String)]
+        /// Variables of this process's environment the child inherits besides the safe base.
+        var inherited: Set<String> = []
         /// Text fed to the child's standard input; empty when the task has none.
         var stdin: String
         /// Called once the process has finished (or failed to start), for temporary files.
@@ -54,7 +56,8 @@ struct ProcessRunner: Sendable {
         let run = request.arguments.value
         let mode = try Self.returnMode(run["return"], task: request.task)
         let environment = Self.environment(
-            launch.environment + [("SWIRL_IDEMPOTENCY_KEY", request.idempotencyKey), ("SWIRL_RUN_ID", request.runID)])
+            launch.environment + [("SWIRL_IDEMPOTENCY_KEY", request.idempotencyKey), ("SWIRL_RUN_ID", request.runID)],
+            inheriting: launch.inherited)
         let configuration = Subprocess.Configuration(
             executable: .path(FilePath(launch.executable)),
             arguments: Subprocess.Arguments(launch.arguments),
@@ -62,25 +65,41 @@ struct ProcessRunner: Sendable {
             platformOptions: Self.platformOptions)
 
         if run["await"]?.boolValue == false {
-            // Fire and forget: the child runs on in its own session, reaped by this detached task,
-            // and is not killed when the workflow task is cancelled (nothing waits for it).
+            // Fire and forget: the child runs on in its own group, reaped by this detached task;
+            // it is not killed when the workflow task is cancelled (nothing waits for it), only
+            // when this process stops (``ChildProcessGroups/endAll(grace:)``).
             Task.detached {
+                var group: pid_t?
                 _ = try? await Subprocess.run(
-                    configuration, input: .string(launch.stdin), output: .discarded, error: .discarded)
+                    configuration, input: .string(launch.stdin), output: .discarded, error: .discarded
+                ) { execution in
+                    group = execution.processIdentifier.value
+                    ChildProcessGroups.shared.add(execution.processIdentifier.value)
+                }
+                if let group { ChildProcessGroups.shared.remove(group) }
                 launch.cleanup?()
             }
             return request.input.value
         }
 
         defer { launch.cleanup?() }
+        // The child's pid, which is also its group's id (it leads a new session).
+        var group: pid_t?
         let result: ExecutionResult<Void, StringOutput<UTF8>, StringOutput<UTF8>>
         do {
             result = try await Subprocess.run(
                 configuration,
                 input: .string(launch.stdin),
                 output: .string(limit: Self.outputLimit),
-                error: .string(limit: Self.outputLimit))
+                error: .string(limit: Self.outputLimit)
+            ) { execution in
+                group = execution.processIdentifier.value
+                ChildProcessGroups.shared.add(execution.processIdentifier.value)
+            }
         } catch {
+            // Cancelled (Subprocess has sent the group SIGTERM, then SIGKILL if the child lingered)
+            // or failed: what the child started must not outlive the task either.
+            if let group { await ChildProcessGroups.shared.end(group, grace: Self.grace) }
             if Task.isCancelled {
                 // The interpreter discards the result of a cancelled activity; the error only ends it.
                 throw WorkflowError(.runtime, title: "Process cancelled", instance: request.task)
@@ -88,18 +107,25 @@ struct ProcessRunner: Sendable {
             throw WorkflowError(
                 .runtime, title: "Process failed", detail: "\(launch.executable): \(error)", instance: request.task)
         }
+        // The child has exited; what it started in its group (a background job, a grandchild
+        // that ignores SIGTERM) must not outlive the task.
+        if let group { await ChildProcessGroups.shared.end(group, grace: Self.grace) }
         return try Self.output(
             status: result.terminationStatus, stdout: result.standardOutput, stderr: result.standardError,
             mode: mode, task: request.task)
     }
 
+    /// How long a child's group has between SIGTERM and SIGKILL.
+    static let grace = Duration.seconds(2)
+
     /// Kills the child and everything it started when the Swift task is cancelled: SIGTERM to its
-    /// own process group, then SIGKILL after a grace period. A new session keeps `sh -c`'s
-    /// grandchildren (which would hold the pipes open) in that group and keeps our group safe.
+    /// own process group, then SIGKILL after ``grace``. A new session (and so a new group whose id
+    /// is the child's pid) keeps `sh -c`'s grandchildren (which would hold the pipes open) in that
+    /// group and keeps our group safe.
     static var platformOptions: PlatformOptions {
         var options = PlatformOptions()
         options.createSession = true
-        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(2))]
+        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: grace)]
         return options
     }
 
@@ -147,11 +173,25 @@ struct ProcessRunner: Sendable {
         return text
     }
 
-    /// This process's environment with `overrides` applied in order, as `NAME=value` byte strings.
+    /// The variables of this process's environment a child inherits: what programs need to find
+    /// commands, files, the user, the locale and the time zone. Nothing else of Swirl's
+    /// environment (above all no `SWIRL_SECRET_*`) reaches a child unless its task declares it.
+    static let inheritedNames: Set<String> = ["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TERM"]
+
+    /// Whether a child inherits the variable `name` (``inheritedNames`` and `LC_*`).
+    static func isInherited(_ name: String) -> Bool {
+        inheritedNames.contains(name) || name.hasPrefix("LC_")
+    }
+
+    /// The safe base of `parent` (``isInherited(_:)``, plus the variables `extra`) with `overrides`
+    /// applied in order, as `NAME=value` byte strings.
     /// (Raw entries because `Environment.Key` cannot be made from a run-time string.)
-    static func environment(_ overrides: [(String, String)]) -> Subprocess.Environment {
-        var names = Array(ProcessInfo.processInfo.environment.keys)
-        var values = ProcessInfo.processInfo.environment
+    static func environment(
+        _ overrides: [(String, String)], inheriting extra: Set<String> = [],
+        from parent: [String: String] = ProcessInfo.processInfo.environment
+    ) -> Subprocess.Environment {
+        var names = parent.keys.filter { isInherited($0) || extra.contains($0) }.sorted()
+        var values = parent.filter { isInherited($0.key) || extra.contains($0.key) }
         for (name, value) in overrides {
             if values.updateValue(value, forKey: name) == nil { names.append(name) }
         }
@@ -196,6 +236,94 @@ struct ProcessRunner: Sendable {
         switch value {
         case nil, .null?: ""
         case let value?: argument(value)
+        }
+    }
+}
+
+/// The process groups of the children this process started and has not seen end, so that none
+/// outlives its task or this process: each child leads its own group, and a group is ended as a
+/// whole (SIGTERM, SIGKILL after a grace period) and waited for.
+///
+/// A group's id stays reserved while any member lives, so signalling it after its leader was
+/// reaped reaches only that group's leftovers.
+final class ChildProcessGroups: @unchecked Sendable {
+    static let shared = ChildProcessGroups()
+
+    // Safe: `groups` is read and written only under `lock`.
+    private let lock = NSLock()
+    private var groups: Set<pid_t> = []
+
+    func add(_ group: pid_t) {
+        _ = lock.withLock { groups.insert(group) }
+    }
+
+    /// Forgets `group`, whose processes have all been reaped: its id may be reused.
+    func remove(_ group: pid_t) {
+        _ = lock.withLock { groups.remove(group) }
+    }
+
+    var live: Set<pid_t> { lock.withLock { groups } }
+
+    /// Whether some process of `group` still runs. A zombie does not count: an orphan's zombie
+    /// waits for its new parent to reap it, which may never happen in a container.
+    static func exists(_ group: pid_t) -> Bool {
+        guard kill(-group, 0) == 0 || errno == EPERM else { return false }
+        #if os(Linux)
+        return !runningMembers(of: group).isEmpty
+        #else
+        return true
+        #endif
+    }
+
+    /// The pids of the processes of `group` that are not zombies, from `/proc/<pid>/stat`.
+    static func runningMembers(of group: pid_t) -> [pid_t] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return entries.compactMap { entry in
+            guard let pid = pid_t(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return nil }
+            // After "pid (command)": state, parent pid, group id, ...
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 2, pid_t(fields[2]) == group else { return nil }
+            return fields[0] == "Z" ? nil : pid
+        }
+    }
+
+    /// Ends whatever is left of `group`: SIGTERM, then SIGKILL after `grace`, then waits (a
+    /// little) for it to be gone, and forgets it. Runs to its end even in a cancelled task.
+    func end(_ group: pid_t, grace: Duration) async {
+        await Task.detached {
+            await Self.terminate([group], grace: grace)
+        }.value
+        remove(group)
+    }
+
+    /// Ends every child group still known, as ``end(_:grace:)`` does, all at once: for a process
+    /// about to exit.
+    func endAll(grace: Duration) async {
+        let groups = live
+        guard !groups.isEmpty else { return }
+        await Task.detached { await Self.terminate(groups, grace: grace) }.value
+        lock.withLock { self.groups.subtract(groups) }
+    }
+
+    private static func terminate(_ groups: Set<pid_t>, grace: Duration) async {
+        var left = groups.filter(exists)
+        for group in left { kill(-group, SIGTERM) }
+        let clock = ContinuousClock()
+        let killAt = clock.now + grace
+        while !left.isEmpty, clock.now < killAt {
+            try? await Task.sleep(for: .milliseconds(20))
+            left = left.filter(exists)
+        }
+        for group in left { kill(-group, SIGKILL) }
+        // Killed processes vanish once reaped: by Subprocess for a child, by their new parent for
+        // the orphans. A zombie that nobody reaps is harmless; stop waiting for it after a while.
+        let giveUpAt = clock.now + .seconds(1)
+        while !left.isEmpty, clock.now < giveUpAt {
+            try? await Task.sleep(for: .milliseconds(20))
+            left = left.filter(exists)
         }
     }
 }

@@ -5,9 +5,10 @@ public import SwirlCore
 ///
 /// The command is the workflow author's text and is the only thing the shell parses; arguments,
 /// environment and stdin are passed as argv, variables and a pipe, never spliced into the command.
-/// Besides the task's `environment`, the process sees this process's environment,
-/// `SWIRL_IDEMPOTENCY_KEY` (`<run id>:<step key>`, stable across a resume) and `SWIRL_RUN_ID`.
-/// See ``ProcessRunner`` for `return`, `await` and cancellation.
+/// The process sees the task's `environment`, `SWIRL_IDEMPOTENCY_KEY` (`<run id>:<step key>`,
+/// stable across a resume), `SWIRL_RUN_ID` and a safe base of this process's environment (PATH,
+/// HOME, the locale...: ``ProcessRunner/inheritedNames``), never Swirl's other variables such as
+/// `SWIRL_SECRET_*`. See ``ProcessRunner`` for `return`, `await` and cancellation.
 public struct ShellRunActivity: Activity {
     /// The shell that runs the command.
     public var shell: String

@@ -10,8 +10,12 @@ public struct Secrets: Sendable {
     /// The values by name.
     public private(set) var values: OrderedDictionary<String, JSON>
 
+    /// ``hiddenTexts``, computed once.
+    private let hidden: [String]
+
     public init(_ values: OrderedDictionary<String, JSON> = [:]) {
         self.values = values
+        self.hidden = Self.hiddenTexts(values)
     }
 
     /// The environment variable a secret is read from.
@@ -44,8 +48,11 @@ public struct Secrets: Sendable {
     public var json: JSON { .object(values) }
 
     /// Every secret string worth hiding (three characters or more; shorter ones would blot out
-    /// ordinary text), longest first so a secret containing another is hidden whole.
-    var hiddenTexts: [String] {
+    /// ordinary text), each also in the forms a URL carries it (``urlForms(of:)``), longest first
+    /// so a secret containing another is hidden whole.
+    var hiddenTexts: [String] { hidden }
+
+    private static func hiddenTexts(_ values: OrderedDictionary<String, JSON>) -> [String] {
         var texts: [String] = []
         func collect(_ value: JSON) {
             switch value {
@@ -57,35 +64,72 @@ public struct Secrets: Sendable {
             }
         }
         values.values.forEach(collect)
-        return texts.sorted { $0.count > $1.count }
+        var seen = Set<String>()
+        return (texts + texts.flatMap(Self.urlForms)).filter { seen.insert($0).inserted }.sorted { $0.count > $1.count }
     }
 
-    /// `text` with every secret value replaced by `***`.
+    /// The ways a URL may carry `text`: percent-encoded as a query value, a path or a form
+    /// (space as `+`) would encode it, with upper- or lower-case hex digits.
+    static func urlForms(of text: String) -> [String] {
+        let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
+        // What query values and paths may leave unencoded (RFC 3986 §3.3, §3.4), besides the unreserved.
+        let query = unreserved.union("!$'()*,;:@/?".utf8)
+        let path = unreserved.union("!$&'()*+,;=:@/".utf8)
+        var forms: [String] = []
+        for allowed in [unreserved, query, path] {
+            for uppercase in [true, false] {
+                for spaceAsPlus in [false, true] {
+                    var encoded = ""
+                    for byte in text.utf8 {
+                        if allowed.contains(byte) {
+                            encoded.unicodeScalars.append(Unicode.Scalar(byte))
+                        } else if spaceAsPlus, byte == UInt8(ascii: " ") {
+                            encoded += "+"
+                        } else {
+                            let hex = String(byte, radix: 16, uppercase: uppercase)
+                            encoded += "%" + (hex.count == 1 ? "0" + hex : hex)
+                        }
+                    }
+                    if encoded != text { forms.append(encoded) }
+                }
+            }
+        }
+        return forms
+    }
+
+    /// `text` with every secret value (and its URL-encoded forms) replaced by `***`.
     public func redact(_ text: String) -> String {
+        guard !values.isEmpty else { return text }
         var result = text
-        for secret in hiddenTexts where result.contains(secret) {
+        for secret in hidden where result.contains(secret) {
             result = result.replacing(secret, with: "***")
         }
         return result
     }
 
-    /// `value` with every string inside it redacted.
+    /// `value` with every string and every object key inside it redacted. Two keys that become
+    /// the same text keep the later member.
     public func redact(_ value: JSON) -> JSON {
         guard !values.isEmpty else { return value }
         switch value {
         case .string(let text): return .string(redact(text))
         case .array(let elements): return .array(elements.map(redact))
-        case .object(let members): return .object(members.mapValues(redact))
+        case .object(let members):
+            var redacted = OrderedDictionary<String, JSON>()
+            for (key, member) in members { redacted[redact(key)] = redact(member) }
+            return .object(redacted)
         default: return value
         }
     }
 
-    /// An error with its texts redacted.
+    /// An error with every text field (type, title, detail, instance) redacted.
     public func redact(_ error: WorkflowError) -> WorkflowError {
         guard !values.isEmpty else { return error }
         var redacted = error
+        redacted.type = redact(error.type)
         redacted.title = error.title.map(redact)
         redacted.detail = error.detail.map(redact)
+        redacted.instance = error.instance.map(redact)
         return redacted
     }
 }
