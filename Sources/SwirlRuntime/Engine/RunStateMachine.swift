@@ -100,6 +100,9 @@ struct Run {
     var budgetSpent = false
     /// Branch fibers handed to their forks and not yet removed from the state.
     var settledFibers = 0
+    /// For the forks that branches joined during this call: how many results each still
+    /// misses, by the id of its first branch fiber.
+    var forkResultsMissing: [Int: Int] = [:]
 
     init(machine: RunStateMachine, state: RunState, now: Double, budget: Int = RunStateMachine.defaultStepBudget) {
         self.machine = machine
