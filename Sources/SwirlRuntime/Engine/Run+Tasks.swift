@@ -294,10 +294,15 @@ extension Run {
             popFrame(parent)
             guard case .fork(let children, var results, var contexts) = task.progress else { return }
             task.progress = .starting
+            // Results still missing, counted once per call and then kept (by the fork's first
+            // branch fiber, unique to this fork): a scan per branch would be quadratic.
+            let key = children.first ?? -1
+            let missing = forkResultsMissing[key] ?? results.reduce(0) { $1 == nil ? $0 + 1 : $0 }
+            let remaining = results[branch] == nil ? missing - 1 : missing
             results[branch] = value
             contexts[branch] = context
-            // Branches mostly end in order, so the first missing result is usually close.
-            let complete = !results.contains { $0 == nil }
+            let complete = remaining == 0
+            forkResultsMissing[key] = complete ? nil : remaining
             task.progress = .fork(children: children, results: results, contexts: contexts)
             pushFrame(parent, .task(task))
             guard complete else {

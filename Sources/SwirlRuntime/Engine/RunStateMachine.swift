@@ -100,6 +100,9 @@ struct Run {
     var budgetSpent = false
     /// Branch fibers handed to their forks and not yet removed from the state.
     var settledFibers = 0
+    /// For the forks that branches joined during this call: how many results each still
+    /// misses, by the id of its first branch fiber.
+    var forkResultsMissing: [Int: Int] = [:]
 
     init(machine: RunStateMachine, state: RunState, now: Double, budget: Int = RunStateMachine.defaultStepBudget) {
         self.machine = machine
@@ -141,9 +144,13 @@ struct Run {
                 return finish(
                     .failure(WorkflowError(.timeout, title: "Workflow timed out", detail: "the workflow's timeout expired", instance: "/")))
             }
-            // By id: an expired fork removes its branch fibers, which moves the indices.
+            // By id: an expired fork removes its branch fibers, which moves the indices. The
+            // next index is tried first, so a wide fork costs a search only after a removal.
+            var hint = 0
             for id in state.fibers.map(\.id) {
-                guard let index = state.fiberIndex(id) else { continue }
+                let guess = hint < state.fibers.count && state.fibers[hint].id == id ? hint : nil
+                guard let index = guess ?? state.fiberIndex(id) else { continue }
+                hint = index + 1
                 expireDeadlines(fiber: index)
                 if case .timer(let until) = state.fibers[index].wait, until <= now { state.fibers[index].wait = .none }
             }

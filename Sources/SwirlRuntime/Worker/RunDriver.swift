@@ -281,7 +281,8 @@ final class RunDriver {
     static let maximumNesting = 64
 
     /// History entries the driver holds before it writes a checkpoint for them, even while the
-    /// run is busy with pure steps: what a long run keeps in memory stays bounded.
+    /// run is busy with pure steps: what a long run keeps in memory stays bounded (by this, or
+    /// by four entries per fiber when the run has more fibers than a quarter of it).
     static let historyFlushThreshold = 1_024
 
     /// Between two step budgets of a run that is still ready: lets the worker's other runs, its
@@ -290,7 +291,10 @@ final class RunDriver {
     /// ``RunStateMachine/Event/timerFired`` (which first applies the deadlines that passed).
     private func pause(listening: Bool) async throws -> Translation {
         flushProgress()
-        if !pendingStarts.isEmpty || !children.isEmpty || !outbox.isEmpty || history.count >= Self.historyFlushThreshold {
+        // A checkpoint encodes every fiber: with a wide fork, wait for as many entries as there
+        // are fibers, so the writes cost O(1) per entry however wide the run is.
+        let flushAt = max(Self.historyFlushThreshold, state.fibers.count * 4)
+        if !pendingStarts.isEmpty || !children.isEmpty || !outbox.isEmpty || history.count >= flushAt {
             switch try await save(status: .running, release: false, wakeAt: nil, listening: listening) {
             case .saved(let control?) where control != .resume: signal(.control(control))
             case .saved: break
