@@ -14,7 +14,7 @@ struct Swirl: AsyncParsableCommand {
         discussion: """
             Exit status: 0 success; 1 a workflow is invalid or a run faulted; 2 a usage or \
             environment error (bad arguments, unreadable file, unreachable database); 130 \
-            interrupted.
+            interrupted (SIGINT); 143 stopped by SIGTERM.
             """,
         version: SwirlVersion.current,
         subcommands: [
