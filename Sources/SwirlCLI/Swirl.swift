@@ -30,9 +30,10 @@ struct Swirl: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            exitChecked(.success)
         } catch let failure as EnvironmentFailure {
             Terminal.writeError("swirl: error: \(failure.message)\n")
-            Foundation.exit(ExitCode.environmentError.rawValue)
+            exitChecked(.environmentError)
         } catch {
             let code = ExitCode.swirl(for: exitCode(for: error))
             let message = fullMessage(for: error)
@@ -43,7 +44,17 @@ struct Swirl: AsyncParsableCommand {
                     Terminal.writeError(message + "\n")
                 }
             }
-            Foundation.exit(code.rawValue)
+            exitChecked(code)
         }
+    }
+
+    /// Exits with `code`, or with 2 when writing to stdout failed: the result is lost, and
+    /// that must not look like a success (or like an invalid workflow).
+    private static func exitChecked(_ code: ExitCode) -> Never {
+        if let problem = Terminal.outputProblem, code == .success || code == .invalidWorkflow {
+            Terminal.writeError("swirl: error: cannot write to standard output: \(problem)\n")
+            Foundation.exit(ExitCode.environmentError.rawValue)
+        }
+        Foundation.exit(code.rawValue)
     }
 }

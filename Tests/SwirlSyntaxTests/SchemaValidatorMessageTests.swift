@@ -352,7 +352,7 @@ import Testing
         #expect(found.map(\.code.rawValue) == ["SWL2002", "SWL2005", "SWL2007", "SWL2003"])
         #expect(found.allSatisfy { $0.severity == .error })
         #expect(found.map(\.path) == ["/input", "/input/name", "/input/count", "/input/kidn"])
-        #expect(found.map(\.part) == [.value, .value, .value, .key])
+        #expect(found.map(\.part) == [.key, .value, .value, .key])
         #expect(found[1].notes == [Diagnostic.Note("the schema says: A lower-case name.")])
         #expect(found[3].message == #"unknown property "kidn"; did you mean "kind"?"#)
     }

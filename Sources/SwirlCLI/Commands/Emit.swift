@@ -39,6 +39,13 @@ struct Emit: AsyncParsableCommand {
         help: ArgumentHelp("Deliver the event to the runs of this PostgreSQL database.", valueName: "url"))
     var database: String?
 
+    func validate() throws {
+        // CloudEvents requires these attributes to be non-empty strings.
+        if type.isEmpty { throw ValidationError("--type must not be empty: a CloudEvent needs a type.") }
+        if source.isEmpty { throw ValidationError("--source must not be empty: a CloudEvent needs a source.") }
+        if id?.isEmpty == true { throw ValidationError("--id must not be empty: a CloudEvent needs an id.") }
+    }
+
     func run() async throws {
         var attributes: OrderedDictionary<String, JSON> = ["source": .string(source), "type": .string(type)]
         if let subject { attributes["subject"] = .string(subject) }

@@ -56,14 +56,14 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         if idempotencyKey != nil && database == nil { throw ValidationError("--idempotency-key needs --db.") }
+        try inputOptions.checkStandardInput(workflow: file)
     }
 
     func run() async throws {
         let workflowInput = try inputOptions.read()
         let program = try WorkflowFile.compile(file, colors: colors)
-        let folder = (file as NSString).deletingLastPathComponent
         let setup = try activityOptions.setup(
-            defaultDefinitions: file == "-" || folder.isEmpty ? "." : folder,
+            defaultDefinitions: WorkflowFile.folder(of: file),
             needsDefinitions: program.uses(activity: "run:workflow"), quiet: quiet)
         let eventSink = try events.map(EventLines.init(path:))
         let foreground = Foreground(quiet: quiet, style: output == .pretty ? .pretty : .compact)

@@ -29,6 +29,10 @@ struct Start: AsyncParsableCommand {
 
     @OptionGroup var colors: ColorOptions
 
+    func validate() throws {
+        try inputOptions.checkStandardInput(workflow: file)
+    }
+
     func run() async throws {
         let input = try inputOptions.read()
         let program = try WorkflowFile.compile(file, colors: colors)

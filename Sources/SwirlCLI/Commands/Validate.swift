@@ -46,7 +46,12 @@ struct Validate: AsyncParsableCommand {
         let validator = WorkflowValidator.standard()
         var inputs = WorkflowFiles()
         for path in paths { inputs.add(path) }
-        let standardInput = inputs.files.contains("-") ? try readStandardInput(limit: validator.loader.limits.maxBytes) : []
+        let standardInput: [UInt8]
+        do {
+            standardInput = inputs.files.contains("-") ? try InputReader.read(.standardInput) : []
+        } catch {
+            throw EnvironmentFailure(message: error.description)
+        }
 
         let outcomes = await Self.check(inputs.files, standardInput: standardInput, with: validator)
         var diagnostics: [Diagnostic] = []
@@ -117,17 +122,6 @@ struct Validate: AsyncParsableCommand {
         }
         let result = validator.validate(bytes: bytes, file: name)
         return .checked(diagnostics: result.diagnostics, source: String(decoding: bytes, as: UTF8.self))
-    }
-
-    private func readStandardInput(limit: Int) throws -> [UInt8] {
-        // Reading one byte past the limit is enough for the loader to report the input as too large.
-        var bytes: [UInt8] = []
-        while bytes.count <= limit {
-            let chunk = FileHandle.standardInput.readData(ofLength: 1 << 16)
-            if chunk.isEmpty { break }
-            bytes += chunk
-        }
-        return bytes
     }
 }
 

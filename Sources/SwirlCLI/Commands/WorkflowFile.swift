@@ -4,10 +4,10 @@ import SwirlCompiler
 import SwirlCore
 import SwirlSyntax
 
-/// Reading one workflow file for the commands that act on it (`graph`, and later `run`):
+/// Reading one workflow file for the commands that act on it (`run`, `start`, `graph`):
 /// validate it, print its diagnostics, compile it.
 enum WorkflowFile {
-    /// The compiled program of `path`.
+    /// The compiled program of `path` (`-`: standard input).
     /// - Throws: ``EnvironmentFailure`` when the file cannot be read; `ExitCode(1)` after
     ///   printing the diagnostics of an invalid workflow.
     static func compile(_ path: String, colors: ColorOptions) throws -> Program {
@@ -16,15 +16,11 @@ enum WorkflowFile {
         var diagnostics: [Diagnostic] = []
         let bytes: [UInt8]
         do {
-            if path == "-" {
-                bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
-            } else {
-                guard let read = try validator.loader.readFile(atPath: path, diagnostics: &diagnostics) else {
-                    DiagnosticPrinter(format: .text, colored: colors.useColor, sources: [:]).print(diagnostics)
-                    throw ExitCode.invalidWorkflow
-                }
-                bytes = read
+            guard let read = try validator.loader.read(InputReader.Source(operand: path), diagnostics: &diagnostics) else {
+                DiagnosticPrinter(format: .text, colored: colors.useColor, sources: [:]).print(diagnostics)
+                throw ExitCode.invalidWorkflow
             }
+            bytes = read
         } catch let error as Loader.ReadError {
             throw EnvironmentFailure(message: error.description)
         }
@@ -35,5 +31,13 @@ enum WorkflowFile {
         // Validation compiles the workflow as its last check; a valid one comes with its program.
         guard result.isValid, let program = result.program else { throw ExitCode.invalidWorkflow }
         return program
+    }
+
+    /// The folder of a workflow file, where `run: workflow` looks for definitions by default:
+    /// the path up to its last `/`, or `.` for a bare name and for standard input.
+    static func folder(of path: String) -> String {
+        guard path != "-", let slash = path.lastIndex(of: "/") else { return "." }
+        let folder = path[..<slash]
+        return folder.isEmpty ? "/" : String(folder)
     }
 }

@@ -51,8 +51,20 @@ struct ActivityOptions: ParsableArguments {
         let validator = WorkflowValidator.standard()
         var catalog = DefinitionCatalog()
         for path in WorkflowDirectory.workflowFiles(under: directory) {
-            var ignored: [Diagnostic] = []
-            guard let bytes = try? validator.loader.readFile(atPath: path, diagnostics: &ignored) else { continue }
+            var refusal: [Diagnostic] = []
+            let bytes: [UInt8]
+            do {
+                guard let read = try validator.loader.readFile(atPath: path, diagnostics: &refusal) else {
+                    if !quiet, let reason = refusal.first?.message {
+                        Terminal.writeError("swirl: note: \(path): \(reason); 'run: workflow' cannot use it\n")
+                    }
+                    continue
+                }
+                bytes = read
+            } catch {
+                if !quiet { Terminal.writeError("swirl: note: \(error); 'run: workflow' cannot use it\n") }
+                continue
+            }
             if let program = validator.validate(bytes: bytes, file: path).program {
                 catalog.add(program)
             } else if !quiet {
@@ -77,10 +89,13 @@ struct ActivityOptions: ParsableArguments {
 
     private func readSecrets() throws -> OrderedDictionary<String, JSON> {
         guard let secrets else { return [:] }
-        guard let data = FileManager.default.contents(atPath: secrets) else {
-            throw EnvironmentFailure(message: "cannot read \(secrets): no such file")
+        let bytes: [UInt8]
+        do {
+            bytes = try InputReader.read(InputReader.Source(operand: secrets))
+        } catch {
+            throw EnvironmentFailure(message: error.description)
         }
-        let document = Loader().load(bytes: [UInt8](data), file: secrets)
+        let document = Loader().load(bytes: bytes, file: secrets)
         guard let values = document.value?.objectValue, !document.diagnostics.containsErrors else {
             throw EnvironmentFailure(message: "\(secrets) must hold one JSON or YAML object of secret values by name")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import SwirlCore
 import SwirlRuntime
+import SwirlSyntax
 
 /// A folder of event files: `swirl emit` writes one file per event, `swirl run` takes them in
 /// the order written and publishes them on its event bus.
@@ -32,8 +33,9 @@ struct EventSpool: Sendable {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
             for name in names.sorted() where name.hasSuffix(".json") && !name.hasPrefix(".") {
                 let url = folder.appendingPathComponent(name)
-                guard let data = try? Data(contentsOf: url), (try? FileManager.default.removeItem(at: url)) != nil else { continue }
-                if let event = try? JSON(parsing: String(decoding: data, as: UTF8.self)) { await bus.publish(event) }
+                guard let bytes = try? InputReader.read(.file(url.path)), (try? FileManager.default.removeItem(at: url)) != nil
+                else { continue }
+                if let event = try? JSON(parsing: String(decoding: bytes, as: UTF8.self)) { await bus.publish(event) }
             }
             try? await Task.sleep(for: .milliseconds(200))
         }

@@ -46,9 +46,11 @@ public struct WorkflowValidator: Sendable {
         if !schemaDiagnostics.containsErrors {
             let semantic = semanticChecks.check(value)
             var located = document.sourceMap.locate(semantic.diagnostics)
-            for (index, problem) in semantic.expressionProblems {
-                located[index].location = ExpressionLocator(bytes: bytes, document: document)
-                    .location(of: problem) ?? located[index].location
+            if !semantic.expressionProblems.isEmpty {
+                let locator = ExpressionLocator(bytes: bytes, document: document)
+                for (index, problem) in semantic.expressionProblems {
+                    located[index].location = locator.location(of: problem) ?? located[index].location
+                }
             }
             diagnostics += located
             // What only compiling finds, such as a user's input.schema that is no JSON Schema.
@@ -66,39 +68,48 @@ public struct WorkflowValidator: Sendable {
 
 /// Points at a problem inside an expression string, not just at the string's start, when the
 /// string is written on one line in the source (plain, or quoted without escapes before the problem).
+///
+/// Lines are found once for all the problems of a document, and each problem walks only its own
+/// line up to its column, so a document of one long line with many problems stays linear.
 private struct ExpressionLocator {
     let bytes: [UInt8]
     let document: LoadedDocument
+    /// The offset of the first byte of each line.
+    let lineStarts: [Int]
+
+    init(bytes: [UInt8], document: LoadedDocument) {
+        self.bytes = bytes
+        self.document = document
+        var starts = [0]
+        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") { starts.append(index + 1) }
+        lineStarts = starts
+    }
 
     func location(of problem: SemanticChecks.ExpressionProblem) -> SourceLocation? {
         guard let start = document.sourceMap.exactPosition(of: problem.path),
             let value = document.value.flatMap({ problem.path.resolve(in: $0) })?.stringValue,
-            let line = sourceLine(start.line)
+            start.line >= 1, start.line <= lineStarts.count
         else { return nil }
         let prefix = Array(value.utf8.prefix(problem.offsetInValue))
         guard !prefix.contains(UInt8(ascii: "\n")) else { return nil }
+        let lineEnd = start.line < lineStarts.count ? lineStarts[start.line] - 1 : bytes.count
         // The scalar starts at `start.column` (in Unicode scalars); find that byte in the line.
-        let lineScalars = Array(String(decoding: line, as: UTF8.self).unicodeScalars)
-        guard start.column - 1 <= lineScalars.count else { return nil }
-        var written = Array(String(String.UnicodeScalarView(lineScalars[(start.column - 1)...])).utf8)
+        var index = lineStarts[start.line - 1]
+        var scalar = 1
+        while scalar < start.column {
+            guard index < lineEnd else { return nil }
+            index += 1
+            while index < lineEnd && bytes[index] & 0xC0 == 0x80 { index += 1 }
+            scalar += 1
+        }
+        var written = bytes[index..<lineEnd]
         var quote = 0
         if let first = written.first, first == UInt8(ascii: "'") || first == UInt8(ascii: "\"") {
-            written.removeFirst()
+            written = written.dropFirst()
             quote = 1
         }
         guard written.starts(with: prefix) else { return nil }
         let column = start.column + quote + String(decoding: prefix, as: UTF8.self).unicodeScalars.count
         return SourceLocation(file: document.file, line: start.line, column: column)
-    }
-
-    private func sourceLine(_ number: Int) -> ArraySlice<UInt8>? {
-        var line = 1
-        var lineStart = 0
-        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
-            if line == number { return bytes[lineStart..<index] }
-            line += 1
-            lineStart = index + 1
-        }
-        return line == number ? bytes[lineStart...] : nil
     }
 }

@@ -18,9 +18,20 @@ public struct DiagnosticRenderer: Sendable {
     public var source: @Sendable (String) -> String?
     /// Whether text output uses ANSI colours.
     public var colored: Bool
+    /// The most Unicode scalars of a source line shown under a message (``defaultLineWidth``); a
+    /// longer line is cut to a window around the column, with `…` where text was left out.
+    public var lineWidth: Int
 
-    public init(colored: Bool = false, source: @escaping @Sendable (String) -> String? = { _ in nil }) {
+    /// 120 scalars: enough context for any line a person writes, and bounded for a one-line
+    /// document of megabytes.
+    public static let defaultLineWidth = 120
+
+    public init(
+        colored: Bool = false, lineWidth: Int = defaultLineWidth,
+        source: @escaping @Sendable (String) -> String? = { _ in nil }
+    ) {
         self.colored = colored
+        self.lineWidth = max(lineWidth, 1)
         self.source = source
     }
 
@@ -50,9 +61,11 @@ public struct DiagnosticRenderer: Sendable {
                 output += " (at \(path.description.isEmpty ? "/" : path.description))"
             }
             output += "\n"
-            if let location = diagnostic.location, let line = lines.line(location.line, of: location.file) {
-                output += line + "\n"
-                output += paint(caretLine(under: line, column: location.column), .green) + "\n"
+            if let location = diagnostic.location,
+                let excerpt = lines.excerpt(location.line, of: location.file, column: location.column, width: lineWidth)
+            {
+                output += excerpt.text + "\n"
+                output += paint(caretLine(under: excerpt.text, column: excerpt.column), .green) + "\n"
             }
             for note in diagnostic.notes {
                 output += headline(location: note.location, severity: "note", message: note.message) + "\n"
@@ -173,12 +186,35 @@ public struct DiagnosticRenderer: Sendable {
 private struct SourceLines {
     let source: @Sendable (String) -> String?
     private var cache: [String: [Substring]] = [:]
+    /// The scalars of the last long line cut, so many diagnostics on one line of megabytes do
+    /// not each walk the line from its start.
+    private var scalars: (file: String, line: Int, scalars: [Unicode.Scalar])?
 
     init(source: @escaping @Sendable (String) -> String?) {
         self.source = source
     }
 
-    mutating func line(_ number: Int, of file: String) -> String? {
+    /// Line `number` of `file`, cut to at most `width` scalars (plus an ellipsis each side that
+    /// was cut) around `column`, and the column of the same scalar in the text returned.
+    mutating func excerpt(_ number: Int, of file: String, column: Int, width: Int) -> (text: String, column: Int)? {
+        guard let line = line(number, of: file) else { return nil }
+        // A line of at most `width` bytes has at most `width` scalars: shown whole.
+        if line.utf8.count <= width { return (String(line), column) }
+        if scalars?.file != file || scalars?.line != number {
+            scalars = (file, number, Array(line.unicodeScalars))
+        }
+        let all = scalars!.scalars
+        if all.count <= width { return (String(line), column) }
+        let target = min(max(column - 1, 0), all.count)
+        let start = max(0, min(target - width / 2, all.count - width))
+        let end = min(all.count, start + width)
+        var text = start > 0 ? "…" : ""
+        text.unicodeScalars.append(contentsOf: all[start..<end])
+        if end < all.count { text += "…" }
+        return (text, column - start + (start > 0 ? 1 : 0))
+    }
+
+    private mutating func line(_ number: Int, of file: String) -> Substring? {
         if cache[file] == nil {
             guard let text = source(file) else { return nil }
             // "\r\n" is one Character in Swift, so split on it explicitly.
@@ -189,6 +225,6 @@ private struct SourceLines {
         guard let lines = cache[file], number >= 1, number <= lines.count else { return nil }
         var line = lines[number - 1]
         if line.hasSuffix("\r") { line = line.dropLast() }
-        return String(line)
+        return line
     }
 }

@@ -38,11 +38,13 @@ struct YAMLSyntaxError: Error {
 final class LibYAMLParser {
     private let parser: UnsafeMutablePointer<yaml_parser_t>
     private let input: UnsafeMutableBufferPointer<UInt8>
+    private let count: Int
     private var finished = false
 
     init(bytes: some Collection<UInt8>) {
         input = .allocate(capacity: max(bytes.count, 1))
         _ = input.initialize(from: bytes)
+        count = bytes.count
         parser = .allocate(capacity: 1)
         // yaml_parser_initialize only fails when memory allocation fails.
         precondition(yaml_parser_initialize(parser) == 1, "libyaml could not allocate a parser")
@@ -109,8 +111,20 @@ final class LibYAMLParser {
     }
 
     private func currentError() -> YAMLSyntaxError {
-        let problem = parser.pointee.problem.map { String(cString: $0) } ?? "the text is not valid YAML"
-        var error = YAMLSyntaxError(problem: problem, mark: Self.position(parser.pointee.problem_mark))
+        var problem = parser.pointee.problem.map { String(cString: $0) } ?? "the text is not valid YAML"
+        var mark = Self.position(parser.pointee.problem_mark)
+        if parser.pointee.error == YAML_READER_ERROR {
+            // The reader (which refuses control characters such as NUL) leaves the mark unset and
+            // gives the byte offset of the offending character instead.
+            let offset = min(Int(parser.pointee.problem_offset), count)
+            mark = SourcePosition(offset: offset, in: UnsafeBufferPointer(start: input.baseAddress, count: count))
+            let value = parser.pointee.problem_value
+            if value >= 0 {
+                let hex = String(value, radix: 16, uppercase: true)
+                problem += " (U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex + ")"
+            }
+        }
+        var error = YAMLSyntaxError(problem: problem, mark: mark)
         if let context = parser.pointee.context {
             error.context = String(cString: context)
             error.contextMark = Self.position(parser.pointee.context_mark)

@@ -97,31 +97,27 @@ public struct Loader: Sendable {
         public var description: String { "cannot read \(path): \(reason)" }
     }
 
-    /// Reads a file's bytes, refusing files over the size limit before reading them.
+    /// Reads a file's bytes through ``InputReader``, refusing a regular file over the document
+    /// size limit before reading it.
     /// - Returns: the bytes, or `nil` with a ``SyntaxDiagnostics`` "file too large" diagnostic
     ///   appended to `diagnostics` when the file is over ``Limits/maxBytes``.
-    /// - Throws: ``ReadError`` when the file does not exist or cannot be read.
+    /// - Throws: ``ReadError`` when the file does not exist, is a directory, cannot be read, or
+    ///   holds more than ``InputReader/maxBytes``.
     public func readFile(atPath path: String, diagnostics: inout [Diagnostic]) throws(ReadError) -> [UInt8]? {
-        let attributes: [FileAttributeKey: Any]
-        do {
-            attributes = try FileManager.default.attributesOfItem(atPath: path)
-        } catch {
-            throw ReadError(path: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
+        try read(.file(path), diagnostics: &diagnostics)
+    }
+
+    /// Reads a workflow document from a file or standard input; see ``readFile(atPath:diagnostics:)``.
+    public func read(_ source: InputReader.Source, diagnostics: inout [Diagnostic]) throws(ReadError) -> [UInt8]? {
+        if case .file(let path) = source {
+            var status = stat()
+            if stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG, Int(status.st_size) > limits.maxBytes {
+                diagnostics.append(
+                    SyntaxDiagnostics.fileTooLarge(bytes: Int(status.st_size), limit: limits.maxBytes, file: path))
+                return nil
+            }
         }
-        if let size = attributes[.size] as? Int, size > limits.maxBytes {
-            diagnostics.append(SyntaxDiagnostics.fileTooLarge(bytes: size, limit: limits.maxBytes, file: path))
-            return nil
-        }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ReadError(path: path, reason: "permission denied")
-        }
-        defer { try? handle.close() }
-        do {
-            let data = try handle.readToEnd() ?? Data()
-            return [UInt8](data)
-        } catch {
-            throw ReadError(path: path, reason: "\(error.localizedDescription)")
-        }
+        return try InputReader.read(source)
     }
 
     private func loadJSON(_ bytes: [UInt8], into document: inout LoadedDocument) {

@@ -64,7 +64,7 @@ public enum SyntaxDiagnostics {
     static func fileTooLarge(bytes: Int, limit: Int, file: String) -> Diagnostic {
         Diagnostic(
             .error, code: fileTooLargeCode,
-            message: "the file is \(bytes) bytes, over the limit of \(limit) bytes for a workflow document",
+            message: "the file is \(bytes) bytes, over the limit of \(InputReader.describe(bytes: limit)) for a workflow document",
             location: SourceLocation(file: file, line: 1, column: 1))
     }
 

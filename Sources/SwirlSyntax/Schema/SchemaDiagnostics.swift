@@ -79,7 +79,18 @@ public enum SchemaDiagnostics {
         }
         return Diagnostic(
             .error, code: code(for: violation.category), message: violation.message,
-            path: JSONPointer(tokens: base.tokens + violation.instancePath.tokens), part: violation.part, notes: notes)
+            path: JSONPointer(tokens: base.tokens + violation.instancePath.tokens), part: sourcePart(of: violation),
+            notes: notes)
+    }
+
+    /// Where the caret goes. A missing property is a problem of the whole object, and a person
+    /// reads an object as the key that owns it (`document:` for a document without `dsl`), not
+    /// as its first member, where a block mapping's value starts.
+    static func sourcePart(of violation: SchemaViolation) -> SourceMap.Part {
+        switch violation.category {
+        case .missingProperty, .dependentPropertyMissing: .key
+        default: violation.part
+        }
     }
 
     /// A schema that could not be compiled, such as a workflow's `input.schema`.
