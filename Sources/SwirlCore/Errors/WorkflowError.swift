@@ -70,7 +70,7 @@ public struct WorkflowError: Error, Hashable, Sendable, Codable {
     /// Whether two error types name the same kind: equal, or the same standard kind under any of
     /// the prefixes the DSL has used (DSL-NOTES §2 #20).
     public static func typesMatch(_ lhs: String, _ rhs: String) -> Bool {
-        if lhs == rhs { return true }
+        if JSON.sameCodePoints(lhs, rhs) { return true }
         guard let left = standardKind(lhs), let right = standardKind(rhs) else { return false }
         return left == right
     }

@@ -114,6 +114,12 @@ extension Run {
     }
 
     /// Whether the catch clause takes `error`: the static filter, then `when` and `exceptWhen`.
+    /// Whether a filter's string equals an error field, code point for code point (as JSON compares strings).
+    private static func sameText(_ expected: String?, _ actual: String?) -> Bool {
+        guard let expected, let actual else { return expected == nil && actual == nil }
+        return JSON.sameCodePoints(expected, actual)
+    }
+
     mutating func catches(_ tryCatch: TryCatch, _ error: WorkflowError, arguments: ExpressionArguments, input: JSON, node: Node)
         -> Result<Bool, WorkflowError>
     {
@@ -122,9 +128,9 @@ extension Run {
             switch field {
             case "type": matches = expected.stringValue.map { WorkflowError.typesMatch($0, error.type) } ?? false
             case "status": matches = expected.numberValue.map { Int($0) == error.status } ?? false
-            case "instance": matches = expected.stringValue == error.instance
-            case "title": matches = expected.stringValue == error.title
-            case "details", "detail": matches = expected.stringValue == error.detail
+            case "instance": matches = Self.sameText(expected.stringValue, error.instance)
+            case "title": matches = Self.sameText(expected.stringValue, error.title)
+            case "details", "detail": matches = Self.sameText(expected.stringValue, error.detail)
             default: matches = false
             }
             if !matches { return .success(false) }

@@ -264,7 +264,7 @@ extension Run {
 
     /// Whether `text` equals `pattern` or matches it as a whole regular expression.
     static func fullMatch(_ pattern: String, _ text: String) -> Bool {
-        if pattern == text { return true }
+        if JSON.sameCodePoints(pattern, text) { return true }
         guard let expression = try? NSRegularExpression(pattern: "^(?:" + pattern + ")$") else { return false }
         return expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
     }
