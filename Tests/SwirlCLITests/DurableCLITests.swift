@@ -172,7 +172,7 @@ struct DurableCLITests {
             document: {dsl: '1.0.3', namespace: cli, name: short, version: '1.0.0'}
             do:
               - first: {set: {step: 1}}
-              - nap: {wait: PT6S}
+              - nap: {wait: PT15S}
               - last: {set: {step: 2}}
             """)
         let running = try SwirlProcess(["run", file, "--db", database.url], name: "run", scratch: scratch.path)
