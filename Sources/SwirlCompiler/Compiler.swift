@@ -395,12 +395,7 @@ private struct CompilerState {
             }
             return (try? ISO8601Duration(parsing: text))?.totalSeconds.map(DurationSpec.seconds)
         case .object(let parts):
-            let milliseconds = parts["milliseconds"]?.numberValue ?? 0
-            let seconds = parts["seconds"]?.numberValue ?? 0
-            let minutes = parts["minutes"]?.numberValue ?? 0
-            let hours = parts["hours"]?.numberValue ?? 0
-            let days = parts["days"]?.numberValue ?? 0
-            return .seconds(((days * 24 + hours) * 60 + minutes) * 60 + seconds + milliseconds / 1000)
+            return .seconds(ISO8601Duration.seconds(inline: parts))
         default:
             return nil
         }

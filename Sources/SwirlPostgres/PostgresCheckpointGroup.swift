@@ -50,6 +50,8 @@ struct CheckpointOutcome: Sendable {
 final class PostgresCheckpointGroup: Sendable {
     private struct Waiting {
         let write: CheckpointWrite
+        /// ``CheckpointWrite/size``, computed once outside the lock.
+        let size: Int
         let continuation: CheckedContinuation<CheckpointOutcome, any Error>
     }
 
@@ -73,9 +75,10 @@ final class PostgresCheckpointGroup: Sendable {
 
     /// Saves `write` in the next group `store` sends.
     nonisolated(nonsending) func save(_ write: CheckpointWrite, in store: PostgresStore) async throws -> CheckpointOutcome {
-        try await withCheckedThrowingContinuation { continuation in
+        let size = write.size
+        return try await withCheckedThrowingContinuation { continuation in
             let starts = self.state.withLock { state -> Bool in
-                state.waiting.append(Waiting(write: write, continuation: continuation))
+                state.waiting.append(Waiting(write: write, size: size, continuation: continuation))
                 guard state.sending < self.senders else {
                     return false
                 }
@@ -106,7 +109,7 @@ final class PostgresCheckpointGroup: Sendable {
             for waiting in state.waiting {
                 guard count < self.maxCount, count == 0 || bytes < self.maxBytes else { break }
                 count += 1
-                bytes += waiting.write.size
+                bytes += waiting.size
             }
             let group = Array(state.waiting.prefix(count))
             state.waiting.removeFirst(count)

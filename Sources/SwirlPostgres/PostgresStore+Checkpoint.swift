@@ -21,11 +21,7 @@ extension PostgresStore {
     /// transaction (see ``PostgresCheckpointGroup``). Each keeps its own fence and token, so each is saved or
     /// lease-lost on its own.
     public nonisolated(nonsending) func checkpoint(_ checkpoint: Checkpoint) async throws -> CheckpointResult {
-        try self.checkLimits(checkpoint)
-        if !checkpoint.children.isEmpty {
-            try await self.checkDefinitions(of: checkpoint.children)
-        }
-        let write = self.write(for: checkpoint, token: Self.makeToken())
+        let write = try await self.checkedWrite(for: checkpoint, token: Self.makeToken())
         let outcome = try await self.checkpoints.save(write, in: self)
         return outcome.saved ? .saved(control: outcome.control) : .leaseLost
     }
@@ -33,31 +29,30 @@ extension PostgresStore {
     /// Saves `checkpoint` under `token` alone, without waiting for other checkpoints; `retrying` makes even the
     /// first attempt look for the token first, as a retry after a lost reply does (for tests of that path).
     func checkpoint(_ checkpoint: Checkpoint, token: String, retrying: Bool) async throws -> CheckpointResult {
+        let outcome = try await self.saveAlone(self.checkedWrite(for: checkpoint, token: token), retrying: retrying)
+        self.announce([outcome])
+        return outcome.saved ? .saved(control: outcome.control) : .leaseLost
+    }
+
+    /// The statements of `checkpoint` once its sizes and its children's definitions were checked.
+    private func checkedWrite(for checkpoint: Checkpoint, token: String) async throws -> CheckpointWrite {
         try self.checkLimits(checkpoint)
         if !checkpoint.children.isEmpty {
             try await self.checkDefinitions(of: checkpoint.children)
         }
-        let outcome = try await self.saveAlone(self.write(for: checkpoint, token: token), retrying: retrying)
-        self.announce([outcome])
-        return outcome.saved ? .saved(control: outcome.control) : .leaseLost
+        return self.write(for: checkpoint, token: token)
     }
 
     /// Sends one checkpoint in a transaction of its own. After a lost reply (or when `retrying`), it first looks
     /// for the token: found, the checkpoint was saved and is not written twice.
     func saveAlone(_ write: CheckpointWrite, retrying: Bool) async throws -> CheckpointOutcome {
-        var items: [(statement: PGStatement, parameters: [String?])] = []
-        if let lock = write.lock {
-            items.append(self.lockItem(lock))
-        }
-        let mainIndex = items.count + write.mainIndex
-        items += write.items
-        let statements = items
+        let (statements, mains) = self.transaction(of: [write])
         return try await self.perform("saving a checkpoint") { connection, attempt -> CheckpointOutcome in
             if attempt > 1 || retrying, let found = try Self.lookUp(write, on: connection) {
                 return found
             }
             let results = try connection.pipeline(statements)
-            return Self.outcome(of: write, row: results[mainIndex].first)
+            return Self.outcome(of: write, row: results[mains[0]].first)
         }
     }
 
@@ -68,22 +63,29 @@ extension PostgresStore {
     /// - Throws: When the group failed as a whole (a statement refused, or the reply lost): nothing of it may
     ///   be assumed saved, and each checkpoint is then sent alone, looking for its token first.
     func saveGroup(_ writes: [CheckpointWrite]) async throws -> [CheckpointOutcome] {
-        var items: [(statement: PGStatement, parameters: [String?])] = []
-        if let lock = writes.compactMap(\.lock).max() {
-            items.append(self.lockItem(lock))
-        }
-        let order = writes.indices.sorted { writes[$0].runID < writes[$1].runID }
-        var mainIndices = [Int](repeating: 0, count: writes.count)
-        for index in order {
-            mainIndices[index] = items.count + writes[index].mainIndex
-            items += writes[index].items
-        }
-        let statements = items
-        let mains = mainIndices
+        let (statements, mains) = self.transaction(of: writes)
         return try await self.perform("saving checkpoints", retry: .never) { connection, _ -> [CheckpointOutcome] in
             let results = try connection.pipeline(statements)
             return writes.indices.map { Self.outcome(of: writes[$0], row: results[mains[$0]].first) }
         }
+    }
+
+    /// The statements of one transaction holding `writes`: the event lock once, in the strongest mode any
+    /// of them needs, then each write in the order of the run ids; with the position of each write's fenced
+    /// statement, by the index of the write.
+    private func transaction(of writes: [CheckpointWrite]) -> (
+        statements: [(statement: PGStatement, parameters: [String?])], mains: [Int]
+    ) {
+        var statements: [(statement: PGStatement, parameters: [String?])] = []
+        if let lock = writes.compactMap(\.lock).max() {
+            statements.append(self.lockItem(lock))
+        }
+        var mains = [Int](repeating: 0, count: writes.count)
+        for index in writes.indices.sorted(by: { writes[$0].runID < writes[$1].runID }) {
+            mains[index] = statements.count + writes[index].mainIndex
+            statements += writes[index].items
+        }
+        return (statements, mains)
     }
 
     /// Tells the workers when saved checkpoints made work due: a run nudged or due now, events emitted,

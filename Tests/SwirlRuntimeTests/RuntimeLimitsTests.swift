@@ -110,7 +110,7 @@ import Testing
         var root: RunRecord?
         let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline {
-            root = try await store.run(id: "root")
+            root = await store.run(id: "root")
             if root?.status == .faulted || root?.status == .completed { break }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -121,7 +121,7 @@ import Testing
         #expect(error.detail?.contains("limits/recurse:1.0.0") == true)
         #expect(error.detail?.contains("64") == true)
         // The root and 64 nested runs below it.
-        let runs = try await store.runs(RunQuery(limit: 1_000))
+        let runs = await store.runs(RunQuery(limit: 1_000))
         #expect(runs.count == 65)
     }
 

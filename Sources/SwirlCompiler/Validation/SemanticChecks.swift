@@ -478,10 +478,7 @@ private struct Walk {
     /// A duration: an ISO 8601 string, an inline object (checked by the schema), or an expression.
     mutating func duration(_ value: JSON, at pointer: JSONPointer, _ variables: Set<String>) {
         if case .object(let parts) = value {
-            // The inline form's units, as the compiler adds them up.
-            func part(_ key: String) -> Double { parts[key]?.numberValue ?? 0 }
-            let total = ((part("days") * 24 + part("hours")) * 60 + part("minutes")) * 60 + part("seconds") + part("milliseconds") / 1000
-            if !ISO8601Duration.isWithinLimit(total) { diagnostics.append(Self.durationTooLong(value.serialized(), path: pointer)) }
+            if !ISO8601Duration.isWithinLimit(ISO8601Duration.seconds(inline: parts)) { diagnostics.append(Self.durationTooLong(value.serialized(), path: pointer)) }
             return
         }
         guard case .string(let text) = value else { return }

@@ -107,6 +107,13 @@ public struct ISO8601Duration: Hashable, Sendable, Codable {
         seconds.isFinite && seconds <= maximumSeconds
     }
 
+    /// The length in seconds of the DSL's inline duration object (`{days, hours, minutes,
+    /// seconds, milliseconds}`, each optional).
+    public static func seconds(inline parts: OrderedDictionary<String, JSON>) -> Double {
+        func part(_ key: String) -> Double { parts[key]?.numberValue ?? 0 }
+        return ((part("days") * 24 + part("hours")) * 60 + part("minutes")) * 60 + part("seconds") + part("milliseconds") / 1000
+    }
+
     /// The limit as a person reads it, for error messages.
     public static let maximumDescription = "100 years (3155760000 seconds)"
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SwirlCore
 import Subprocess
 
@@ -246,23 +247,21 @@ struct ProcessRunner: Sendable {
 ///
 /// A group's id stays reserved while any member lives, so signalling it after its leader was
 /// reaped reaches only that group's leftovers.
-final class ChildProcessGroups: @unchecked Sendable {
+final class ChildProcessGroups: Sendable {
     static let shared = ChildProcessGroups()
 
-    // Safe: `groups` is read and written only under `lock`.
-    private let lock = NSLock()
-    private var groups: Set<pid_t> = []
+    private let groups = Mutex<Set<pid_t>>([])
 
     func add(_ group: pid_t) {
-        _ = lock.withLock { groups.insert(group) }
+        _ = groups.withLock { $0.insert(group) }
     }
 
     /// Forgets `group`, whose processes have all been reaped: its id may be reused.
     func remove(_ group: pid_t) {
-        _ = lock.withLock { groups.remove(group) }
+        _ = groups.withLock { $0.remove(group) }
     }
 
-    var live: Set<pid_t> { lock.withLock { groups } }
+    var live: Set<pid_t> { groups.withLock { $0 } }
 
     /// Whether some process of `group` still runs. A zombie does not count: an orphan's zombie
     /// waits for its new parent to reap it, which may never happen in a container.
@@ -305,7 +304,7 @@ final class ChildProcessGroups: @unchecked Sendable {
         let groups = live
         guard !groups.isEmpty else { return }
         await Task.detached { await Self.terminate(groups, grace: grace) }.value
-        lock.withLock { self.groups.subtract(groups) }
+        self.groups.withLock { $0.subtract(groups) }
     }
 
     private static func terminate(_ groups: Set<pid_t>, grace: Duration) async {

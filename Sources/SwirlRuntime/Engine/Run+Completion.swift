@@ -113,13 +113,13 @@ extension Run {
         return .failure(error)
     }
 
-    /// Whether the catch clause takes `error`: the static filter, then `when` and `exceptWhen`.
     /// Whether a filter's string equals an error field, code point for code point (as JSON compares strings).
     private static func sameText(_ expected: String?, _ actual: String?) -> Bool {
         guard let expected, let actual else { return expected == nil && actual == nil }
         return JSON.sameCodePoints(expected, actual)
     }
 
+    /// Whether the catch clause takes `error`: the static filter, then `when` and `exceptWhen`.
     mutating func catches(_ tryCatch: TryCatch, _ error: WorkflowError, arguments: ExpressionArguments, input: JSON, node: Node)
         -> Result<Bool, WorkflowError>
     {

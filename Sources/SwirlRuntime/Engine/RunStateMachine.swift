@@ -76,7 +76,7 @@ public struct RunStateMachine {
 
     /// Applies `event` to `state` at time `now` and returns what to do.
     public func handle(_ event: Event, state: inout RunState, now: Double) -> [Action] {
-        var run = Run(machine: self, state: state, now: now, budget: stepBudget)
+        var run = Run(machine: self, state: state, now: now)
         let actions = run.handle(event)
         state = run.state
         return actions
@@ -104,11 +104,11 @@ struct Run {
     /// misses, by the id of its first branch fiber.
     var forkResultsMissing: [Int: Int] = [:]
 
-    init(machine: RunStateMachine, state: RunState, now: Double, budget: Int = RunStateMachine.defaultStepBudget) {
+    init(machine: RunStateMachine, state: RunState, now: Double) {
         self.machine = machine
         self.state = state
         self.now = now
-        self.budget = max(1, budget)
+        self.budget = max(1, machine.stepBudget)
         self.workflowDescriptor = Run.describeWorkflow(state: state, program: machine.program)
     }
 

@@ -8,14 +8,16 @@ public import SwirlCore
 /// capitals, every character other than a letter or digit turned into `_`).
 public struct Secrets: Sendable {
     /// The values by name.
-    public private(set) var values: OrderedDictionary<String, JSON>
+    public let values: OrderedDictionary<String, JSON>
 
-    /// ``hiddenTexts``, computed once.
-    private let hidden: [String]
+    /// Every secret string worth hiding (three characters or more; shorter ones would blot out
+    /// ordinary text), each also in the forms a URL carries it (``urlForms(of:)``), longest first
+    /// so a secret containing another is hidden whole. Computed once, from ``values``.
+    let hiddenTexts: [String]
 
     public init(_ values: OrderedDictionary<String, JSON> = [:]) {
         self.values = values
-        self.hidden = Self.hiddenTexts(values)
+        self.hiddenTexts = Self.hiddenTexts(values)
     }
 
     /// The environment variable a secret is read from.
@@ -46,11 +48,6 @@ public struct Secrets: Sendable {
 
     /// The secrets as `$secrets` sees them.
     public var json: JSON { .object(values) }
-
-    /// Every secret string worth hiding (three characters or more; shorter ones would blot out
-    /// ordinary text), each also in the forms a URL carries it (``urlForms(of:)``), longest first
-    /// so a secret containing another is hidden whole.
-    var hiddenTexts: [String] { hidden }
 
     private static func hiddenTexts(_ values: OrderedDictionary<String, JSON>) -> [String] {
         var texts: [String] = []
@@ -101,7 +98,7 @@ public struct Secrets: Sendable {
     public func redact(_ text: String) -> String {
         guard !values.isEmpty else { return text }
         var result = text
-        for secret in hidden where result.contains(secret) {
+        for secret in hiddenTexts where result.contains(secret) {
             result = result.replacing(secret, with: "***")
         }
         return result

@@ -349,7 +349,7 @@ public actor MemoryStore: Store {
         let count = histories[runID]?.count ?? 0
         // Trimmed in batches (at half the limit over it), so each entry is moved O(1) times.
         guard count > historyLimit + historyLimit / 2 else { return }
-        var history = histories.removeValue(forKey: runID) ?? []
+        let history = histories.removeValue(forKey: runID) ?? []
         let marker = "history.truncated"
         let hasMarker = history.count > 1 && history[1].kind == marker
         let alreadyDropped = hasMarker ? Int(history[1].data?.value["dropped"]?.numberValue ?? 0) : 0
@@ -360,7 +360,6 @@ public actor MemoryStore: Store {
         trimmed.reserveCapacity(historyLimit + historyLimit / 2 + 1)
         trimmed.append(HistoryEntry(time: now, kind: marker, data: ["dropped": .number(Double(dropped))]))
         trimmed.append(contentsOf: history[firstKept...])
-        history = []
         histories[runID] = trimmed
     }
 
