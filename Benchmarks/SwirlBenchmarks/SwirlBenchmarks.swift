@@ -29,7 +29,10 @@ struct SwirlBenchmarks {
             fork += "          - b\(branch):\n              do:\n"
             for task in 0..<10 { fork += "                - t\(task): {set: {n: '${ .n + \(task) }'}}\n" }
         }
-        for (name, text, tasks) in [("sequential", sequential, 10_000), ("loop", loop, 10_000), ("fork", fork, 1_000)] {
+        // SWIRL_BENCH_ONLY=sequential (or loop, fork, fork-1000, fork-10000) measures one case alone, for profiling.
+        let only = ProcessInfo.processInfo.environment["SWIRL_BENCH_ONLY"]
+        for (name, text, tasks) in [("sequential", sequential, 10_000), ("loop", loop, 10_000), ("fork", fork, 1_000)]
+        where only == nil || only == name {
             let document = Loader().load(text: text, file: name).value!
             let program = try Compiler().compile(document)
             let seconds = try await measure(program, runs: runs)
@@ -37,12 +40,12 @@ struct SwirlBenchmarks {
         }
         // A fork's join must cost the same per branch however wide the fork is.
         var perBranch: [Int: Double] = [:]
-        for width in [1_000, 10_000] {
+        for width in [1_000, 10_000] where only == nil || only == "fork-\(width)" {
             var wide = header + "do:\n  - wide:\n      fork:\n        branches:\n"
             for branch in 0..<width { wide += "          - b\(branch): {set: {n: \(branch)}}\n" }
             let document = Loader().load(text: wide, file: "wide-fork").value!
             let program = try Compiler().compile(document)
-            let seconds = try await measure(program, runs: min(runs, 3))
+            let seconds = try await measure(program, runs: width == 1_000 ? runs * 3 : runs)
             perBranch[width] = seconds / Double(width)
             print("fork-\(width): \(width) branches, median \(String(format: "%.1f", seconds * 1000)) ms, \(String(format: "%.1f", seconds / Double(width) * 1e6)) µs per branch")
         }

@@ -81,26 +81,76 @@ public enum FlowTarget: Hashable, Sendable, Codable {
 }
 
 /// One task.
+///
+/// The interpreter reads a node at every step, so a copy must be cheap: everything but the flow
+/// lives in one shared, immutable box, and a copy costs one reference count.
 public struct Node: Sendable {
-    public var name: String
+    /// Everything fixed once the task is compiled.
+    private final class Storage: Sendable {
+        let name: String
+        let pointer: JSONPointer
+        let reference: String
+        let mentionsTask: Bool
+        let kind: NodeKind
+        let condition: ExpressionID?
+        let input: DataFlow
+        let output: DataFlow
+        let export: DataFlow
+        let timeout: DurationSpec?
+        let definition: JSON
+
+        init(
+            name: String, pointer: JSONPointer, reference: String, mentionsTask: Bool, kind: NodeKind,
+            condition: ExpressionID?, input: DataFlow, output: DataFlow, export: DataFlow, timeout: DurationSpec?,
+            definition: JSON
+        ) {
+            self.name = name
+            self.pointer = pointer
+            self.reference = reference
+            self.mentionsTask = mentionsTask
+            self.kind = kind
+            self.condition = condition
+            self.input = input
+            self.output = output
+            self.export = export
+            self.timeout = timeout
+            self.definition = definition
+        }
+    }
+
+    private let storage: Storage
+
+    public var name: String { storage.name }
     /// The task's JSON Pointer, which is also the `instance` of errors it raises.
-    public var pointer: JSONPointer
+    public var pointer: JSONPointer { storage.pointer }
     /// ``pointer`` as text (`/do/0/greet`): `$task.reference`, computed once.
-    public var reference: String
+    public var reference: String { storage.reference }
     /// Whether any expression of the task mentions `$task`, so the runtime builds that
     /// descriptor only for the tasks that read it.
-    public var mentionsTask: Bool
-    public var kind: NodeKind
+    public var mentionsTask: Bool { storage.mentionsTask }
+    public var kind: NodeKind { storage.kind }
     /// Where control goes when the task completes.
     public var then: FlowTarget
     /// The `if` condition; a false condition skips the task.
-    public var condition: ExpressionID?
-    public var input: DataFlow
-    public var output: DataFlow
-    public var export: DataFlow
-    public var timeout: DurationSpec?
+    public var condition: ExpressionID? { storage.condition }
+    public var input: DataFlow { storage.input }
+    public var output: DataFlow { storage.output }
+    public var export: DataFlow { storage.export }
+    public var timeout: DurationSpec? { storage.timeout }
     /// The task's definition as written, for `$task.definition`.
-    public var definition: JSON
+    public var definition: JSON { storage.definition }
+
+    public init(
+        name: String, pointer: JSONPointer, reference: String, mentionsTask: Bool, kind: NodeKind, then: FlowTarget,
+        condition: ExpressionID?, input: DataFlow, output: DataFlow, export: DataFlow, timeout: DurationSpec?,
+        definition: JSON
+    ) {
+        storage = Storage(
+            name: name, pointer: pointer, reference: reference, mentionsTask: mentionsTask, kind: kind,
+            condition: condition, input: input, output: output, export: export, timeout: timeout,
+            definition: definition)
+        self.then = then
+    }
 }
 
 /// An `input`, `output` or `export` block: a transformation and a schema.

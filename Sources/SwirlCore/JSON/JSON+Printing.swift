@@ -43,16 +43,19 @@ extension JSON: CustomStringConvertible {
 }
 
 /// Appends JSON text to a byte buffer; one pass, no intermediate strings.
-private struct JSONWriter {
+///
+/// Package-wide so that writers of other JSON documents (a run's saved state) escape strings
+/// and print values exactly as ``JSON/serialized(_:)`` does.
+package struct JSONWriter {
     let pretty: Bool
-    var bytes: [UInt8] = []
+    package var bytes: [UInt8] = []
 
-    init(pretty: Bool) {
+    package init(pretty: Bool) {
         self.pretty = pretty
         bytes.reserveCapacity(256)
     }
 
-    mutating func write(_ value: JSON, depth: Int) {
+    package mutating func write(_ value: JSON, depth: Int) {
         switch value {
         case .null: append("null")
         case .bool(let flag): append(flag ? "true" : "false")
@@ -98,13 +101,27 @@ private struct JSONWriter {
         bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: depth * 2))
     }
 
-    private mutating func append(_ text: String) {
+    /// Appends `text` as it is: for punctuation and numbers the caller has formatted.
+    package mutating func append(_ text: String) {
         bytes.append(contentsOf: text.utf8)
     }
 
-    mutating func writeString(_ string: String) {
+    /// Appends `string` as a JSON string literal, quotes included.
+    package mutating func writeString(_ string: String) {
+        var string = string
+        string.withUTF8 { writeString(utf8: $0) }
+    }
+
+    /// Appends the UTF-8 text `utf8` as a JSON string literal, quotes included.
+    package mutating func writeString(utf8 text: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
+        // Runs of bytes that need no escape are copied at once.
+        var runStart = 0
+        for index in 0..<text.count {
+            let byte = text[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            if runStart < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart..<index])) }
+            runStart = index + 1
             switch byte {
             case UInt8(ascii: "\""): append("\\\"")
             case UInt8(ascii: "\\"): append("\\\\")
@@ -113,14 +130,13 @@ private struct JSONWriter {
             case 0x09: append("\\t")
             case 0x08: append("\\b")
             case 0x0C: append("\\f")
-            case 0..<0x20:
+            default:
                 append("\\u00")
                 bytes.append(Self.hexDigits[Int(byte >> 4)])
                 bytes.append(Self.hexDigits[Int(byte & 0xF)])
-            default:
-                bytes.append(byte)
             }
         }
+        if runStart < text.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart...])) }
         bytes.append(UInt8(ascii: "\""))
     }
 

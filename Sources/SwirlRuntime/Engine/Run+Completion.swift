@@ -6,14 +6,20 @@ import SwirlSyntax
 extension Run {
     /// Applies the task's `output` and `export`, pops it, and tells its list where to go.
     mutating func completeTask(_ task: TaskFrame, _ node: Node, output raw: JSON, flow: FlowTarget, fiber: Int) -> Signal {
-        let variables = enclosingVariables(fiber)
-        var arguments = taskArguments(
-            fiber: fiber, node: node, rawInput: task.rawInput.value, input: task.input.value, variables: variables,
-            rawOutput: raw)
         let instance = node.reference
         var output = raw
+        // Most tasks transform neither output nor context: their arguments are built only when used.
+        var arguments: ExpressionArguments?
+        func taskArguments(_ run: Run) -> ExpressionArguments {
+            if let arguments { return arguments }
+            let built = run.taskArguments(
+                fiber: fiber, node: node, rawInput: task.rawInput.value, input: task.input.value,
+                variables: run.enclosingVariables(fiber), rawOutput: raw)
+            arguments = built
+            return built
+        }
         if let transform = node.output.transform {
-            switch render(transform, on: raw, arguments: arguments, instance: instance) {
+            switch render(transform, on: raw, arguments: taskArguments(self), instance: instance) {
             case .success(let value): output = value
             case .failure(let error): return taskFailed(task, node, error, fiber: fiber, completing: true)
             }
@@ -24,9 +30,10 @@ extension Run {
                 fiber: fiber, completing: true)
         }
         if let transform = node.export.transform {
-            arguments.output = output
+            var exportArguments = taskArguments(self)
+            exportArguments.output = output
             let context: JSON
-            switch render(transform, on: output, arguments: arguments, instance: instance) {
+            switch render(transform, on: output, arguments: exportArguments, instance: instance) {
             case .success(let value): context = value
             case .failure(let error): return taskFailed(task, node, error, fiber: fiber, completing: true)
             }

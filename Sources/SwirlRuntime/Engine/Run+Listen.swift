@@ -29,14 +29,14 @@ extension Run {
                 case .failure(let error):
                     cancelDescendants(of: Array(state.fibers[index].frames[(position + 1)...]))
                     state.fibers[index].frames.removeSubrange((position + 1)...)
-                    state.fibers[index].wait = .none
+                    markReady(index)
                     state.fibers[index].pending = .failure(error)
                 case .success(let done):
                     guard listen.iterator != nil else {
                         task.progress = .listening(progress)
                         state.fibers[index].frames[position] = .task(task)
                         if done {
-                            state.fibers[index].wait = .none
+                            markReady(index)
                             state.fibers[index].pending = .value(StoredJSON(.array(progress.consumed.map(\.value))))
                         }
                         continue
@@ -72,7 +72,7 @@ extension Run {
                     progress.finished = true
                     task.progress = .listening(progress)
                     replaceTop(fiber, .task(task))
-                    state.fibers[fiber].wait = .none
+                    markReady(fiber)
                     state.fibers[fiber].pending = .value(StoredJSON(.array(progress.results.map(\.value))))
                 } else {
                     state.fibers[fiber].wait = .events
@@ -91,7 +91,7 @@ extension Run {
                     replaceTop(fiber, .task(task))
                     continue
                 case .failure(let error):
-                    state.fibers[fiber].wait = .none
+                    markReady(fiber)
                     state.fibers[fiber].pending = .failure(error)
                     return
                 }
@@ -100,7 +100,7 @@ extension Run {
             task.progress = .listening(progress)
             replaceTop(fiber, .task(task))
             pushFrame(fiber, .list(ListFrame(scope: body, next: 0, data: progress.consumed[next], variables: variables)))
-            state.fibers[fiber].wait = .none
+            markReady(fiber)
             return
         }
     }

@@ -273,9 +273,9 @@ extension Run {
         guard case .task(var task)? = state.fibers[parent].frames.last, case .fork = task.progress,
             case .fork(let fork) = program[task.address].kind
         else { return }
-        state.fibers[parent].wait = .none
         switch outcome {
         case .failure, .ending:
+            markReady(parent)
             // A faulted branch cancels its siblings and faults the fork (DSL-NOTES §2 #33); an
             // `end` in a branch cancels them and ends the workflow (§2 #11).
             cancelDescendants(of: [.task(task)])
@@ -284,6 +284,7 @@ extension Run {
         case .value(let value):
             if fork.compete {
                 // The first branch to finish wins; only its exports count.
+                markReady(parent)
                 cancelDescendants(of: [.task(task)])
                 state.fibers[parent].context = context
                 state.fibers[parent].pending = .value(value)
@@ -305,10 +306,10 @@ extension Run {
             forkResultsMissing[key] = complete ? nil : remaining
             task.progress = .fork(children: children, results: results, contexts: contexts)
             pushFrame(parent, .task(task))
-            guard complete else {
-                state.fibers[parent].wait = .branches
-                return
-            }
+            // The parent waits for its branches until the last one is in; marking it ready
+            // earlier would send the search for ready fibers back to it after every branch.
+            guard complete else { return }
+            markReady(parent)
             // Every branch saw the context of the fork's start; their exports apply at the join,
             // in declaration order (DSL-NOTES §2 #13).
             let start = state.fibers[parent].context

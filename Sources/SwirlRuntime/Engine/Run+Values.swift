@@ -153,7 +153,7 @@ extension Run {
             task["startedAt"] = Self.timestamp(startedAt ?? currentTaskStart(fiber) ?? now)
             arguments.task = .object(task)
         }
-        arguments.scoped = variables.mapValues(\.value)
+        if !variables.isEmpty { arguments.scoped = variables.mapValues(\.value) }
         return arguments
     }
 

@@ -48,13 +48,21 @@ public struct RunState: Hashable, Sendable, Codable {
         self.randomState = seed
     }
 
+    /// An empty state, to stand in for one that is moved out and back.
+    static var placeholder: RunState { RunState(runID: "", input: .null, startedAt: 0, seed: 0) }
+
     /// Every activity in flight, to start (again, after a resume) and to keep running.
+    ///
+    /// Only top frames are read: a task performing an activity runs nothing above it.
     public var activitiesInFlight: [ActivityRequest] {
-        fibers.flatMap { fiber in
-            fiber.frames.compactMap { frame -> ActivityRequest? in
-                if case .task(let task) = frame, case .activity(let request) = task.progress { request } else { nil }
+        var requests: [ActivityRequest] = []
+        // By index: a fiber is not copied to read its top frame.
+        for index in fibers.indices {
+            if case .task(let task)? = fibers[index].frames.last, case .activity(let request) = task.progress {
+                requests.append(request)
             }
         }
+        return requests
     }
 
     /// The fiber with `id`.

@@ -76,9 +76,13 @@ public struct RunStateMachine {
 
     /// Applies `event` to `state` at time `now` and returns what to do.
     public func handle(_ event: Event, state: inout RunState, now: Double) -> [Action] {
-        var run = Run(machine: self, state: state, now: now)
+        // The state moves into the call and back rather than being copied: a copy would share
+        // the fibers' storage, and the call's first change to each fiber would then copy it whole.
+        var run = Run(machine: self, now: now)
+        swap(&run.state, &state)
+        run.prepare()
         let actions = run.handle(event)
-        state = run.state
+        swap(&run.state, &state)
         return actions
     }
 }
@@ -88,10 +92,11 @@ struct Run {
     let machine: RunStateMachine
     var state: RunState
     let now: Double
-    var program: Program { machine.program }
+    /// The machine's program, held here so that reading a node does not copy the program.
+    let program: Program
 
     /// `$workflow`, built once per event rather than once per expression.
-    let workflowDescriptor: JSON
+    var workflowDescriptor: JSON = .null
     /// What tasks did during this call, in order.
     var taskEvents: [TaskEvent] = []
     /// Steps this call may still take; at zero, the fiber that runs stops at its next step.
@@ -100,16 +105,25 @@ struct Run {
     var budgetSpent = false
     /// Branch fibers handed to their forks and not yet removed from the state.
     var settledFibers = 0
+    /// No fiber before this index is ready: ``markReady(_:)`` lowers it, ``runReadyFibers()``
+    /// searches from it.
+    var readyFrom = 0
     /// For the forks that branches joined during this call: how many results each still
     /// misses, by the id of its first branch fiber.
     var forkResultsMissing: [Int: Int] = [:]
 
-    init(machine: RunStateMachine, state: RunState, now: Double) {
+    /// A call on a placeholder state: the caller moves the run's state in, then calls ``prepare()``.
+    init(machine: RunStateMachine, now: Double) {
         self.machine = machine
-        self.state = state
+        self.program = machine.program
+        self.state = .placeholder
         self.now = now
         self.budget = max(1, machine.stepBudget)
-        self.workflowDescriptor = Run.describeWorkflow(state: state, program: machine.program)
+    }
+
+    /// Derives what the call reads from the state, once it is in place.
+    mutating func prepare() {
+        workflowDescriptor = Run.describeWorkflow(state: state, program: program)
     }
 
     mutating func handle(_ event: RunStateMachine.Event) -> [RunStateMachine.Action] {
@@ -152,7 +166,7 @@ struct Run {
                 guard let index = guess ?? state.fiberIndex(id) else { continue }
                 hint = index + 1
                 expireDeadlines(fiber: index)
-                if case .timer(let until) = state.fibers[index].wait, until <= now { state.fibers[index].wait = .none }
+                if case .timer(let until) = state.fibers[index].wait, until <= now { markReady(index) }
             }
             return runReadyFibers()
         case .activityCompleted(let key, let output):
@@ -186,7 +200,7 @@ struct Run {
     /// task timed out, or its branch lost) is dropped, and the call says so.
     mutating func resumeActivity(_ key: String, with outcome: Fiber.Outcome) -> Bool {
         guard let index = state.fibers.firstIndex(where: { $0.wait == .activity(key: key) }) else { return false }
-        state.fibers[index].wait = .none
+        markReady(index)
         state.fibers[index].pending = outcome
         return true
     }
@@ -254,7 +268,10 @@ struct Run {
 
     /// Runs every ready fiber until all wait or the run ends.
     mutating func runReadyFibers() -> [RunStateMachine.Action] {
-        while let index = state.fibers.firstIndex(where: { $0.wait == .none }) {
+        // Lowest index first, searching from `readyFrom` rather than 0: in a wide fork the
+        // fibers before it are the fork's parent and branches that have ended.
+        while let index = state.fibers[min(readyFrom, state.fibers.count)...].firstIndex(where: { if case .none = $0.wait { true } else { false } }) {
+            readyFrom = index
             step(fiber: index)
             if let outcome = settle(fiber: index) { return finish(outcome) }
             if budgetSpent {
@@ -263,15 +280,21 @@ struct Run {
                 return [.budgetSpent]
             }
         }
-        removeSettledFibers()
+        removeSettledFibers(always: true)
         state.status = .waiting
         return [.park(wakeAt: nextWake(), listening: isListening)]
+    }
+
+    /// Makes fiber `index` ready to run.
+    mutating func markReady(_ index: Int) {
+        state.fibers[index].wait = .none
+        readyFrom = min(readyFrom, index)
     }
 
     /// Hands fiber `index`, if it has finished, to its fork; returns the root's outcome once it has one.
     ///
     /// A settled branch fiber stays in place (finished, with no frames: it waits for nothing and
-    /// holds nothing) until ``removeSettledFibers(threshold:)`` drops many at once: removing each
+    /// holds nothing) until ``removeSettledFibers(always:)`` drops many at once: removing each
     /// from the middle of the array as it ends would make a wide fork quadratic.
     mutating func settle(fiber index: Int) -> Fiber.Outcome? {
         guard case .finished(let outcome) = state.fibers[index].wait else { return nil }
@@ -283,17 +306,22 @@ struct Run {
         state.fibers[index].context = StoredJSON(.null)
         settledFibers += 1
         branchFinished(parent: parent, branch: fiber.branch, context: fiber.context, outcome: outcome)
-        if settledFibers >= 256 { removeSettledFibers() }
+        removeSettledFibers()
         return nil
     }
 
     /// Drops the settled branch fibers (see ``settle(fiber:)``), keeping the others in order.
-    mutating func removeSettledFibers() {
-        guard settledFibers > 0 else { return }
+    ///
+    /// Settled fibers are dropped once they are many, at least 256 and half of all fibers, so that
+    /// each fiber is moved a bounded number of times however wide the fork; `always` drops every
+    /// one, also those an earlier call left in the state.
+    mutating func removeSettledFibers(always: Bool = false) {
+        guard always || settledFibers >= max(256, state.fibers.count / 2) else { return }
         state.fibers.removeAll { fiber in
             if fiber.parent != nil, case .finished = fiber.wait { true } else { false }
         }
         settledFibers = 0
+        readyFrom = 0
     }
 
     /// Whether a `listen` of the run waits for events.
@@ -329,7 +357,7 @@ struct Run {
             if let deadline = task.deadline, deadline <= now {
                 cancelDescendants(of: Array(frames[position...]))
                 state.fibers[index].frames.removeSubrange(position...)
-                state.fibers[index].wait = .none
+                markReady(index)
                 state.fibers[index].pending = .failure(
                     WorkflowError(
                         .timeout, title: "Task timed out", detail: "task '\(node.name)' did not finish within its timeout",
@@ -339,7 +367,7 @@ struct Run {
             if let deadline = task.attemptDeadline, deadline <= now {
                 cancelDescendants(of: Array(frames[(position + 1)...]))
                 state.fibers[index].frames.removeSubrange((position + 1)...)
-                state.fibers[index].wait = .none
+                markReady(index)
                 state.fibers[index].pending = .failure(
                     WorkflowError(
                         .timeout, title: "Attempt timed out",
@@ -358,6 +386,7 @@ struct Run {
                 guard let index = state.fiberIndex(child) else { continue }
                 let grandchildren = state.fibers[index].frames
                 state.fibers.remove(at: index)
+                readyFrom = 0
                 cancelDescendants(of: grandchildren)
             }
         }

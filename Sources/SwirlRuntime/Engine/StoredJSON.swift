@@ -29,18 +29,10 @@ public struct StoredJSON: Hashable, Sendable, Codable {
         }
     }
 
+    /// The value's JSON text as a string. A run's state is written by ``RunStateWriter``, which
+    /// also replaces large values by reference; this is the same text for other encoders.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        let table = encoder.userInfo[ValueTable.key] as? ValueTable
-        if let reference = table?.cachedReference(for: value) {
-            try container.encode(reference)
-            return
-        }
-        let text = value.serialized()
-        if text.utf8.count >= RunStateCoding.referenceThreshold, let table {
-            try container.encode(table.reference(for: Array(text.utf8), of: value))
-        } else {
-            try container.encode(text)
-        }
+        try container.encode(value.serialized())
     }
 }

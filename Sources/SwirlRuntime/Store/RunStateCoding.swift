@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import Synchronization
 public import SwirlCore
 
 /// The one encoding of a ``RunState`` that every store writes: JSON text, UTF-8, in which every
@@ -22,13 +21,12 @@ public enum RunStateCoding {
     public static func encode(_ state: RunState, skipping stored: Set<String> = [], cache: inout ValueCache) throws
         -> EncodedRunState
     {
-        let table = ValueTable(skipping: stored, cache: cache)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.userInfo[ValueTable.key] = table
-        let bytes = [UInt8](try encoder.encode(state))
-        cache = table.usedCache
-        return EncodedRunState(bytes: bytes, newValues: table.newValues)
+        var writer = RunStateWriter(values: ValueCollector(skipping: stored, cache: cache))
+        try writer.write(state)
+        let (bytes, collected) = writer.finish()
+        let values = collected ?? ValueCollector(skipping: stored, cache: cache)
+        cache = values.used
+        return EncodedRunState(bytes: bytes, newValues: values.values)
     }
 
     /// Encodes `state` with every large value by reference, without a cache.
@@ -39,9 +37,9 @@ public enum RunStateCoding {
 
     /// Encodes `state` whole, every value inline: for tests and tools that read one state alone.
     public static func encode(_ state: RunState) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return [UInt8](try encoder.encode(state))
+        var writer = RunStateWriter(values: nil)
+        try writer.write(state)
+        return writer.finish().bytes
     }
 
     /// Decodes a state, resolving references through `values` (hash to JSON text).
@@ -72,11 +70,16 @@ public enum RunStateCoding {
     }
 
     static func hash(_ text: [UInt8]) -> String {
-        SHA256.hash(data: text).map { byte in
-            let digits = Array("0123456789abcdef".utf8)
-            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 15)]], as: UTF8.self)
-        }.joined()
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: text) {
+            hex.append(hexDigits[Int(byte >> 4)])
+            hex.append(hexDigits[Int(byte & 15)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }
 
 /// The references of large values in a run's last encoded state, by the identity of their
@@ -88,55 +91,18 @@ public struct ValueCache: Sendable {
     public init() {}
 }
 
-/// Collects large values while a state is encoded, or supplies them while it is decoded.
+/// Supplies the large values of a state while it is decoded (``StoredJSON`` reads it from the
+/// decoder's `userInfo`).
 final class ValueTable: Sendable {
     static let key = CodingUserInfoKey(rawValue: "swirl.values")!
 
-    private struct Contents {
-        var skipping: Set<String> = []
-        var values: [String: [UInt8]] = [:]
-        var cache = ValueCache()
-        var used = ValueCache()
-    }
-
-    private let contents: Mutex<Contents>
-
-    init(skipping: Set<String>, cache: ValueCache) {
-        contents = Mutex(Contents(skipping: skipping, cache: cache))
-    }
+    private let values: [String: [UInt8]]
 
     init(resolving values: [String: [UInt8]]) {
-        contents = Mutex(Contents(values: values))
-    }
-
-    /// The values collected during encoding.
-    var newValues: [String: [UInt8]] { contents.withLock { $0.values } }
-
-    /// The cache entries this encoding used or made.
-    var usedCache: ValueCache { contents.withLock { $0.used } }
-
-    /// The reference of `value` if the previous encoding stored it.
-    func cachedReference(for value: JSON) -> String? {
-        guard let identity = JSONStorageIdentity(value) else { return nil }
-        return contents.withLock { contents in
-            guard let entry = contents.cache.entries[identity] else { return nil }
-            contents.used.entries[identity] = entry
-            return entry.reference
-        }
-    }
-
-    /// Records `text`, the serialization of `value`, and returns its reference.
-    func reference(for text: [UInt8], of value: JSON) -> String {
-        let reference = "@" + RunStateCoding.hash(text)
-        contents.withLock { contents in
-            let hash = String(reference.dropFirst())
-            if !contents.skipping.contains(hash) { contents.values[hash] = text }
-            if let identity = JSONStorageIdentity(value) { contents.used.entries[identity] = (value, reference) }
-        }
-        return reference
+        self.values = values
     }
 
     func value(for reference: Substring) -> [UInt8]? {
-        contents.withLock { $0.values[String(reference)] }
+        values[String(reference)]
     }
 }

@@ -672,15 +672,16 @@ final class RunDriver {
     }
 
     private func historyEntry(_ event: TaskEvent) -> HistoryEntry {
-        let key = stepKeys[event.task]
+        // Only tasks that performed an activity have a step key: most events skip the lookup.
+        let key = stepKeys.isEmpty ? nil : stepKeys[event.task]
         switch event.kind {
         case .started: return HistoryEntry(time: event.time, kind: "task.started", task: event.task)
         case .completed(let duration):
-            stepKeys[event.task] = nil
+            if key != nil { stepKeys[event.task] = nil }
             return HistoryEntry(time: event.time, kind: "task.completed", task: event.task, stepKey: key, data: ["duration": .number(duration)])
         case .skipped: return HistoryEntry(time: event.time, kind: "task.skipped", task: event.task)
         case .faulted(let error):
-            stepKeys[event.task] = nil
+            if key != nil { stepKeys[event.task] = nil }
             return HistoryEntry(time: event.time, kind: "task.faulted", task: event.task, stepKey: key, data: error.json)
         case .retrying(let attempt, let at, let error):
             return HistoryEntry(
