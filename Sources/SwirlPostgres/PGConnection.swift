@@ -409,10 +409,19 @@ public final class PGConnection {
         }
     }
 
+    /// Whether `text` holds a NUL byte; a run's state is sent as one parameter, so this is on every checkpoint.
+    private static func containsNUL(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { buffer in
+            guard let base = buffer.baseAddress else { return false }
+            return memchr(base, 0, buffer.count) != nil
+        }
+    }
+
     /// Rejects what libpq cannot send: C strings end at the first NUL byte, and the protocol counts parameters
     /// in 16 bits.
     private static func checkSendable(_ sql: String, _ parameters: [String?]) throws(PGError) {
-        if sql.utf8.contains(0) {
+        if containsNUL(sql) {
             throw PGError(
                 code: .invalidParameter,
                 message: "the statement contains a NUL byte",
@@ -427,7 +436,7 @@ public final class PGConnection {
                 function: "PQexecParams"
             )
         }
-        if let position = parameters.firstIndex(where: { $0?.utf8.contains(0) ?? false }) {
+        if let position = parameters.firstIndex(where: { $0.map(containsNUL) ?? false }) {
             throw PGError(
                 code: .invalidParameter,
                 message: "parameter $\(position + 1) contains a NUL byte, which text format cannot carry",

@@ -78,11 +78,13 @@ final class PGPool: Sendable {
     ///   - body: The work; it gets the connection and the attempt number (1, or 2 on the retry).
     /// - Returns: What `body` returns.
     /// - Throws: `PGError` (`.connectionFailed` when no connection can be opened), or what `body` throws.
-    func withConnection<T: Sendable>(
+    nonisolated(nonsending) func withConnection<T: Sendable>(
         retry: Retry = .once,
         _ body: @escaping @Sendable (PGConnection, _ attempt: Int) throws -> T
     ) async throws -> T {
-        guard let index = await self.acquire() else {
+        let acquired: Int?
+        if let free = self.acquireFast() { acquired = free } else { acquired = await self.acquire() }
+        guard let index = acquired else {
             throw PGError(code: .connectionFailed, message: "the store is closed", function: "PGPool")
         }
         defer { self.release(index) }
@@ -90,7 +92,7 @@ final class PGPool: Sendable {
         var attempt = 1
         while true {
             do {
-                if !(await session.hasUsableConnection()) {
+                if !session.hasUsableConnectionNow() {
                     try await self.connect(session)
                 }
                 let current = attempt
@@ -103,7 +105,7 @@ final class PGPool: Sendable {
 
     /// Opens the session's connection, taking turns with the pool's other connections after failures, and
     /// trying again for up to `reconnectPatience` when the pool was connected before.
-    private func connect(_ session: PGSession) async throws {
+    private nonisolated(nonsending) func connect(_ session: PGSession) async throws {
         let configuration = self.configuration
         var firstFailure: ContinuousClock.Instant?
         while true {
@@ -147,7 +149,17 @@ final class PGPool: Sendable {
         error.code == .connectionLost || error.sqlState == "40P01" || error.sqlState == "40001"
     }
 
-    private func acquire() async -> Int? {
+    /// A free connection without suspending, when there is one: `.some(nil)` when the pool is closed, `nil`
+    /// when every connection is taken and the caller must wait in ``acquire()``.
+    private func acquireFast() -> Int?? {
+        self.state.withLock { state -> Int?? in
+            if state.closed { return .some(nil) }
+            if let index = state.free.popLast() { return .some(index) }
+            return .none
+        }
+    }
+
+    private nonisolated(nonsending) func acquire() async -> Int? {
         await withCheckedContinuation { (continuation: CheckedContinuation<Int?, Never>) in
             let index: Int?? = self.state.withLock { state in
                 if state.closed {

@@ -24,7 +24,7 @@ final class PGSession: Sendable {
 
     /// Whether the session holds a connection that can take a statement now. A connection the server closed is
     /// dropped, so the next call knows to connect first.
-    func hasUsableConnection() async -> Bool {
+    nonisolated(nonsending) func hasUsableConnection() async -> Bool {
         await self.onQueue {
             self.connection.withLock { connection in
                 if let open = connection, open.isUsable {
@@ -36,8 +36,22 @@ final class PGSession: Sendable {
         }
     }
 
+    /// Whether the session holds a connection that can take a statement now, asked from the caller's thread
+    /// without a trip to the queue. Safe while the caller holds the session from its pool (nothing else runs on
+    /// the queue then) and cheap: libpq answers from the connection's memory and one read that never blocks. A connection the
+    /// server closed is dropped, as in ``hasUsableConnection()``.
+    func hasUsableConnectionNow() -> Bool {
+        self.connection.withLock { connection in
+            if let open = connection, open.isUsable {
+                return true
+            }
+            connection = nil
+            return false
+        }
+    }
+
     /// Opens a connection with `connector`, replacing any previous one.
-    func connect(_ connector: @escaping Connector) async throws(PGError) {
+    nonisolated(nonsending) func connect(_ connector: @escaping Connector) async throws(PGError) {
         let result: Result<Void, PGError> = await self.onQueue {
             self.connection.withLock { connection in
                 connection = nil
@@ -56,7 +70,7 @@ final class PGSession: Sendable {
     ///
     /// - Throws: `PGError.connectionLost` when there is no connection (connect first), or what `body` throws.
     ///   A connection that broke is dropped.
-    func run<T: Sendable>(_ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
+    nonisolated(nonsending) func run<T: Sendable>(_ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
         let result: Result<T, any Error> = await self.onQueue {
             self.connection.withLock { connection in
                 guard let open = connection else {
@@ -83,7 +97,8 @@ final class PGSession: Sendable {
         }
     }
 
-    private func onQueue<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    /// Runs `work` on the queue; the caller resumes on its own executor (no hop through the global pool).
+    private nonisolated(nonsending) func onQueue<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
             self.queue.async {
                 continuation.resume(returning: work())

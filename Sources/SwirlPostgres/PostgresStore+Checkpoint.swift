@@ -45,7 +45,7 @@ extension PostgresStore {
 
     /// Sends one checkpoint in a transaction of its own. After a lost reply (or when `retrying`), it first looks
     /// for the token: found, the checkpoint was saved and is not written twice.
-    func saveAlone(_ write: CheckpointWrite, retrying: Bool) async throws -> CheckpointOutcome {
+    nonisolated(nonsending) func saveAlone(_ write: CheckpointWrite, retrying: Bool) async throws -> CheckpointOutcome {
         let (statements, mains) = self.transaction(of: [write])
         return try await self.perform("saving a checkpoint") { connection, attempt -> CheckpointOutcome in
             if attempt > 1 || retrying, let found = try Self.lookUp(write, on: connection) {
@@ -62,7 +62,7 @@ extension PostgresStore {
     ///
     /// - Throws: When the group failed as a whole (a statement refused, or the reply lost): nothing of it may
     ///   be assumed saved, and each checkpoint is then sent alone, looking for its token first.
-    func saveGroup(_ writes: [CheckpointWrite]) async throws -> [CheckpointOutcome] {
+    nonisolated(nonsending) func saveGroup(_ writes: [CheckpointWrite]) async throws -> [CheckpointOutcome] {
         let (statements, mains) = self.transaction(of: writes)
         return try await self.perform("saving checkpoints", retry: .never) { connection, _ -> [CheckpointOutcome] in
             let results = try connection.pipeline(statements)

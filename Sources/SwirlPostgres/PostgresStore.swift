@@ -162,8 +162,9 @@ public final class PostgresStore: Store {
     /// Runs `body` on a pooled connection and turns failures into ``StoreError``s.
     ///
     /// Every call of the store passes `.once`: each is safe to run again after its connection broke, even when
-    /// the first attempt was committed before the reply was lost (see ``checkpoint(_:)`` and ``claim``).
-    func perform<T: Sendable>(
+    /// the first attempt was committed before the reply was lost (see ``checkpoint(_:)`` and ``claim``). It runs
+    /// on the caller's executor up to the connection's queue, so a reply comes straight back to the caller.
+    nonisolated(nonsending) func perform<T: Sendable>(
         _ action: String, retry: PGPool.Retry = .once,
         _ body: @escaping @Sendable (PGConnection, _ attempt: Int) throws -> T
     ) async throws -> T {
