@@ -386,7 +386,14 @@ private enum JQValueBridge {
                     jv_free(key)
                     jv_free(member)
                 }
-                members[makeString(key)] = try makeJSON(member, depth: depth + 1)
+                let name = makeString(key)
+                // jq compares names byte by byte, Swift strings by canonical equivalence: two names
+                // in different Unicode forms would become one member here, losing a value silently.
+                if let existing = members.index(forKey: name), !JSON.sameCodePoints(members.keys[existing], name) {
+                    throw JQError.runtime(
+                        message: "the result has member names \(JSON.quote(members.keys[existing])) and \(JSON.quote(name)), the same text in different Unicode forms; Swirl keeps object keys as one name and cannot hold both")
+                }
+                members[name] = try makeJSON(member, depth: depth + 1)
                 iterator = jv_object_iter_next(value, iterator)
             }
             return .object(members)

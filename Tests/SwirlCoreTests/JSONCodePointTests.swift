@@ -33,6 +33,21 @@ struct JSONCodePointTests {
         #expect(Set([a, b]).count == 2)
     }
 
+    @Test("member names that Swift would merge are refused with their position, not merged")
+    func parsedKeysInTwoForms() throws {
+        // Object keys are Swift strings, equal under canonical equivalence: keeping the second
+        // spelling would silently drop the first member's value.
+        do {
+            _ = try JSON(parsing: "{\"caf\\u00e9\": 1,\n \"cafe\\u0301\": 2}")
+            Issue.record("two spellings of one name were accepted")
+        } catch {
+            #expect(error.position.line == 2 && error.position.column == 2)
+            #expect(error.message.contains("different Unicode forms"))
+        }
+        // The same spelling twice stays an ordinary duplicate: the later value wins.
+        #expect(try JSON(parsing: #"{"café": 1, "café": 2}"#) == .object([Self.precomposed: 2]))
+    }
+
     @Test("nested values compare by code points too")
     func nested() {
         #expect(JSON.array([.string(Self.precomposed)]) != JSON.array([.string(Self.decomposed)]))

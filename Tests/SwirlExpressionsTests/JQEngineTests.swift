@@ -113,6 +113,18 @@ import Darwin
 
     // MARK: evaluateOne
 
+    @Test("a result with member names in two Unicode forms is an error, not a merged object")
+    func resultKeysInTwoForms() throws {
+        // jq keeps both members (it compares bytes); a Swift dictionary would keep one.
+        #expect(try engine.compile(#"{"caf\u00e9": 1} | keys | length"#).evaluate(nil) == [1])
+        do {
+            _ = try engine.compile(#"{"caf\u00e9": 1, "cafe\u0301": 2}"#).evaluate(nil)
+            Issue.record("two spellings of one name were merged")
+        } catch {
+            #expect("\(error)".contains("different Unicode forms"))
+        }
+    }
+
     @Test("evaluateOne: no output is null, one is itself, several become an array")
     func evaluateOne() throws {
         #expect(try engine.compile("empty").evaluateOne([1]) == nil)

@@ -213,6 +213,17 @@ import Testing
         #expect(diagnostic.location?.description == "w.json:2:2")
     }
 
+    @Test("keys in two Unicode forms are refused: JSON as a syntax error at the second, YAML as a duplicate saying why")
+    func keysInTwoUnicodeForms() throws {
+        let json = try only(load("{\"caf\\u00e9\": 1,\n \"cafe\\u0301\": 2}", file: "w.json"))
+        #expect(json.location?.description == "w.json:2:2")
+        #expect(json.message.contains("different Unicode forms"))
+        let yaml = try only(load("document: {}\ncaf\u{E9}: 1\ncafe\u{301}: 2\n"))
+        #expect(yaml.code == SyntaxDiagnostics.duplicateKeyCode)
+        #expect(yaml.location?.description == "w.yaml:3:1")
+        #expect(yaml.message.contains("different Unicode forms"))
+    }
+
     @Test("reports a mapping or a sequence used as a key, and keeps reading")
     func complexKeys() throws {
         let document = load("? {a: 1}\n: x\n? [b]\n: y\nok: z\n")

@@ -140,8 +140,17 @@ private struct ParserState {
             let keyPosition = currentPosition()
             let key = try parseString()
             let memberPointer = pointer.appending(key)
-            if let first = keyPositions[key] {
-                duplicateKeys.append(.init(pointer: memberPointer, position: keyPosition, firstPosition: first))
+            if let existing = keyPositions.index(forKey: key) {
+                // Swift strings compare by canonical equivalence: two names in different Unicode
+                // forms would become one member, and one value would be lost without a word.
+                let earlier = keyPositions[existing].key
+                guard JSON.sameCodePoints(earlier, key) else {
+                    throw JSONParseError(
+                        kind: .syntax,
+                        message: "member names \(JSON.quote(earlier)) and \(JSON.quote(key)) are the same text in different Unicode forms; Swirl keeps object keys as one name and cannot hold both",
+                        position: keyPosition)
+                }
+                duplicateKeys.append(.init(pointer: memberPointer, position: keyPosition, firstPosition: keyPositions[existing].value))
             } else {
                 keyPositions[key] = keyPosition
             }

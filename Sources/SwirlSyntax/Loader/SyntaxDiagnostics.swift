@@ -31,10 +31,19 @@ public enum SyntaxDiagnostics {
             .error, code: yamlSyntaxCode, message: "YAML syntax error: \(problem)", location: location, notes: notes)
     }
 
+    /// A key used twice in one mapping; `earlier`, the first spelling, when it is the same text in
+    /// another Unicode form (Swift strings compare by canonical equivalence, so the two would be one key).
     static func duplicateKey(
-        _ key: String, path: JSONPointer, at location: SourceLocation, firstAt first: SourceLocation
+        _ key: String, earlier: String? = nil, path: JSONPointer, at location: SourceLocation, firstAt first: SourceLocation
     ) -> Diagnostic {
-        Diagnostic(
+        if let earlier, !JSON.sameCodePoints(earlier, key) {
+            return Diagnostic(
+                .error, code: duplicateKeyCode,
+                message: "keys \(JSON.quote(earlier)) and \(JSON.quote(key)) in a mapping are the same text in different Unicode forms; Swirl keeps them as one key, so each may appear only once",
+                path: path, part: .key, location: location,
+                notes: [Diagnostic.Note("\(JSON.quote(earlier)) is first defined here", location: first)])
+        }
+        return Diagnostic(
             .error, code: duplicateKeyCode,
             message: "duplicate key \(JSON.quote(key)) in a mapping; each key may appear only once",
             path: path, part: .key, location: location,

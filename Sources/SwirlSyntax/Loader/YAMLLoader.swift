@@ -119,10 +119,11 @@ struct YAMLLoader {
                     continue
                 }
                 let memberPointer = pointer.appending(key)
-                if let first = keyPositions[key] {
+                if let existing = keyPositions.index(forKey: key) {
+                    let (earlier, first) = keyPositions[existing]
                     diagnostics.append(
                         SyntaxDiagnostics.duplicateKey(
-                            key, path: memberPointer, at: location(keyMark), firstAt: location(first)))
+                            key, earlier: earlier, path: memberPointer, at: location(keyMark), firstAt: location(first)))
                 } else {
                     keyPositions[key] = keyMark
                     sourceMap.recordKey(at: memberPointer, keyMark)
