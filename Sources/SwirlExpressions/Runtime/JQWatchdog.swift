@@ -16,7 +16,11 @@ import Darwin
 /// started it, which goes on to serve the next evaluation. Checked on Debian 12's libjq 1.6 with
 /// `def f: f; f`, `repeat(1)`, `[range(1e9)]`, `last(range(1e12))`, `until(false; .)` and
 /// `reduce range(1e12) as $i (0; .+1)`: each stopped within a millisecond of the halt, and the
-/// state evaluated correctly afterwards (also under valgrind).
+/// state evaluated correctly afterwards (also under valgrind). libjq 1.6 has no atomics: the
+/// flag is a plain `int` that one thread writes and the other polls, which the C memory model
+/// calls a race. It works with this build, whose loop calls out of its file (allocation, `jv`
+/// functions) often enough to read the flag again, but it is not a promise libjq makes; the
+/// tests in `JQWatchdogTests` check it for each kind of loop.
 ///
 /// What a halt cannot stop is one built-in written in C that runs long by itself, such as
 /// `"x" * 1e9` or sorting a huge array: the halt takes effect when it returns to the interpreter.
