@@ -18,6 +18,16 @@ public enum JQError: Error, Sendable, Equatable, CustomStringConvertible {
     /// text, so `error({code: 1})` reads `{"code":1}`.
     case runtime(message: String)
 
+    /// The filter ran longer than its limit and ``JQWatchdog`` halted it; its outputs are dropped.
+    ///
+    /// `seconds` is the limit that applied; `ceiling` says whether it was the watchdog's
+    /// ceiling for every evaluation rather than the shorter limit the caller passed (such as the
+    /// time left before a task's or workflow's timeout).
+    case timedOut(seconds: Double, ceiling: Bool)
+
+    /// A stop request (``JQWatchdog/interrupt()``, on SIGINT or SIGTERM) halted the filter.
+    case interrupted
+
     /// The error as text for people; compile messages are joined with `; `.
     public var description: String {
         switch self {
@@ -25,6 +35,10 @@ public enum JQError: Error, Sendable, Equatable, CustomStringConvertible {
             "jq compile error: " + messages.joined(separator: "; ")
         case .runtime(let message):
             "jq error: " + message
+        case .timedOut(let seconds, _):
+            "jq evaluation did not finish within \(JQWatchdog.format(seconds))"
+        case .interrupted:
+            "jq evaluation interrupted"
         }
     }
 }

@@ -22,7 +22,7 @@ import Testing
             let bundle = try ExpressionBundle(
                 sources: program.expressions.map { ExpressionSource($0.text, scopedVariables: $0.scopedVariables) },
                 engine: JQEngine())
-            machine = RunStateMachine(program: program) { id, data, arguments throws(JQError) in
+            machine = RunStateMachine(program: program) { id, data, arguments, _ throws(JQError) in
                 try bundle.evaluate(id, on: data, arguments: arguments)
             }
             state = RunState(runID: "run-1", input: input, startedAt: now, seed: 7)

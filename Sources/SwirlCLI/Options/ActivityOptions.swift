@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SwirlCompiler
 import SwirlCore
+import SwirlExpressions
 import SwirlRuntime
 import SwirlSyntax
 
@@ -28,6 +29,17 @@ struct ActivityOptions: ParsableArguments {
     )
     var rewriteEndpoints: [String] = []
 
+    @Option(
+        name: .customLong("jq-timeout"),
+        help: ArgumentHelp(
+            """
+            Seconds one jq expression may run before the task fails with a timeout error (default 5; \
+            also SWIRL_JQ_TIMEOUT; 0: no limit but the task's and workflow's timeouts).
+            """,
+            valueName: "seconds")
+    )
+    var jqTimeout: Double?
+
     /// The activities, definitions and secrets, ready for a worker.
     /// - Parameters:
     ///   - defaultDefinitions: the folder to read definitions from when `--definitions` is not given
@@ -36,6 +48,15 @@ struct ActivityOptions: ParsableArguments {
     func setup(defaultDefinitions: String?, needsDefinitions: Bool = true, quiet: Bool) throws -> RuntimeSetup {
         let secretValues = try readSecrets()
         let rewrites = try readRewrites()
+        JQWatchdog.shared.ceiling = try readJQTimeout()
+        // An expression that even a halt does not stop (one long C built-in of libjq) holds the
+        // thread every run of the process evaluates on: end the process, so that a supervisor
+        // (or the person at the terminal) starts a fresh one; durable runs continue from their
+        // last checkpoint there.
+        JQWatchdog.shared.onUnresponsive = { report in
+            Terminal.writeError("swirl: \(report); exiting, as this process cannot evaluate expressions any more\n")
+            _exit(1)
+        }
         var catalog = DefinitionCatalog()
         if needsDefinitions, let folder = definitions ?? defaultDefinitions {
             catalog = Self.loadDefinitions(from: folder, quiet: quiet)
@@ -72,6 +93,25 @@ struct ActivityOptions: ParsableArguments {
             }
         }
         return catalog
+    }
+
+    /// `--jq-timeout`, else `SWIRL_JQ_TIMEOUT`, else the default ceiling.
+    private func readJQTimeout() throws -> Double {
+        let text: String
+        let source: String
+        if let jqTimeout {
+            text = String(jqTimeout)
+            source = "--jq-timeout"
+        } else if let variable = ProcessInfo.processInfo.environment["SWIRL_JQ_TIMEOUT"], !variable.isEmpty {
+            text = variable
+            source = "SWIRL_JQ_TIMEOUT"
+        } else {
+            return JQWatchdog.defaultCeiling
+        }
+        guard let seconds = Double(text), seconds.isFinite, seconds >= 0 else {
+            throw ValidationError("\(source) must be a number of seconds, 0 or more (got '\(text)').")
+        }
+        return seconds
     }
 
     private func readRewrites() throws -> [HTTPCallActivity.Rewrite] {

@@ -126,7 +126,9 @@ struct Foreground: Sendable {
     }
 }
 
-/// SIGINT and SIGTERM handlers, active until cancelled.
+/// SIGINT and SIGTERM handlers, active until cancelled. Besides running the action, a signal
+/// halts the jq expressions being evaluated: one that never ends would otherwise keep the
+/// process from ever reaching the action's effect.
 final class Interrupt {
     private let sources: [any DispatchSourceSignal]
 
@@ -147,6 +149,7 @@ final class Interrupt {
             source.setEventHandler {
                 Interrupt.received.store(number, ordering: .relaxed)
                 action()
+                JQWatchdog.shared.interrupt()
             }
             source.resume()
             return source

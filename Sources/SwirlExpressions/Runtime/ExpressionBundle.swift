@@ -169,11 +169,16 @@ public final class ExpressionBundle {
     ///   - index: the expression's position in ``sources``.
     ///   - data: the value the expression sees as `.`.
     ///   - arguments: the values of `$context`, `$input`… and of the expression's scoped variables.
+    ///   - timeLimit: the longest the evaluation may run, in seconds, when shorter than the
+    ///     ceiling of the engine's ``JQWatchdog``.
     /// - Returns: `null`, the single output, or an array of all outputs.
     /// - Throws: ``JQError/runtime(message:)`` when the expression raises an error;
-    ///   ``JQError/compile(messages:)`` only for a lazily compiled chunk that libjq rejects.
-    public func evaluate(_ index: Int, on data: JSON, arguments: ExpressionArguments) throws(JQError) -> JSON {
-        let outputs = try evaluateAll(index, on: data, arguments: arguments)
+    ///   ``JQError/timedOut(seconds:ceiling:)`` or ``JQError/interrupted`` when the watchdog
+    ///   halts it; ``JQError/compile(messages:)`` only for a lazily compiled chunk that libjq rejects.
+    public func evaluate(_ index: Int, on data: JSON, arguments: ExpressionArguments, timeLimit: Double? = nil)
+        throws(JQError) -> JSON
+    {
+        let outputs = try evaluateAll(index, on: data, arguments: arguments, timeLimit: timeLimit)
         switch outputs.count {
         case 0: return .null
         case 1: return outputs[0]
@@ -186,9 +191,12 @@ public final class ExpressionBundle {
     ///   - index: the expression's position in ``sources``.
     ///   - data: the value the expression sees as `.`.
     ///   - arguments: the values of `$context`, `$input`… and of the expression's scoped variables.
+    ///   - timeLimit: as for ``evaluate(_:on:arguments:timeLimit:)``.
     /// - Returns: the outputs; empty when the expression produced none.
-    /// - Throws: as ``evaluate(_:on:arguments:)`` does.
-    public func evaluateAll(_ index: Int, on data: JSON, arguments: ExpressionArguments) throws(JQError) -> [JSON] {
+    /// - Throws: as ``evaluate(_:on:arguments:timeLimit:)`` does.
+    public func evaluateAll(_ index: Int, on data: JSON, arguments: ExpressionArguments, timeLimit: Double? = nil)
+        throws(JQError) -> [JSON]
+    {
         precondition(sources.indices.contains(index), "expression \(index) is not in a bundle of \(count)")
         let distinct = distinctOfSource[index]
         if chunks[placement[distinct].chunk].program == nil {
@@ -200,7 +208,8 @@ public final class ExpressionBundle {
             preconditionFailure("chunk \(chunk) of an expression bundle was not compiled")
         }
         let input = plans[distinct].input(data: data, arguments: arguments, branch: branch)
-        return try program.evaluate(elements: input, reusing: ExpressionPlan.Slot.arguments, from: argumentCache)
+        return try program.evaluate(
+            elements: input, reusing: ExpressionPlan.Slot.arguments, from: argumentCache, timeLimit: timeLimit)
     }
 
     // MARK: - Compiling

@@ -20,6 +20,8 @@ enum Signal {
 extension Run {
     /// Runs fiber `index` until it waits or finishes.
     mutating func step(fiber index: Int) {
+        activeFiber = index
+        defer { activeFiber = nil }
         var signal: Signal = .proceed
         if let pending = state.fibers[index].pending {
             state.fibers[index].pending = nil

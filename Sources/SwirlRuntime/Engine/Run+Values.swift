@@ -4,25 +4,61 @@ import SwirlExpressions
 import SwirlSyntax
 
 extension Run {
-    /// Evaluates one expression; a jq failure becomes an `expression` error at `instance`.
+    /// Evaluates one expression; a jq failure becomes an `expression` error at `instance`, and an
+    /// evaluation that ran out of time a `timeout` error there, as a task's own timeout would.
     func evaluate(_ id: ExpressionID, on data: JSON, arguments: ExpressionArguments, instance: String)
         -> Result<JSON, WorkflowError>
     {
         do {
-            return .success(try machine.evaluateExpression(id, data, arguments))
+            return .success(try machine.evaluateExpression(id, data, arguments, evaluationDeadline()))
         } catch {
             let message: String
+            let expression = program.expressions[id]
             switch error {
             case .runtime(let text): message = text
             case .compile(let messages): message = messages.joined(separator: "; ")
+            case .timedOut(let seconds, let ceiling):
+                let limit = ceiling ? "the limit for one expression" : "the time left before a timeout of the task or workflow"
+                return .failure(
+                    WorkflowError(
+                        .timeout, title: "Expression timed out",
+                        detail: "the expression at \(expression.pointer) did not finish within \(JQWatchdog.format(seconds)) "
+                            + "(\(limit)): \(expression.text.trimmingCharacters)",
+                        instance: instance))
+            case .interrupted:
+                // The worker gives the run back without saving this step (RunDriver.apply).
+                return .failure(
+                    WorkflowError(
+                        .runtime, title: "Expression interrupted",
+                        detail: "a stop request interrupted the expression at \(expression.pointer)", instance: instance))
             }
-            let expression = program.expressions[id]
             return .failure(
                 WorkflowError(
                     .expression, title: "Expression failed",
                     detail: "\(message) (in \(expression.pointer): \(expression.text.trimmingCharacters))",
                     instance: instance))
         }
+    }
+
+    /// The earliest deadline still ahead around the fiber being stepped: its tasks', their
+    /// attempts', those of the forks it is a branch of, and the workflow's; `nil` when there is
+    /// none. One that has passed by `now` is left out: the machine is applying it (a `try`
+    /// whose attempt expired evaluates its catch filter), so it must not fail that evaluation.
+    func evaluationDeadline() -> Double? {
+        var earliest = state.deadline.flatMap { $0 > now ? $0 : nil }
+        var fiber = activeFiber
+        // Bounded by the number of fibers, should a malformed state make parents loop.
+        var hops = 0
+        while let index = fiber, state.fibers.indices.contains(index), hops <= state.fibers.count {
+            for case .task(let task) in state.fibers[index].frames {
+                for deadline in [task.deadline, task.attemptDeadline] {
+                    if let deadline, deadline > now { earliest = min(earliest ?? deadline, deadline) }
+                }
+            }
+            fiber = state.fibers[index].parent.flatMap { state.fiberIndex($0) }
+            hops += 1
+        }
+        return earliest
     }
 
     /// A template with its expressions evaluated.

@@ -55,8 +55,13 @@ public struct RunStateMachine {
         case budgetSpent
     }
 
-    /// Evaluates expression `id` of the program on `data` with `arguments`.
-    public typealias Evaluate = (_ id: ExpressionID, _ data: JSON, _ arguments: ExpressionArguments) throws(JQError) -> JSON
+    /// Evaluates expression `id` of the program on `data` with `arguments`, to finish by
+    /// `deadline` when it is not `nil`: the nearest pending timeout of the enclosing tasks and of
+    /// the workflow, in seconds since 1970. The machine reads no clock, and its `now` is the
+    /// time its call began, so the evaluator turns the deadline into a time limit with a clock
+    /// of its own (and may apply a shorter ceiling).
+    public typealias Evaluate = (_ id: ExpressionID, _ data: JSON, _ arguments: ExpressionArguments, _ deadline: Double?)
+        throws(JQError) -> JSON
 
     public let program: Program
     let evaluateExpression: Evaluate
@@ -103,6 +108,8 @@ struct Run {
     var budget: Int
     /// Set when a fiber stopped because the budget was spent.
     var budgetSpent = false
+    /// The index of the fiber being stepped, whose tasks' timeouts bound its evaluations.
+    var activeFiber: Int?
     /// Branch fibers handed to their forks and not yet removed from the state.
     var settledFibers = 0
     /// No fiber before this index is ready: ``markReady(_:)`` lowers it, ``runReadyFibers()``

@@ -90,7 +90,7 @@ final class RunDriver {
             state.eventBase = claimed.eventBase
             state.eventCursor = claimed.eventBase
         }
-        machine = workflow.machine(secrets: [:])
+        machine = workflow.machine(secrets: [:], clock: context.clock)
     }
 
     var runID: String { lease.runID }
@@ -126,7 +126,7 @@ final class RunDriver {
         let names = workflow.program.definition["use"]?["secrets"]?.arrayValue?.compactMap(\.stringValue) ?? []
         do {
             secrets = try Secrets.resolve(names, provided: context.secretValues, environment: context.environment)
-            machine = workflow.machine(secrets: secrets.json)
+            machine = workflow.machine(secrets: secrets.json, clock: context.clock)
         } catch {
             return try await faultWithoutRunning(error)
         }
@@ -314,7 +314,11 @@ final class RunDriver {
     /// Hands `event` to the machine and performs its actions.
     private func apply(_ event: RunStateMachine.Event) async throws -> Step {
         let now = context.clock.now()
+        let interruptions = workflow.watchdog.interruptions
         let actions = machine.handle(event, state: &state, now: now)
+        // A stop request may have cut an evaluation of this step short, and the machine took
+        // that for the task's failure: give the run back as its last checkpoint left it.
+        guard workflow.watchdog.interruptions == interruptions else { throw EvaluationInterrupted() }
         var step = Step()
         var discarded = false
         var changed = false
@@ -710,4 +714,10 @@ final class RunDriver {
         }
         return text
     }
+}
+
+/// A stop request (SIGINT, SIGTERM) interrupted an expression while the driver applied an event:
+/// what the machine made of it must not be saved, so the driver releases the run unchanged.
+struct EvaluationInterrupted: Error, CustomStringConvertible {
+    var description: String { "a stop request interrupted an expression, so the step was not saved" }
 }

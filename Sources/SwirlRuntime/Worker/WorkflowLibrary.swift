@@ -9,22 +9,36 @@ public final class CompiledWorkflow {
     public let program: Program
     public let definition: DefinitionRecord
     let bundle: ExpressionBundle
+    /// Stops this workflow's evaluations that overrun; the worker asks it whether a stop request
+    /// cut one short.
+    let watchdog: JQWatchdog
 
     /// - Throws: `JQError` when libjq rejects an expression the checker accepted (a defect).
     public init(program: Program) throws(JQError) {
         self.program = program
         self.definition = DefinitionRecord(program: program)
+        let engine = JQEngine()
+        self.watchdog = engine.watchdog
         self.bundle = try ExpressionBundle(
             sources: program.expressions.map { ExpressionSource($0.text, scopedVariables: $0.scopedVariables) },
-            engine: JQEngine())
+            engine: engine)
     }
 
-    /// The run state machine of this workflow, with `secrets` as `$secrets`.
-    func machine(secrets: JSON) -> RunStateMachine {
+    /// The run state machine of this workflow, with `secrets` as `$secrets`; `clock` turns the
+    /// deadlines of its evaluations into time limits.
+    func machine(secrets: JSON, clock: any RuntimeClock) -> RunStateMachine {
         let bundle = self.bundle
-        return RunStateMachine(program: program, secrets: secrets) { id, data, arguments throws(JQError) in
-            try bundle.evaluate(id, on: data, arguments: arguments)
+        return RunStateMachine(program: program, secrets: secrets) { id, data, arguments, deadline throws(JQError) in
+            try bundle.evaluate(id, on: data, arguments: arguments, timeLimit: Self.timeLimit(until: deadline, clock: clock))
         }
+    }
+
+    /// The seconds left until `deadline` on `clock`, and at least 10 ms: the machine's call may
+    /// have begun before the deadline and spent the time since in an earlier evaluation; then a
+    /// quick expression still completes and a slow one fails at once, so a call of a thousand
+    /// steps overruns a timeout by seconds at most.
+    nonisolated static func timeLimit(until deadline: Double?, clock: any RuntimeClock) -> Double? {
+        deadline.map { max($0 - clock.now(), 0.01) }
     }
 }
 
