@@ -207,9 +207,14 @@ public final class Worker {
                 default: open.append(id)
                 }
                 if record.status == .suspended { continue }
-                // A run another worker holds is due at its lease's expiry; the poll looks again by then.
                 if let wakeAt = record.wakeAt, record.leaseOwner == nil {
                     earliest = min(earliest ?? wakeAt, wakeAt)
+                }
+                // A run someone holds (another worker, or this one's driver that lost its lease
+                // while the process was starved) can be taken over when the lease expires: that is
+                // something to wait for, not a run that nothing can move on.
+                if record.leaseOwner != nil, let expiry = record.leaseExpiresAt {
+                    earliest = min(earliest ?? expiry, expiry)
                 }
                 // Without a wake-up time nothing can claim it (it waits for an event or a child).
                 guard record.wakeAt != nil else { continue }
