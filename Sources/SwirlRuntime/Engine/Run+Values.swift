@@ -51,9 +51,8 @@ extension Run {
         var hops = 0
         while let index = fiber, state.fibers.indices.contains(index), hops <= state.fibers.count {
             for case .task(let task) in state.fibers[index].frames {
-                for deadline in [task.deadline, task.attemptDeadline] {
-                    if let deadline, deadline > now { earliest = min(earliest ?? deadline, deadline) }
-                }
+                if let deadline = task.deadline, deadline > now { earliest = min(earliest ?? deadline, deadline) }
+                if let deadline = task.attemptDeadline, deadline > now { earliest = min(earliest ?? deadline, deadline) }
             }
             fiber = state.fibers[index].parent.flatMap { state.fiberIndex($0) }
             hops += 1
