@@ -193,6 +193,50 @@ import Testing
         #expect(Self.decisions(done) == [.complete(["A", "B"])])
     }
 
+    @Test("a result that arrives while another branch spends the step budget is not asked for again")
+    @JQActor func completedActivityIsNotStartedAgain() throws {
+        // Branch `first` (the lower fiber) calls, then loops for more than one step budget;
+        // branch `second` calls once. When `second`'s result arrives, `first` is still looping
+        // and spends the budget before `second` takes its result: its task frame still shows the
+        // call, but the call is over and must not be started again.
+        var run = try Harness(
+            """
+            do:
+              - both:
+                  fork:
+                    branches:
+                      - first:
+                          do:
+                            - call1: {call: effect, with: {branch: first}}
+                            - spin:
+                                for: {in: '${ [range(3000)] }'}
+                                do:
+                                  - add: {set: {n: '${ $index }'}}
+                      - second: {call: effect, with: {branch: second}}
+            """)
+        let requests = Self.started(run.handle(.start))
+        #expect(requests.count == 2)
+        let first = run.handle(.activityCompleted(key: requests[0].key, output: "A"))
+        #expect(Self.decisions(first).contains(.budgetSpent))
+        let second = run.handle(.activityCompleted(key: requests[1].key, output: "B"))
+        #expect(Self.decisions(second).contains(.budgetSpent))
+        #expect(Self.started(second).isEmpty, "the call that reported was asked for again")
+        #expect(Self.cancelled(second).isEmpty)
+        // The run goes on to the end, with each branch's output.
+        var actions = second
+        var turns = 0
+        while Self.decisions(actions).contains(.budgetSpent), turns < 100 {
+            actions = run.handle(.timerFired)
+            #expect(Self.started(actions).isEmpty)
+            turns += 1
+        }
+        guard case .complete(let output)? = Self.decisions(actions).last else {
+            Issue.record("the run did not complete: \(Self.decisions(actions))")
+            return
+        }
+        #expect(output.arrayValue?.last == "B")
+    }
+
     @Test("compete: the first branch to finish wins and the loser's activity is cancelled")
     @JQActor func competeCancelsTheLoser() throws {
         var run = try Harness(

@@ -53,14 +53,19 @@ public struct RunState: Hashable, Sendable, Codable {
 
     /// Every activity in flight, to start (again, after a resume) and to keep running.
     ///
-    /// Only top frames are read: a task performing an activity runs nothing above it.
+    /// An activity is in flight while its fiber waits for it: a task performing one runs nothing
+    /// above it, so only top frames are read. A result that has arrived but that its fiber has not
+    /// taken yet (another fiber spent the step budget first) ends the flight even though the task
+    /// frame still shows the call.
     public var activitiesInFlight: [ActivityRequest] {
         var requests: [ActivityRequest] = []
-        // By index: a fiber is not copied to read its top frame.
+        // By index: a fiber is not copied to read its wait and top frame.
         for index in fibers.indices {
-            if case .task(let task)? = fibers[index].frames.last, case .activity(let request) = task.progress {
-                requests.append(request)
-            }
+            guard case .activity(let key) = fibers[index].wait,
+                case .task(let task)? = fibers[index].frames.last, case .activity(let request) = task.progress,
+                request.key == key
+            else { continue }
+            requests.append(request)
         }
         return requests
     }
