@@ -38,24 +38,42 @@ struct SwirlBenchmarks {
             let seconds = try await measure(program, runs: runs)
             print("\(name): \(tasks) tasks, median \(String(format: "%.1f", seconds * 1000)) ms, \(Int(Double(tasks) / seconds)) tasks/s in memory")
         }
-        // A fork's join must cost the same per branch however wide the fork is.
-        var perBranch: [Int: Double] = [:]
-        for width in [1_000, 10_000] where only == nil || only == "fork-\(width)" {
+        // A fork's join must cost the same per branch however wide the fork is. The two widths are
+        // measured in turns, and each by its fastest run: on a shared machine other work only ever
+        // adds time, so the fastest runs are the ones to compare.
+        let widths = [1_000, 10_000].filter { only == nil || only == "fork-\($0)" }
+        var programs: [Int: Program] = [:]
+        for width in widths {
             var wide = header + "do:\n  - wide:\n      fork:\n        branches:\n"
             for branch in 0..<width { wide += "          - b\(branch): {set: {n: \(branch)}}\n" }
-            let document = Loader().load(text: wide, file: "wide-fork").value!
-            let program = try Compiler().compile(document)
-            let seconds = try await measure(program, runs: width == 1_000 ? runs * 3 : runs)
-            perBranch[width] = seconds / Double(width)
-            print("fork-\(width): \(width) branches, median \(String(format: "%.1f", seconds * 1000)) ms, \(String(format: "%.1f", seconds / Double(width) * 1e6)) µs per branch")
+            programs[width] = try Compiler().compile(Loader().load(text: wide, file: "wide-fork").value!)
         }
-        if let narrow = perBranch[1_000], let wide = perBranch[10_000] {
-            print("fork scaling: 10,000 branches cost \(String(format: "%.1f", wide / narrow * 10))x as long as 1,000 (10x is linear)")
+        var fastest: [Int: Double] = [:]
+        for _ in 0..<max(runs, 3) {
+            for width in widths {
+                let times = try await measureAll(programs[width]!, runs: width == 1_000 ? 5 : 1)
+                fastest[width] = min(fastest[width] ?? .infinity, times.min()!)
+            }
+        }
+        for width in widths {
+            let seconds = fastest[width]!
+            print("fork-\(width): \(width) branches, fastest \(String(format: "%.1f", seconds * 1000)) ms, \(String(format: "%.1f", seconds / Double(width) * 1e6)) µs per branch")
+        }
+        if let narrow = fastest[1_000], let wide = fastest[10_000] {
+            print("fork scaling: 10,000 branches cost \(String(format: "%.1f", wide / narrow))x as long as 1,000 (10x is linear)")
         }
     }
 
+    /// The median time of `runs` runs of `program`.
     @JQActor
     static func measure(_ program: Program, runs: Int) async throws -> Double {
+        let times = try await measureAll(program, runs: runs).sorted()
+        return times[times.count / 2]
+    }
+
+    /// The time of each of `runs` runs of `program`, in seconds.
+    @JQActor
+    static func measureAll(_ program: Program, runs: Int) async throws -> [Double] {
         let clock = ManualClock()
         let interpreter = try Interpreter(program: program, store: MemoryStore(clock: clock), clock: clock)
         var times: [Double] = []
@@ -66,6 +84,6 @@ struct SwirlBenchmarks {
             guard case .completed = outcome else { fatalError("\(outcome)") }
             times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         }
-        return times.sorted()[times.count / 2]
+        return times
     }
 }

@@ -359,7 +359,7 @@ struct Run {
     mutating func expireDeadlines(fiber index: Int) {
         let frames = state.fibers[index].frames
         for (position, frame) in frames.enumerated() {
-            guard case .task(let task) = frame else { continue }
+            guard case .task(let task) = frame, task.deadline != nil || task.attemptDeadline != nil else { continue }
             let node = program[task.address]
             if let deadline = task.deadline, deadline <= now {
                 cancelDescendants(of: Array(frames[position...]))

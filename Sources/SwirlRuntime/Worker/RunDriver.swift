@@ -449,7 +449,6 @@ final class RunDriver {
                 NewRun(
                     id: childID, definitionHash: child.definition.hash, input: process["input"] ?? request.input.value,
                     idempotencyKey: "child:" + request.idempotencyKey, parentID: runID))
-            context.discovered(childID)
         }
         if request.arguments.value["await"]?.boolValue == false {
             signal(.activity(key: request.key, result: .success(request.input.value)))
@@ -576,6 +575,9 @@ final class RunDriver {
         storedValues.formUnion(encoded.newValues.keys)
         history.removeAll()
         outbox.removeAll()
+        // The worker hears of a child once the checkpoint that creates it is committed: told
+        // earlier, it could look for the run before it exists and lose sight of it.
+        for child in children { context.discovered(child.id) }
         children.removeAll()
         clearsControl = false
         dirty = false
