@@ -113,45 +113,37 @@ struct RunStateWriter {
             endCase(payload)
         case .events: emptyCase("events")
         case .finished(let outcome):
-            var payload = beginCase("finished")
-            key("_0", &payload)
+            beginValueCase("finished")
             write(outcome)
-            endCase(payload)
+            endValueCase()
         }
     }
 
     private mutating func write(_ outcome: Fiber.Outcome) {
-        var payload: ObjectWriter
         switch outcome {
         case .value(let value):
-            payload = beginCase("value")
-            key("_0", &payload)
+            beginValueCase("value")
             write(value)
         case .ending(let value):
-            payload = beginCase("ending")
-            key("_0", &payload)
+            beginValueCase("ending")
             write(value)
         case .failure(let error):
-            payload = beginCase("failure")
-            key("_0", &payload)
+            beginValueCase("failure")
             write(error)
         }
-        endCase(payload)
+        endValueCase()
     }
 
     private mutating func write(_ frame: Frame) throws(RunStateWriterError) {
-        var payload: ObjectWriter
         switch frame {
         case .list(let list):
-            payload = beginCase("list")
-            key("_0", &payload)
+            beginValueCase("list")
             write(list)
         case .task(let task):
-            payload = beginCase("task")
-            key("_0", &payload)
+            beginValueCase("task")
             try write(task)
         }
-        endCase(payload)
+        endValueCase()
     }
 
     private mutating func write(_ list: ListFrame) {
@@ -248,13 +240,15 @@ struct RunStateWriter {
             key("until", &payload)
             try number(until)
         case .activity(let request):
-            payload = beginCase("activity")
-            key("_0", &payload)
+            beginValueCase("activity")
             write(request)
+            endValueCase()
+            return
         case .listening(let listen):
-            payload = beginCase("listening")
-            key("_0", &payload)
+            beginValueCase("listening")
             write(listen)
+            endValueCase()
+            return
         }
         endCase(payload)
     }
@@ -384,6 +378,18 @@ struct RunStateWriter {
         out.writeString(name)
         out.bytes.append(UInt8(ascii: ":"))
         return ObjectWriter()
+    }
+
+    /// Opens `{"name":{"_0":`, a case with one unlabeled value, which the caller writes next.
+    private mutating func beginValueCase(_ name: String) {
+        out.bytes.append(UInt8(ascii: "{"))
+        out.writeString(name)
+        out.append(":{\"_0\":")
+    }
+
+    /// Closes a case opened by ``beginValueCase(_:)``.
+    private mutating func endValueCase() {
+        out.append("}}")
     }
 
     /// Closes the payload object and the case object.
