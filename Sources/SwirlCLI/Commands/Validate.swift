@@ -121,7 +121,9 @@ struct Validate: AsyncParsableCommand {
             return .unreadable(error.description)
         }
         let result = validator.validate(bytes: bytes, file: name)
-        return .checked(diagnostics: result.diagnostics, source: String(decoding: bytes, as: UTF8.self))
+        let diagnostics = result.diagnostics
+        DeferredRelease.release(result)
+        return .checked(diagnostics: diagnostics, source: String(decoding: bytes, as: UTF8.self))
     }
 }
 

@@ -132,7 +132,8 @@ struct SchemaCompiler {
     ) throws(SchemaCompileError) -> SchemaKeywords {
         var keywords = SchemaKeywords()
         for (keyword, value) in members {
-            let here = location.appending(keyword)
+            // Built only where needed: most members are annotations (`title`, `description`).
+            var here: JSONPointer { location.appending(keyword) }
             switch keyword {
             case "title": keywords.title = value.stringValue
             case "description": keywords.description = value.stringValue
