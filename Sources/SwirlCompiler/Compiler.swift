@@ -183,6 +183,7 @@ private struct CompilerState {
     mutating func fillScope(_ index: Int, list: JSON?, at pointer: JSONPointer, _ variables: [String]) {
         let items = list?.arrayValue ?? []
         var entries: [(name: String, body: OrderedDictionary<String, JSON>)] = []
+        entries.reserveCapacity(items.count)
         for item in items {
             guard let entry = item.objectValue?.elements.first else { continue }
             entries.append((entry.key, entry.value.objectValue ?? [:]))
@@ -197,6 +198,7 @@ private struct CompilerState {
             }
         }
         var nodes: [Node] = []
+        nodes.reserveCapacity(entries.count)
         for (position, entry) in entries.enumerated() {
             let taskPointer = pointer.appending(position).appending(entry.name)
             var node = compileTask(entry.name, entry.body, at: taskPointer, variables, resolve: { resolve($0, after: position) })
@@ -519,8 +521,11 @@ private struct CompilerState {
 
     // MARK: values
 
-    mutating func dataFlow(_ block: JSON?, key: String, at pointer: JSONPointer, _ variables: [String]) -> DataFlow {
+    mutating func dataFlow(_ block: JSON?, key: String, at place: @autoclosure () -> JSONPointer, _ variables: [String])
+        -> DataFlow
+    {
         guard let block else { return DataFlow() }
+        let pointer = place()
         var flow = DataFlow()
         switch block[key] {
         case .string(let text)?: flow.transform = .expression(expressionField(text, at: pointer.appending(key), variables))
@@ -543,7 +548,7 @@ private struct CompilerState {
         }
     }
 
-    mutating func timeout(_ timeout: JSON?, at pointer: JSONPointer) -> DurationSpec? {
+    mutating func timeout(_ timeout: JSON?, at place: @autoclosure () -> JSONPointer) -> DurationSpec? {
         switch timeout {
         case .string(let name)?:
             usedTimeouts.insert(name)
@@ -551,7 +556,7 @@ private struct CompilerState {
                 duration($0, at: JSONPointer(tokens: ["use", "timeouts", name, "after"]), [])
             }
         case .object(let definition)?:
-            return definition["after"].flatMap { duration($0, at: pointer.appending("after"), []) }
+            return definition["after"].flatMap { duration($0, at: place().appending("after"), []) }
         default:
             return nil
         }

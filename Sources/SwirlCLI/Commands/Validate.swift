@@ -122,8 +122,9 @@ struct Validate: AsyncParsableCommand {
         }
         let result = validator.validate(bytes: bytes, file: name)
         let diagnostics = result.diagnostics
-        DeferredRelease.release(result)
-        return .checked(diagnostics: diagnostics, source: String(decoding: bytes, as: UTF8.self))
+        DeferredRelease.release(consume result)
+        // The text is only needed to show the lines diagnostics point at.
+        return .checked(diagnostics: diagnostics, source: diagnostics.isEmpty ? "" : String(decoding: bytes, as: UTF8.self))
     }
 }
 

@@ -61,8 +61,9 @@ private struct Walk {
 
     /// Names defined in each `use` section.
     var defined: [String: Set<String>] = [:]
-    /// Where every task name is, for "it is in another list" hints.
-    var taskLocations: [String: JSONPointer] = [:]
+    /// Where every task name is, for "it is in another list" hints; found on the first
+    /// unknown `then` target (the walk for it is wasted on a document without one).
+    var taskLocations: [String: JSONPointer]?
     var loose = false
     var checksJQ = true
 
@@ -85,7 +86,6 @@ private struct Walk {
     mutating func run() {
         checkDSLVersion()
         checkEvaluate()
-        collectTaskNames(document["do"], at: "/do")
         let root = JSONPointer.root
         if let input = document["input"] { dataFlow(input, at: root.appending("input"), key: "from") }
         if let output = document["output"] { dataFlow(output, at: root.appending("output"), key: "as") }
@@ -153,7 +153,16 @@ private struct Walk {
         }
     }
 
-    mutating func collectTaskNames(_ list: JSON?, at pointer: JSONPointer) {
+    /// Where each task name is first used, anywhere in the workflow's task lists.
+    mutating func locateTasks() -> [String: JSONPointer] {
+        if let taskLocations { return taskLocations }
+        var found: [String: JSONPointer] = [:]
+        Self.collectTaskNames(document["do"], at: "/do", into: &found)
+        taskLocations = found
+        return found
+    }
+
+    static func collectTaskNames(_ list: JSON?, at pointer: JSONPointer, into taskLocations: inout [String: JSONPointer]) {
         guard case .array(let items)? = list else { return }
         for (index, item) in items.enumerated() {
             guard let entry = item.objectValue?.elements.first else { continue }
@@ -162,9 +171,13 @@ private struct Walk {
             let taskPointer = pointer.appending(index).appending(name)
             if taskLocations[name] == nil { taskLocations[name] = taskPointer }
             guard let body = body.objectValue else { continue }
-            for key in ["do", "try"] { collectTaskNames(body[key], at: taskPointer.appending(key)) }
-            if let branches = body["fork"]?["branches"] { collectTaskNames(branches, at: taskPointer.appending("fork").appending("branches")) }
-            if let handler = body["catch"]?["do"] { collectTaskNames(handler, at: taskPointer.appending("catch").appending("do")) }
+            for key in ["do", "try"] { collectTaskNames(body[key], at: taskPointer.appending(key), into: &taskLocations) }
+            if let branches = body["fork"]?["branches"] {
+                collectTaskNames(branches, at: taskPointer.appending("fork").appending("branches"), into: &taskLocations)
+            }
+            if let handler = body["catch"]?["do"] {
+                collectTaskNames(handler, at: taskPointer.appending("catch").appending("do"), into: &taskLocations)
+            }
         }
     }
 
@@ -195,9 +208,11 @@ private struct Walk {
         let names = tasks.map(\.name)
         let indexOf = Dictionary(tasks.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
 
-        /// The index a directive leads to: `nil` for leaving the list, or for an unknown name (reported).
+        /// The index a directive leads to: `nil` for leaving the list, or for an unknown name
+        /// (kept in `report`, with the place of the directive).
         func target(
-            _ directive: JSON?, at path: @autoclosure () -> JSONPointer, from index: Int, report: inout [Diagnostic]
+            _ directive: JSON?, at path: @autoclosure () -> JSONPointer, from index: Int,
+            report: inout [(name: String, path: JSONPointer)]
         ) -> Int? {
             guard let directive = directive?.stringValue else { return index + 1 }
             switch directive {
@@ -205,17 +220,17 @@ private struct Walk {
             case "exit", "end": return nil
             default:
                 if let found = indexOf[directive] { return found }
-                let elsewhere = taskLocations[directive].flatMap { $0.hasPrefix(pointer) && $0.tokens.count == pointer.tokens.count + 2 ? nil : $0 }
-                report.append(CompilerDiagnostics.unknownFlowTarget(directive, path: path(), candidates: names, elsewhere: elsewhere))
+                report.append((directive, path()))
                 // Reported; assume it continues so the tasks after it are not also called unreachable.
                 return index + 1
             }
         }
 
+        var unknown: [(name: String, path: JSONPointer)] = []
         var successors: [[Int]] = []
         for (index, task) in tasks.enumerated() {
             var next: [Int] = []
-            let thenTarget = target(task.body["then"], at: task.pointer.appending("then"), from: index, report: &diagnostics)
+            let thenTarget = target(task.body["then"], at: task.pointer.appending("then"), from: index, report: &unknown)
             if let cases = task.body["switch"]?.arrayValue {
                 var hasDefault = false
                 for (caseIndex, item) in cases.enumerated() {
@@ -226,7 +241,7 @@ private struct Walk {
                     let found = target(
                         definition["then"],
                         at: task.pointer.appending("switch").appending(caseIndex).appending(caseName).appending("then"),
-                        from: index, report: &diagnostics)
+                        from: index, report: &unknown)
                     if let found { next.append(found) }
                 }
                 if !hasDefault, let thenTarget { next.append(thenTarget) }
@@ -238,6 +253,13 @@ private struct Walk {
             // A skipped task ignores its own `then` and continues (DSL-NOTES §2 #2).
             if task.body["if"] != nil { next.append(index + 1) }
             successors.append(next.filter { $0 < tasks.count })
+        }
+        for target in unknown {
+            let elsewhere = locateTasks()[target.name].flatMap {
+                $0.hasPrefix(pointer) && $0.tokens.count == pointer.tokens.count + 2 ? nil : $0
+            }
+            diagnostics.append(
+                CompilerDiagnostics.unknownFlowTarget(target.name, path: target.path, candidates: names, elsewhere: elsewhere))
         }
         var reached = Set<Int>()
         var pending = tasks.isEmpty ? [] : [0]

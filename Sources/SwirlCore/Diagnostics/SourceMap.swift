@@ -98,6 +98,17 @@ public struct SourceMap: Sendable {
         return node
     }
 
+    /// Where the key of the first member named `name` under `node` starts (for a name used
+    /// twice: where it was first used).
+    public func firstKeyPosition(of name: String, in node: Node) -> SourcePosition? {
+        var current = entries[Int(node)].firstChild
+        while current >= 0 {
+            if entries[Int(current)].name == name { return entries[Int(current)].key.position }
+            current = entries[Int(current)].nextSibling
+        }
+        return nil
+    }
+
     /// Records where the value of `node` starts.
     public mutating func recordValue(of node: Node, _ position: SourcePosition) {
         entries[Int(node)].value = Position(position)

@@ -110,7 +110,6 @@ struct YAMLLoader {
             try checkDepth(depth + 1, at: node, mark: mark)
             checkCollectionTag(tag, expected: "tag:yaml.org,2002:map", at: node, mark: mark)
             var members = OrderedDictionary<String, JSON>()
-            var keyPositions: [String: SourcePosition] = [:]
             var size = 1
             while let keyEvent = try nextEvent() {
                 if case .mappingEnd = keyEvent { break }
@@ -119,13 +118,12 @@ struct YAMLLoader {
                     try skipNode(try requireEvent())
                     continue
                 }
+                let first = members.index(forKey: key) == nil ? nil : sourceMap.firstKeyPosition(of: key, in: node)
                 let memberNode = sourceMap.addMember(key, to: node, keyAt: keyMark)
-                if let first = keyPositions[key] {
+                if let first {
                     diagnostics.append(
                         SyntaxDiagnostics.duplicateKey(
                             key, path: sourceMap.pointer(of: memberNode), at: location(keyMark), firstAt: location(first)))
-                } else {
-                    keyPositions[key] = keyMark
                 }
                 // With a duplicate the last value wins, as in most YAML readers; the error above
                 // makes the document invalid anyway.
