@@ -4,9 +4,18 @@ import SwirlExpressions
 
 /// Turns a validated workflow document into a ``Program``.
 ///
-/// It expects a document that ``WorkflowValidator`` accepted: shapes, names, `then` targets
-/// and references are already known to be right, so what is left to report is what only
+/// It expects a document that the schema accepted; shapes, names, `then` targets and
+/// references are checked by ``SemanticChecks``, so what is left to report is what only
 /// compiling finds, such as a user's `input.schema` that is not a valid JSON Schema.
+///
+/// Its walk is the one place that knows the DSL's scoping rules: which strings are runtime
+/// expressions and which variables each construct binds for the expressions inside it (a `for`
+/// its `each` and `at`, a `catch` its `as` for its filters, its retry policy and its handler, a
+/// listen's `foreach` its `item` and `at`). A reusable definition under `use` is compiled where
+/// it is used, in that place's scope. The same walk reports every expression as an
+/// ``ExpressionSite``, those the run never evaluates too (definitions nothing uses, schedules,
+/// extensions), and ``SemanticChecks`` checks exactly those sites, so a document
+/// `swirl validate` accepts has no expression a run cannot compile.
 public struct Compiler: Sendable {
     public init() {}
 
@@ -18,10 +27,26 @@ public struct Compiler: Sendable {
     /// Compiles `document`.
     /// - Throws: ``Failure`` with diagnostics (paths, no locations) when something cannot be compiled.
     public func compile(_ document: JSON) throws(Failure) -> Program {
+        let walk = Self.walk(document)
+        if walk.diagnostics.containsErrors { throw Failure(diagnostics: walk.diagnostics) }
+        return walk.program
+    }
+
+    /// What one walk over a document found: the program, the compile diagnostics, and every
+    /// expression site with its scope.
+    struct Walk {
+        var program: Program
+        var diagnostics: [Diagnostic]
+        var sites: [ExpressionSite]
+        /// Every variable name the document binds explicitly (`for.each`, `catch.as`, …), where.
+        var bindings: [(name: String, pointer: JSONPointer)]
+    }
+
+    /// Walks `document` once, compiling it and collecting its expression sites.
+    static func walk(_ document: JSON) -> Walk {
         var state = CompilerState(document: document)
         let program = state.compileProgram()
-        if state.diagnostics.containsErrors { throw Failure(diagnostics: state.diagnostics) }
-        return program
+        return Walk(program: program, diagnostics: state.diagnostics, sites: state.sites, bindings: state.bindings)
     }
 }
 
@@ -30,9 +55,27 @@ private struct CompilerState {
     var scopes: [Scope] = []
     var expressions: [ProgramExpression] = []
     var diagnostics: [Diagnostic] = []
+    /// Every expression met, compiled or only checked, in the order met.
+    var sites: [ExpressionSite] = []
+    /// Every variable name bound explicitly, and where it is written.
+    var bindings: [(name: String, pointer: JSONPointer)] = []
     var use: OrderedDictionary<String, JSON>
     /// The scope of each function of `use.functions` compiled so far.
     var functionScopes: [String: Int] = [:]
+    /// Names of `use.retries`, `use.errors` and `use.timeouts` entries something refers to.
+    var usedRetries: Set<String> = []
+    var usedErrors: Set<String> = []
+    var usedTimeouts: Set<String> = []
+    var usedAuthentications: Set<String> = []
+    /// While compiling a reusable definition where it is used: that place.
+    var usedBy: JSONPointer?
+    /// AsyncAPI subscriptions, whose expressions are checked after the program is built.
+    var subscriptions: [(value: JSON, pointer: JSONPointer, variables: [String])] = []
+    /// Above zero while walking what the run never evaluates: expressions are sites only.
+    var checkingOnly = 0
+    /// How many expressions so far mention `$task`: a task whose expressions (its own or its
+    /// inner tasks') do needs the `$task` descriptor built.
+    var taskMentions = 0
 
     init(document: JSON) {
         self.document = document
@@ -49,7 +92,7 @@ private struct CompilerState {
         let input = dataFlow(document["input"], key: "from", at: "/input", global)
         let output = dataFlow(document["output"], key: "as", at: "/output", global)
         let timeout = timeout(document["timeout"], at: "/timeout")
-        return Program(
+        let program = Program(
             namespace: info?["namespace"]?.stringValue ?? "",
             name: info?["name"]?.stringValue ?? "",
             version: info?["version"]?.stringValue ?? "",
@@ -60,6 +103,73 @@ private struct CompilerState {
             input: input,
             output: output,
             timeout: timeout)
+        walkUnevaluated()
+        return program
+    }
+
+    /// Walks, for their sites only, the expressions no run evaluates: `use` entries nothing
+    /// refers to (in the scope they would have with a default reference: a retry policy sees
+    /// `$error`), authentications nothing refers to, extensions, the schedule and
+    /// AsyncAPI subscriptions. Runs after the program is built, so the scopes and expressions
+    /// it adds are not part of it.
+    mutating func walkUnevaluated() {
+        checkingOnly += 1
+        defer { checkingOnly -= 1 }
+        let usePointer = JSONPointer(tokens: ["use"])
+        for name in (use["functions"]?.objectValue ?? [:]).keys where functionScopes[name] == nil {
+            _ = functionScope(name)
+        }
+        for (name, policy) in use["retries"]?.objectValue ?? [:] where !usedRetries.contains(name) {
+            if let policy = policy.objectValue {
+                _ = retryPolicy(policy, at: usePointer.appending("retries").appending(name), ["error"])
+            }
+        }
+        for (name, error) in use["errors"]?.objectValue ?? [:] where !usedErrors.contains(name) {
+            _ = values(error, at: usePointer.appending("errors").appending(name), [])
+        }
+        for (name, timeout) in use["timeouts"]?.objectValue ?? [:] where !usedTimeouts.contains(name) {
+            if let after = timeout["after"] { _ = duration(after, at: usePointer.appending("timeouts").appending(name).appending("after"), []) }
+        }
+        for (name, policy) in use["authentications"]?.objectValue ?? [:] where !usedAuthentications.contains(name) {
+            _ = values(policy, at: usePointer.appending("authentications").appending(name), [])
+        }
+        for (index, item) in (use["extensions"]?.arrayValue ?? []).enumerated() {
+            guard let entry = item.objectValue?.elements.first else { continue }
+            let pointer = usePointer.appending("extensions").appending(index).appending(entry.key)
+            if let condition = entry.value["when"]?.stringValue { _ = expressionField(condition, at: pointer.appending("when"), []) }
+            for key in ["before", "after"] where entry.value[key] != nil {
+                fillScope(reserveScope(at: pointer.appending(key)), list: entry.value[key], at: pointer.appending(key), [])
+            }
+        }
+        if let schedule = document["schedule"]?.objectValue {
+            let pointer = JSONPointer(tokens: ["schedule"])
+            for key in ["every", "after"] {
+                if let value = schedule[key] { _ = duration(value, at: pointer.appending(key), []) }
+            }
+            if let on = schedule["on"]?.objectValue { _ = strategy(on, at: pointer.appending("on"), []) }
+        }
+        for subscription in subscriptions { self.subscription(subscription.value, at: subscription.pointer, subscription.variables) }
+    }
+
+    /// An AsyncAPI subscription: its filter and consumption bounds are expressions, and its
+    /// `foreach` binds `item` and `at` like a listen's.
+    mutating func subscription(_ value: JSON, at pointer: JSONPointer, _ variables: [String]) {
+        guard var members = value.objectValue else { return }
+        if case .string(let filter)? = members.removeValue(forKey: "filter") {
+            _ = expressionField(filter, at: pointer.appending("filter"), variables)
+        }
+        if case .object(var consume)? = members.removeValue(forKey: "consume") {
+            for key in ["while", "until"] {
+                if case .string(let condition)? = consume.removeValue(forKey: key) {
+                    _ = expressionField(condition, at: pointer.appending("consume").appending(key), variables)
+                }
+            }
+            _ = values(.object(consume), at: pointer.appending("consume"), variables)
+        }
+        if case .object(let foreach)? = members.removeValue(forKey: "foreach") {
+            _ = iterator(foreach, at: pointer.appending("foreach"), variables)
+        }
+        _ = values(.object(members), at: pointer, variables)
     }
 
     // MARK: scopes and nodes
@@ -73,6 +183,7 @@ private struct CompilerState {
     mutating func fillScope(_ index: Int, list: JSON?, at pointer: JSONPointer, _ variables: [String]) {
         let items = list?.arrayValue ?? []
         var entries: [(name: String, body: OrderedDictionary<String, JSON>)] = []
+        entries.reserveCapacity(items.count)
         for item in items {
             guard let entry = item.objectValue?.elements.first else { continue }
             entries.append((entry.key, entry.value.objectValue ?? [:]))
@@ -87,6 +198,7 @@ private struct CompilerState {
             }
         }
         var nodes: [Node] = []
+        nodes.reserveCapacity(entries.count)
         for (position, entry) in entries.enumerated() {
             let taskPointer = pointer.appending(position).appending(entry.name)
             var node = compileTask(entry.name, entry.body, at: taskPointer, variables, resolve: { resolve($0, after: position) })
@@ -100,13 +212,13 @@ private struct CompilerState {
         _ name: String, _ body: OrderedDictionary<String, JSON>, at pointer: JSONPointer, _ variables: [String],
         resolve: (JSON?) -> FlowTarget
     ) -> Node {
-        let firstExpression = expressions.count
+        let mentionsBefore = taskMentions
         let kind = compileKind(body, at: pointer, variables, resolve: resolve)
         let condition = body["if"]?.stringValue.map { expressionField($0, at: pointer.appending("if"), variables) }
         let input = dataFlow(body["input"], key: "from", at: pointer.appending("input"), variables)
         let output = dataFlow(body["output"], key: "as", at: pointer.appending("output"), variables)
         let export = dataFlow(body["export"], key: "as", at: pointer.appending("export"), variables)
-        let mentionsTask = expressions[firstExpression...].contains { $0.text.contains("$task") }
+        let mentionsTask = taskMentions > mentionsBefore
         return Node(
             name: name,
             pointer: pointer,
@@ -127,8 +239,8 @@ private struct CompilerState {
         resolve: (JSON?) -> FlowTarget
     ) -> NodeKind {
         if let loop = body["for"]?.objectValue {
-            let each = loop["each"]?.stringValue ?? "item"
-            let at = loop["at"]?.stringValue ?? "index"
+            let each = binding(loop, "each", default: "item", at: pointer.appending("for"))
+            let at = binding(loop, "at", default: "index", at: pointer.appending("for"))
             let inner = variables + [each, at]
             let collection = expressionField(loop["in"]?.stringValue ?? ".", at: pointer.appending("for").appending("in"), variables)
             let condition = body["while"]?.stringValue.map { expressionField($0, at: pointer.appending("while"), inner) }
@@ -140,7 +252,16 @@ private struct CompilerState {
             return .try(compileTry(body, at: pointer, variables))
         }
         if let call = body["call"]?.stringValue {
-            let arguments = values(body["with"] ?? [:], at: pointer.appending("with"), variables)
+            var with = body["with"] ?? [:]
+            var subscription: JSON?
+            if call == "asyncapi", case .object(var members) = with, let found = members.removeValue(forKey: "subscription") {
+                // Its filter is evaluated per message, not with the call's arguments.
+                subscriptions.append((found, pointer.appending("with").appending("subscription"), variables))
+                with = .object(members)
+                subscription = found
+            }
+            var arguments = values(with, at: pointer.appending("with"), variables)
+            if let subscription { arguments = Self.adding(subscription, as: "subscription", to: arguments, original: body["with"] ?? [:]) }
             if let scope = functionScope(call) {
                 return .function(FunctionCall(name: call, scope: scope, arguments: arguments))
             }
@@ -190,21 +311,7 @@ private struct CompilerState {
         if let listen = body["listen"]?.objectValue {
             let to = listen["to"]?.objectValue ?? [:]
             var iterator: ListenIterator?
-            if let foreach = body["foreach"]?.objectValue {
-                let foreachPointer = pointer.appending("foreach")
-                let item = foreach["item"]?.stringValue ?? "item"
-                let at = foreach["at"]?.stringValue ?? "index"
-                let inner = variables + [item, at]
-                var scope: Int?
-                if foreach["do"] != nil {
-                    scope = reserveScope(at: foreachPointer.appending("do"))
-                    fillScope(scope!, list: foreach["do"], at: foreachPointer.appending("do"), inner)
-                }
-                iterator = ListenIterator(
-                    item: item, at: at, body: scope,
-                    output: dataFlow(foreach["output"], key: "as", at: foreachPointer.appending("output"), inner),
-                    export: dataFlow(foreach["export"], key: "as", at: foreachPointer.appending("export"), inner))
-            }
+            if let foreach = body["foreach"]?.objectValue { iterator = self.iterator(foreach, at: pointer.appending("foreach"), variables) }
             return .listen(
                 Listen(
                     strategy: strategy(to, at: pointer.appending("listen").appending("to"), variables),
@@ -215,6 +322,62 @@ private struct CompilerState {
             return .activity(ActivityCall(kind: "run:" + process, arguments: values(.object(run), at: pointer.appending("run"), variables)))
         }
         return .activity(ActivityCall(kind: "unknown", arguments: .literal(.object(body))))
+    }
+
+    /// The variable `owner[key]` binds, or `fallback` when it is not written; a written name is
+    /// recorded with its place, for the checks.
+    mutating func binding(_ owner: OrderedDictionary<String, JSON>, _ key: String, default fallback: String, at pointer: JSONPointer)
+        -> String
+    {
+        guard let name = owner[key]?.stringValue else { return fallback }
+        bindings.append((name, pointer.appending(key)))
+        return name
+    }
+
+    /// Whether `text` contains `$task`, by bytes (much cheaper than a generic substring search).
+    static func mentionsTask(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count >= 5 else { return false }
+            for start in 0...(bytes.count - 5) where bytes[start] == UInt8(ascii: "$") {
+                if bytes[start + 1] == UInt8(ascii: "t"), bytes[start + 2] == UInt8(ascii: "a"),
+                    bytes[start + 3] == UInt8(ascii: "s"), bytes[start + 4] == UInt8(ascii: "k")
+                {
+                    return true
+                }
+            }
+            return false
+        }
+    }
+
+    /// A `foreach` over consumed events or messages: `item` and `at` are bound inside it.
+    mutating func iterator(_ foreach: OrderedDictionary<String, JSON>, at pointer: JSONPointer, _ variables: [String])
+        -> ListenIterator
+    {
+        let item = binding(foreach, "item", default: "item", at: pointer)
+        let at = binding(foreach, "at", default: "index", at: pointer)
+        let inner = variables + [item, at]
+        var scope: Int?
+        if foreach["do"] != nil {
+            let body = reserveScope(at: pointer.appending("do"))
+            fillScope(body, list: foreach["do"], at: pointer.appending("do"), inner)
+            scope = body
+        }
+        return ListenIterator(
+            item: item, at: at, body: scope,
+            output: dataFlow(foreach["output"], key: "as", at: pointer.appending("output"), inner),
+            export: dataFlow(foreach["export"], key: "as", at: pointer.appending("export"), inner))
+    }
+
+    /// `arguments` with `value` as the literal member `key`, where `original` had it.
+    static func adding(_ value: JSON, as key: String, to arguments: ValueTemplate, original: JSON) -> ValueTemplate {
+        switch arguments {
+        case .literal: return .literal(original)
+        case .object(var members):
+            members[key] = .literal(value)
+            return .object(members)
+        default: return arguments
+        }
     }
 
     /// The scope running function `name` of `use.functions`, compiled on its first call; `nil`
@@ -255,7 +418,7 @@ private struct CompilerState {
         var attributes = OrderedDictionary<String, AttributeMatch>()
         for (name, value) in filter["with"]?.objectValue ?? [:] {
             if case .string(let text) = value, let expression = RuntimeExpression.unwrap(text) {
-                attributes[name] = .expression(register(expression.body, at: pointer.appending("with").appending(name), variables))
+                attributes[name] = .expression(register(expression, at: pointer.appending("with").appending(name), variables))
             } else {
                 attributes[name] = .literal(value)
             }
@@ -284,13 +447,18 @@ private struct CompilerState {
         fillScope(scope, list: body["try"], at: pointer.appending("try"), variables)
         let handler = body["catch"]?.objectValue ?? [:]
         let catchPointer = pointer.appending("catch")
-        let errorVariable = handler["as"]?.stringValue ?? "error"
+        let errorVariable = binding(handler, "as", default: "error", at: catchPointer)
         let inner = variables + [errorVariable]
         var retry: RetryPolicy?
         switch handler["retry"] {
         case .string(let name)?:
             if let policy = use["retries"]?[name]?.objectValue {
+                // A named policy runs in the scope of the catch that uses it, under its `as` name.
+                usedRetries.insert(name)
+                let outer = usedBy
+                usedBy = usedBy ?? catchPointer
                 retry = retryPolicy(policy, at: JSONPointer(tokens: ["use", "retries", name]), inner)
+                usedBy = outer
             }
         case .object(let policy)?:
             retry = retryPolicy(policy, at: catchPointer.appending("retry"), inner)
@@ -342,6 +510,10 @@ private struct CompilerState {
 
     mutating func errorTemplate(_ error: JSON?, at pointer: JSONPointer, _ variables: [String]) -> ErrorTemplate {
         if case .string(let name)? = error, let defined = use["errors"]?[name] {
+            usedErrors.insert(name)
+            let outer = usedBy
+            usedBy = usedBy ?? pointer
+            defer { usedBy = outer }
             return ErrorTemplate(fields: values(defined, at: JSONPointer(tokens: ["use", "errors", name]), variables))
         }
         return ErrorTemplate(fields: values(error ?? [:], at: pointer, variables))
@@ -349,8 +521,11 @@ private struct CompilerState {
 
     // MARK: values
 
-    mutating func dataFlow(_ block: JSON?, key: String, at pointer: JSONPointer, _ variables: [String]) -> DataFlow {
+    mutating func dataFlow(_ block: JSON?, key: String, at place: @autoclosure () -> JSONPointer, _ variables: [String])
+        -> DataFlow
+    {
         guard let block else { return DataFlow() }
+        let pointer = place()
         var flow = DataFlow()
         switch block[key] {
         case .string(let text)?: flow.transform = .expression(expressionField(text, at: pointer.appending(key), variables))
@@ -373,14 +548,15 @@ private struct CompilerState {
         }
     }
 
-    mutating func timeout(_ timeout: JSON?, at pointer: JSONPointer) -> DurationSpec? {
+    mutating func timeout(_ timeout: JSON?, at place: @autoclosure () -> JSONPointer) -> DurationSpec? {
         switch timeout {
         case .string(let name)?:
+            usedTimeouts.insert(name)
             return use["timeouts"]?[name]?["after"].flatMap {
                 duration($0, at: JSONPointer(tokens: ["use", "timeouts", name, "after"]), [])
             }
         case .object(let definition)?:
-            return definition["after"].flatMap { duration($0, at: pointer.appending("after"), []) }
+            return definition["after"].flatMap { duration($0, at: place().appending("after"), []) }
         default:
             return nil
         }
@@ -391,7 +567,7 @@ private struct CompilerState {
         switch value {
         case .string(let text):
             if let expression = RuntimeExpression.unwrap(text) {
-                return .expression(register(expression.body, at: pointer, variables))
+                return .expression(register(expression, at: pointer, variables))
             }
             return (try? ISO8601Duration(parsing: text))?.totalSeconds.map(DurationSpec.seconds)
         case .object(let parts):
@@ -403,41 +579,100 @@ private struct CompilerState {
 
     /// A value in a value position: whole-string `${ }` leaves become expressions.
     mutating func values(_ value: JSON, at pointer: JSONPointer, _ variables: [String]) -> ValueTemplate {
+        var path: [String] = []
+        return values(value, base: pointer, path: &path, variables)
+    }
+
+    /// ``values(_:at:_:)`` for the value at `base` followed by `path`: the pointer is built only
+    /// for an expression, and a container is only rebuilt as a template when something in it is
+    /// an expression (most values are literals all the way down).
+    private mutating func values(_ value: JSON, base: JSONPointer, path: inout [String], _ variables: [String])
+        -> ValueTemplate
+    {
         switch value {
         case .string(let text):
             guard let expression = RuntimeExpression.unwrap(text) else { return .literal(value) }
-            return .expression(register(expression.body, at: pointer, variables))
+            return .expression(register(expression, at: JSONPointer(tokens: base.tokens + path), variables))
         case .array(let elements):
-            var compiled: [ValueTemplate] = []
-            var allLiteral = true
+            var compiled: [ValueTemplate]?
             for (index, element) in elements.enumerated() {
-                let template = values(element, at: pointer.appending(index), variables)
-                if case .literal = template {} else { allLiteral = false }
-                compiled.append(template)
+                path.append(String(index))
+                let template = values(element, base: base, path: &path, variables)
+                path.removeLast()
+                if compiled == nil {
+                    guard !template.isLiteral else { continue }
+                    compiled = elements[..<index].map(ValueTemplate.literal)
+                }
+                compiled?.append(template)
             }
-            return allLiteral ? .literal(value) : .array(compiled)
+            return compiled.map(ValueTemplate.array) ?? .literal(value)
         case .object(let members):
-            var compiled = OrderedDictionary<String, ValueTemplate>()
-            var allLiteral = true
-            for (key, member) in members {
-                let template = values(member, at: pointer.appending(key), variables)
-                if case .literal = template {} else { allLiteral = false }
-                compiled[key] = template
+            var compiled: OrderedDictionary<String, ValueTemplate>?
+            for (offset, (key, member)) in members.enumerated() {
+                let template: ValueTemplate
+                if key == "schema", member["format"] != nil || member["document"] != nil {
+                    // A JSON Schema document is not a workflow value: its strings are never expressions.
+                    template = .literal(member)
+                } else if key == "authentication", let name = member["use"]?.stringValue, member.objectValue?.count == 1,
+                    let policy = use["authentications"]?[name]
+                {
+                    // `authentication: {use: name}` is the named policy, compiled here like any
+                    // reusable definition, so its expressions (a `$secrets` token) are evaluated.
+                    usedAuthentications.insert(name)
+                    let outer = usedBy
+                    usedBy = usedBy ?? JSONPointer(tokens: base.tokens + path + [key])
+                    template = values(policy, at: JSONPointer(tokens: ["use", "authentications", name]), variables)
+                    usedBy = outer
+                    if compiled == nil { compiled = Self.literals(members, upTo: offset) }
+                    compiled?[key] = template
+                    continue
+                } else {
+                    path.append(key)
+                    template = values(member, base: base, path: &path, variables)
+                    path.removeLast()
+                }
+                if compiled == nil {
+                    guard !template.isLiteral else { continue }
+                    compiled = Self.literals(members, upTo: offset)
+                }
+                compiled?[key] = template
             }
-            return allLiteral ? .literal(value) : .object(compiled)
+            return compiled.map(ValueTemplate.object) ?? .literal(value)
         default:
             return .literal(value)
         }
     }
 
-    /// A field that is always an expression, with or without `${ }`.
-    mutating func expressionField(_ text: String, at pointer: JSONPointer, _ variables: [String]) -> ExpressionID {
-        register(RuntimeExpression.expressionField(text).body, at: pointer, variables)
+    /// The first `count` members of `members`, each as a literal template.
+    private static func literals(_ members: OrderedDictionary<String, JSON>, upTo count: Int)
+        -> OrderedDictionary<String, ValueTemplate>
+    {
+        var result = OrderedDictionary<String, ValueTemplate>(minimumCapacity: members.count)
+        for (key, member) in members.elements.prefix(count) { result[key] = .literal(member) }
+        return result
     }
 
-    mutating func register(_ text: String, at pointer: JSONPointer, _ variables: [String]) -> ExpressionID {
-        let expression = ProgramExpression(text: text, scopedVariables: variables, pointer: pointer)
+    /// A field that is always an expression, with or without `${ }`.
+    mutating func expressionField(_ text: String, at pointer: JSONPointer, _ variables: [String]) -> ExpressionID {
+        register(RuntimeExpression.expressionField(text), at: pointer, variables)
+    }
+
+    /// Records an expression site and, unless only checking, numbers the expression in the program.
+    mutating func register(_ found: (body: String, offset: Int), at pointer: JSONPointer, _ variables: [String])
+        -> ExpressionID
+    {
+        let expression = ProgramExpression(text: found.body, scopedVariables: variables, pointer: pointer)
+        sites.append(ExpressionSite(expression: expression, offsetInValue: found.offset, usedBy: usedBy))
+        guard checkingOnly == 0 else { return -1 }
+        if Self.mentionsTask(found.body) { taskMentions += 1 }
         expressions.append(expression)
         return expressions.count - 1
+    }
+}
+
+extension ValueTemplate {
+    /// Whether the template is a literal (the value as written, nothing to evaluate).
+    fileprivate var isLiteral: Bool {
+        if case .literal = self { true } else { false }
     }
 }

@@ -7,6 +7,7 @@ public enum CompilerDiagnostics {
     public static let expressionSyntaxCode = DiagnosticCode("SWL3001")
     public static let unsupportedLanguageCode = DiagnosticCode("SWL3002")
     public static let partialInterpolationCode = DiagnosticCode("SWL3003")
+    public static let invalidVariableNameCode = DiagnosticCode("SWL3004")
     public static let duplicateTaskNameCode = DiagnosticCode("SWL4001")
     public static let unknownFlowTargetCode = DiagnosticCode("SWL4002")
     public static let unreachableTaskCode = DiagnosticCode("SWL4003")
@@ -17,16 +18,31 @@ public enum CompilerDiagnostics {
     public static let invalidURITemplateCode = DiagnosticCode("SWL4008")
     public static let unsupportedDSLVersionCode = DiagnosticCode("SWL4009")
 
-    static func expressionSyntax(_ message: String, expression: String, path: JSONPointer, severity: Severity) -> Diagnostic {
+    static func expressionSyntax(_ message: String, expression: String, path: JSONPointer) -> Diagnostic {
         Diagnostic(
-            severity, code: expressionSyntaxCode, message: "invalid jq expression: \(message)", path: path,
+            .error, code: expressionSyntaxCode, message: "invalid jq expression: \(message)", path: path,
             notes: [Diagnostic.Note("in the expression: \(expression)")])
+    }
+
+    /// The note on an expression of a reusable definition, checked in the scope of one of its uses.
+    static func checkedWhereUsed(_ place: JSONPointer, variables: [String]) -> Diagnostic.Note {
+        var names: [String] = []
+        for name in variables where !names.contains("$" + name) { names.append("$" + name) }
+        let list = names.count == 1 ? names[0] : names.dropLast().joined(separator: ", ") + " and " + names[names.count - 1]
+        return Diagnostic.Note("checked as used at \(place), where \(list) \(names.count == 1 ? "is" : "are") in scope")
     }
 
     static func unsupportedLanguage(_ language: String, path: JSONPointer) -> Diagnostic {
         Diagnostic(
             .warning, code: unsupportedLanguageCode,
             message: "expressions in \(JSON.quote(language)) are not checked or run by Swirl, which evaluates jq",
+            path: path)
+    }
+
+    static func invalidVariableName(_ name: String, path: JSONPointer) -> Diagnostic {
+        Diagnostic(
+            .error, code: invalidVariableNameCode,
+            message: "\(JSON.quote(name)) cannot be a variable name: it is a jq keyword, so $\(name) could not be used",
             path: path)
     }
 

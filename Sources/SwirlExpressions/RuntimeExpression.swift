@@ -32,11 +32,20 @@ public enum RuntimeExpression {
     /// Whether `text` looks like an attempt at interpolation (`"Hello ${ .name }"`): it contains
     /// `${` … `}` but is not a whole-string expression, so strict mode reads it as a literal.
     public static func isPartialInterpolation(_ text: String) -> Bool {
-        guard unwrap(text) == nil else { return false }
-        let bytes = Array(text.utf8)
-        guard let open = bytes.indices.dropLast().first(where: { bytes[$0] == UInt8(ascii: "$") && bytes[$0 + 1] == UInt8(ascii: "{") })
-        else { return false }
-        return bytes[(open + 2)...].contains(UInt8(ascii: "}"))
+        // Most strings have no `${` at all: find that first, without copying the text.
+        var afterOpen: String.UTF8View.Index?
+        var previous: UInt8 = 0
+        let bytes = text.utf8
+        for index in bytes.indices {
+            let byte = bytes[index]
+            if previous == UInt8(ascii: "$") && byte == UInt8(ascii: "{") {
+                afterOpen = bytes.index(after: index)
+                break
+            }
+            previous = byte
+        }
+        guard let afterOpen, bytes[afterOpen...].contains(UInt8(ascii: "}")) else { return false }
+        return unwrap(text) == nil
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool {

@@ -166,13 +166,83 @@ import Testing
                     when: $err
                     do: [{f: {set: {e: "${ $error }"}}}]
             """)
+        // The sites come in the compiler's order; what matters is which are reported.
         #expect(
-            summary(diagnostics) == [
-                "SWL3001 /input/from", "SWL3001 /do/0/a/if", "SWL3001 /do/0/a/set/x", "SWL3001 /do/1/b/do/0/c/set/r",
-                "SWL3001 /do/2/d/catch/when",
+            summary(diagnostics).sorted() == [
+                "SWL3001 /do/0/a/if", "SWL3001 /do/0/a/set/x", "SWL3001 /do/1/b/do/0/c/set/r",
+                "SWL3001 /do/2/d/catch/when", "SWL3001 /input/from",
             ])
-        #expect(diagnostics[2].message == "invalid jq expression: unexpected '!!'")
-        #expect(diagnostics[2].notes.first?.message == "in the expression: . !! 1")
+        let bang = try #require(diagnostics.first { $0.path == "/do/0/a/set/x" })
+        #expect(bang.message == "invalid jq expression: unexpected '!!'")
+        #expect(bang.notes.first?.message == "in the expression: . !! 1")
+    }
+
+    @Test("checks a named retry policy in the scope of each catch that uses it")
+    func namedRetryScope() throws {
+        let diagnostics = try check(
+            """
+            use:
+              retries:
+                byName: {when: '${ $failure.status == 503 }'}
+                byDefault: {when: '${ $error.status == 503 }'}
+                unused: {exceptWhen: '${ $error.status == 400 }'}
+            do:
+              - a:
+                  try: [{t: {set: {}}}]
+                  catch: {as: failure, retry: byName}
+              - b:
+                  try: [{t: {set: {}}}]
+                  catch: {retry: byDefault}
+              - c:
+                  try: [{t: {set: {}}}]
+                  catch: {as: oops, retry: byDefault}
+              - d:
+                  try: [{t: {set: {}}}]
+                  catch: {as: oops, retry: byDefault}
+            """)
+        // Used twice with $oops: reported once, with the place whose scope it was checked in.
+        #expect(summary(diagnostics) == ["SWL3001 /use/retries/byDefault/when"])
+        #expect(diagnostics.first?.message == "invalid jq expression: undefined variable $error")
+        #expect(
+            diagnostics.first?.notes.map(\.message).last == "checked as used at /do/2/c/catch, where $oops is in scope")
+    }
+
+    @Test("checks a named error in the scope of each raise that uses it")
+    func namedErrorScope() throws {
+        let inLoop = try check(
+            """
+            use: {errors: {bad: {type: https://e.io/bad, status: 400, detail: '${ $item }'}}}
+            do:
+              - loop: {for: {in: .list}, do: [{fail: {raise: {error: bad}}}]}
+            """)
+        #expect(inLoop.isEmpty)
+        let outside = try check(
+            """
+            use: {errors: {bad: {type: https://e.io/bad, status: 400, detail: '${ $item }'}}}
+            do:
+              - loop: {for: {in: .list}, do: [{fail: {raise: {error: bad}}}]}
+              - again: {raise: {error: bad}}
+            """)
+        #expect(summary(outside) == ["SWL3001 /use/errors/bad/detail"])
+    }
+
+    @Test("checks what no run evaluates too: unused functions, extensions, schedules, authentications")
+    func unevaluatedSites() throws {
+        let diagnostics = try check(
+            """
+            schedule: {every: '${ . !! 1 }'}
+            use:
+              functions: {f: {set: {x: '${ . !! 1 }'}}}
+              authentications: {a: {bearer: {token: '${ . !! 1 }'}}}
+              extensions: [{e: {extend: all, when: '. !! 1'}}]
+              timeouts: {t: {after: '${ . !! 1 }'}}
+            do: [{a: {set: {}}}]
+            """)
+        #expect(
+            summary(diagnostics).sorted() == [
+                "SWL3001 /schedule/every", "SWL3001 /use/authentications/a/bearer/token",
+                "SWL3001 /use/extensions/0/e/when", "SWL3001 /use/functions/f/set/x", "SWL3001 /use/timeouts/t/after",
+            ])
     }
 
     @Test("reports where inside the value an expression problem is")

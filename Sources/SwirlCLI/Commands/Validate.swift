@@ -121,7 +121,10 @@ struct Validate: AsyncParsableCommand {
             return .unreadable(error.description)
         }
         let result = validator.validate(bytes: bytes, file: name)
-        return .checked(diagnostics: result.diagnostics, source: String(decoding: bytes, as: UTF8.self))
+        let diagnostics = result.diagnostics
+        DeferredRelease.release(consume result)
+        // The text is only needed to show the lines diagnostics point at.
+        return .checked(diagnostics: diagnostics, source: diagnostics.isEmpty ? "" : String(decoding: bytes, as: UTF8.self))
     }
 }
 

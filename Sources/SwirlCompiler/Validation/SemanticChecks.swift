@@ -5,8 +5,10 @@ import SwirlExpressions
 /// flow (`then`) within each list, reachability, references into `use`, jq syntax of every
 /// runtime expression, durations, cron, URI templates and the DSL version.
 ///
-/// The walk knows the DSL's shape: which fields are always expressions, which hold task lists,
-/// and which variables (`$item`, `$error`, …) each construct binds for the expressions inside it.
+/// The walk knows the DSL's shape: which fields hold task lists, durations, references and
+/// values. Which strings are expressions, and which variables (`$item`, `$error`, …) are in
+/// scope for each, it does not decide: it checks the ``ExpressionSite``s the ``Compiler``'s
+/// walk reports, so validation and a run agree on both by construction.
 public struct SemanticChecks: Sendable {
     /// Checks the syntax of one jq expression; returns a message and the 0-based UTF-8 offset of
     /// the problem inside the expression, or `nil` when it is valid.
@@ -15,9 +17,7 @@ public struct SemanticChecks: Sendable {
     )?
 
     /// Variables the runtime binds for every expression (DSL-NOTES 1.5; `$secret` is an alias).
-    public static let globalVariables: Set<String> = [
-        "context", "input", "output", "secrets", "secret", "task", "workflow", "runtime", "authorization",
-    ]
+    public static let globalVariables: Set<String> = ExpressionSource.argumentNames
 
     private let checkExpression: ExpressionChecker
 
@@ -36,8 +36,18 @@ public struct SemanticChecks: Sendable {
     /// - Returns: the diagnostics (with paths, no locations yet) and, for expression errors,
     ///   where inside the string value the problem is.
     public func check(_ document: JSON) -> (diagnostics: [Diagnostic], expressionProblems: [Int: ExpressionProblem]) {
+        let result = check(document, compiled: Compiler.walk(document))
+        return (result.diagnostics, result.expressionProblems)
+    }
+
+    /// ``check(_:)`` with the compiler's walk of `document` already done.
+    func check(_ document: JSON, compiled: Compiler.Walk) -> (
+        diagnostics: [Diagnostic], expressionProblems: [Int: ExpressionProblem]
+    ) {
         var walk = Walk(document: document, checkExpression: checkExpression)
         walk.run()
+        walk.check(compiled.sites)
+        walk.check(compiled.bindings)
         return (walk.diagnostics, walk.expressionProblems)
     }
 }
@@ -51,8 +61,9 @@ private struct Walk {
 
     /// Names defined in each `use` section.
     var defined: [String: Set<String>] = [:]
-    /// Where every task name is, for "it is in another list" hints.
-    var taskLocations: [String: JSONPointer] = [:]
+    /// Where every task name is, for "it is in another list" hints; found on the first
+    /// unknown `then` target (the walk for it is wasted on a document without one).
+    var taskLocations: [String: JSONPointer]?
     var loose = false
     var checksJQ = true
 
@@ -75,15 +86,51 @@ private struct Walk {
     mutating func run() {
         checkDSLVersion()
         checkEvaluate()
-        collectTaskNames(document["do"], at: "/do")
         let root = JSONPointer.root
-        let variables = SemanticChecks.globalVariables
-        if let input = document["input"] { dataFlow(input, at: root.appending("input"), key: "from", variables) }
-        if let output = document["output"] { dataFlow(output, at: root.appending("output"), key: "as", variables) }
+        if let input = document["input"] { dataFlow(input, at: root.appending("input"), key: "from") }
+        if let output = document["output"] { dataFlow(output, at: root.appending("output"), key: "as") }
         if let timeout = document["timeout"] { checkTimeout(timeout, at: root.appending("timeout")) }
         if let schedule = document["schedule"]?.objectValue { checkSchedule(schedule, at: root.appending("schedule")) }
         if let use = document["use"]?.objectValue { checkUse(use, at: root.appending("use")) }
-        taskList(document["do"], at: root.appending("do"), variables)
+        taskList(document["do"], at: root.appending("do"))
+    }
+
+    // MARK: expressions
+
+    /// Checks the jq of every expression site, with the DSL's arguments and the site's scoped
+    /// variables in scope. A definition under `use` compiled at each of its uses is checked once
+    /// per distinct scope.
+    mutating func check(_ sites: [ExpressionSite]) {
+        guard checksJQ else { return }
+        var seen: Set<ProgramExpression> = []
+        var scoped: [String] = []
+        var variables = SemanticChecks.globalVariables
+        for site in sites {
+            let expression = site.expression
+            if expression.pointer.tokens.first == "use", !seen.insert(expression).inserted { continue }
+            // Neighbouring sites mostly share their scope; build its set once for them.
+            if expression.scopedVariables != scoped {
+                scoped = expression.scopedVariables
+                variables = SemanticChecks.globalVariables.union(scoped)
+            }
+            guard let problem = checkExpression(expression.text, variables) else { continue }
+            expressionProblems[diagnostics.count] = SemanticChecks.ExpressionProblem(
+                path: expression.pointer, offsetInValue: site.offsetInValue + problem.offset)
+            var diagnostic = CompilerDiagnostics.expressionSyntax(
+                problem.message, expression: expression.text.clipped(around: problem.offset), path: expression.pointer)
+            if let usedBy = site.usedBy, !scoped.isEmpty {
+                diagnostic.notes.append(CompilerDiagnostics.checkedWhereUsed(usedBy, variables: scoped))
+            }
+            diagnostics.append(diagnostic)
+        }
+    }
+
+    /// Checks that every name a construct binds can be a jq variable: the runtime refuses to
+    /// compile any expression in the scope of a keyword such as `reduce`.
+    mutating func check(_ bindings: [(name: String, pointer: JSONPointer)]) {
+        for binding in bindings where !ExpressionSource.isVariableName(binding.name) {
+            diagnostics.append(CompilerDiagnostics.invalidVariableName(binding.name, path: binding.pointer))
+        }
     }
 
     // MARK: document-level
@@ -106,7 +153,16 @@ private struct Walk {
         }
     }
 
-    mutating func collectTaskNames(_ list: JSON?, at pointer: JSONPointer) {
+    /// Where each task name is first used, anywhere in the workflow's task lists.
+    mutating func locateTasks() -> [String: JSONPointer] {
+        if let taskLocations { return taskLocations }
+        var found: [String: JSONPointer] = [:]
+        Self.collectTaskNames(document["do"], at: "/do", into: &found)
+        taskLocations = found
+        return found
+    }
+
+    static func collectTaskNames(_ list: JSON?, at pointer: JSONPointer, into taskLocations: inout [String: JSONPointer]) {
         guard case .array(let items)? = list else { return }
         for (index, item) in items.enumerated() {
             guard let entry = item.objectValue?.elements.first else { continue }
@@ -115,9 +171,13 @@ private struct Walk {
             let taskPointer = pointer.appending(index).appending(name)
             if taskLocations[name] == nil { taskLocations[name] = taskPointer }
             guard let body = body.objectValue else { continue }
-            for key in ["do", "try"] { collectTaskNames(body[key], at: taskPointer.appending(key)) }
-            if let branches = body["fork"]?["branches"] { collectTaskNames(branches, at: taskPointer.appending("fork").appending("branches")) }
-            if let handler = body["catch"]?["do"] { collectTaskNames(handler, at: taskPointer.appending("catch").appending("do")) }
+            for key in ["do", "try"] { collectTaskNames(body[key], at: taskPointer.appending(key), into: &taskLocations) }
+            if let branches = body["fork"]?["branches"] {
+                collectTaskNames(branches, at: taskPointer.appending("fork").appending("branches"), into: &taskLocations)
+            }
+            if let handler = body["catch"]?["do"] {
+                collectTaskNames(handler, at: taskPointer.appending("catch").appending("do"), into: &taskLocations)
+            }
         }
     }
 
@@ -142,31 +202,35 @@ private struct Walk {
         return tasks
     }
 
-    mutating func taskList(_ list: JSON?, at pointer: JSONPointer, _ variables: Set<String>) {
+    mutating func taskList(_ list: JSON?, at pointer: JSONPointer) {
         guard case .array(let items)? = list else { return }
         let tasks = namedTasks(items, at: pointer)
         let names = tasks.map(\.name)
         let indexOf = Dictionary(tasks.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
 
-        /// The index a directive leads to: `nil` for leaving the list, or for an unknown name (reported).
-        func target(_ directive: JSON?, at path: JSONPointer, from index: Int, report: inout [Diagnostic]) -> Int? {
+        /// The index a directive leads to: `nil` for leaving the list, or for an unknown name
+        /// (kept in `report`, with the place of the directive).
+        func target(
+            _ directive: JSON?, at path: @autoclosure () -> JSONPointer, from index: Int,
+            report: inout [(name: String, path: JSONPointer)]
+        ) -> Int? {
             guard let directive = directive?.stringValue else { return index + 1 }
             switch directive {
             case "continue": return index + 1
             case "exit", "end": return nil
             default:
                 if let found = indexOf[directive] { return found }
-                let elsewhere = taskLocations[directive].flatMap { $0.hasPrefix(pointer) && $0.tokens.count == pointer.tokens.count + 2 ? nil : $0 }
-                report.append(CompilerDiagnostics.unknownFlowTarget(directive, path: path, candidates: names, elsewhere: elsewhere))
+                report.append((directive, path()))
                 // Reported; assume it continues so the tasks after it are not also called unreachable.
                 return index + 1
             }
         }
 
+        var unknown: [(name: String, path: JSONPointer)] = []
         var successors: [[Int]] = []
         for (index, task) in tasks.enumerated() {
             var next: [Int] = []
-            let thenTarget = target(task.body["then"], at: task.pointer.appending("then"), from: index, report: &diagnostics)
+            let thenTarget = target(task.body["then"], at: task.pointer.appending("then"), from: index, report: &unknown)
             if let cases = task.body["switch"]?.arrayValue {
                 var hasDefault = false
                 for (caseIndex, item) in cases.enumerated() {
@@ -174,8 +238,11 @@ private struct Walk {
                     let caseName = entry.key
                     let definition = entry.value
                     if definition["when"] == nil { hasDefault = true }
-                    let casePath = task.pointer.appending("switch").appending(caseIndex).appending(caseName).appending("then")
-                    if let found = target(definition["then"], at: casePath, from: index, report: &diagnostics) { next.append(found) }
+                    let found = target(
+                        definition["then"],
+                        at: task.pointer.appending("switch").appending(caseIndex).appending(caseName).appending("then"),
+                        from: index, report: &unknown)
+                    if let found { next.append(found) }
                 }
                 if !hasDefault, let thenTarget { next.append(thenTarget) }
             } else if task.body["raise"] != nil {
@@ -187,6 +254,13 @@ private struct Walk {
             if task.body["if"] != nil { next.append(index + 1) }
             successors.append(next.filter { $0 < tasks.count })
         }
+        for target in unknown {
+            let elsewhere = locateTasks()[target.name].flatMap {
+                $0.hasPrefix(pointer) && $0.tokens.count == pointer.tokens.count + 2 ? nil : $0
+            }
+            diagnostics.append(
+                CompilerDiagnostics.unknownFlowTarget(target.name, path: target.path, candidates: names, elsewhere: elsewhere))
+        }
         var reached = Set<Int>()
         var pending = tasks.isEmpty ? [] : [0]
         while let index = pending.popLast() {
@@ -197,69 +271,52 @@ private struct Walk {
             diagnostics.append(CompilerDiagnostics.unreachableTask(task.name, path: task.pointer))
         }
 
-        for task in tasks { self.task(task.body, at: task.pointer, variables) }
+        for task in tasks { self.task(task.body, at: task.pointer) }
     }
 
-    mutating func task(_ body: OrderedDictionary<String, JSON>, at pointer: JSONPointer, _ variables: Set<String>) {
-        if let condition = body["if"]?.stringValue { expressionField(condition, at: pointer.appending("if"), variables) }
-        if let input = body["input"] { dataFlow(input, at: pointer.appending("input"), key: "from", variables) }
-        if let output = body["output"] { dataFlow(output, at: pointer.appending("output"), key: "as", variables) }
-        if let export = body["export"] { dataFlow(export, at: pointer.appending("export"), key: "as", variables) }
+    mutating func task(_ body: OrderedDictionary<String, JSON>, at pointer: JSONPointer) {
+        if let input = body["input"] { dataFlow(input, at: pointer.appending("input"), key: "from") }
+        if let output = body["output"] { dataFlow(output, at: pointer.appending("output"), key: "as") }
+        if let export = body["export"] { dataFlow(export, at: pointer.appending("export"), key: "as") }
         if let timeout = body["timeout"] { checkTimeout(timeout, at: pointer.appending("timeout")) }
 
-        if let loop = body["for"]?.objectValue {
-            let loopPointer = pointer.appending("for")
-            if let collection = loop["in"]?.stringValue { expressionField(collection, at: loopPointer.appending("in"), variables) }
-            var inner = variables
-            inner.insert(loop["each"]?.stringValue ?? "item")
-            inner.insert(loop["at"]?.stringValue ?? "index")
-            if let condition = body["while"]?.stringValue { expressionField(condition, at: pointer.appending("while"), inner) }
-            taskList(body["do"], at: pointer.appending("do"), inner)
+        if body["for"] != nil {
+            taskList(body["do"], at: pointer.appending("do"))
         } else if body["try"] != nil {
-            taskList(body["try"], at: pointer.appending("try"), variables)
-            if let handler = body["catch"]?.objectValue { catchClause(handler, at: pointer.appending("catch"), variables) }
+            taskList(body["try"], at: pointer.appending("try"))
+            if let handler = body["catch"]?.objectValue { catchClause(handler, at: pointer.appending("catch")) }
         } else if let call = body["call"]?.stringValue {
-            callTask(call, body, at: pointer, variables)
+            callTask(call, body, at: pointer)
         } else if body["do"] != nil {
-            taskList(body["do"], at: pointer.appending("do"), variables)
+            taskList(body["do"], at: pointer.appending("do"))
         } else if let fork = body["fork"]?.objectValue {
             guard case .array(let branches)? = fork["branches"] else { return }
             // Branches are named like a list's tasks, but no flow runs between them.
             for branch in namedTasks(branches, at: pointer.appending("fork").appending("branches")) {
-                self.task(branch.body, at: branch.pointer, variables)
+                self.task(branch.body, at: branch.pointer)
             }
         } else if let raise = body["raise"]?.objectValue {
             let errorPointer = pointer.appending("raise").appending("error")
             switch raise["error"] {
             case .string(let name)?: reference(name, kind: "error", section: "errors", at: errorPointer)
-            case let definition?: values(definition, at: errorPointer, variables)
+            case let definition?: values(definition, at: errorPointer)
             case nil: break
             }
-        } else if let cases = body["switch"]?.arrayValue {
-            for (index, item) in cases.enumerated() {
-                guard let entry = item.objectValue?.elements.first else { continue }
-                let name = entry.key
-                let definition = entry.value
-                if let condition = definition["when"]?.stringValue {
-                    expressionField(
-                        condition, at: pointer.appending("switch").appending(index).appending(name).appending("when"),
-                        variables)
-                }
-            }
         } else if let wait = body["wait"] {
-            duration(wait, at: pointer.appending("wait"), variables)
+            duration(wait, at: pointer.appending("wait"))
         } else if let set = body["set"] {
-            values(set, at: pointer.appending("set"), variables)
+            values(set, at: pointer.appending("set"))
         } else if let emit = body["emit"] {
-            values(emit, at: pointer.appending("emit"), variables)
+            values(emit, at: pointer.appending("emit"))
         } else if let listen = body["listen"]?.objectValue {
-            listenTask(listen, body, at: pointer, variables)
+            if let strategy = listen["to"]?.objectValue { consumptionStrategy(strategy, at: pointer.appending("listen").appending("to")) }
+            if let foreach = body["foreach"]?.objectValue { iterator(foreach, at: pointer.appending("foreach")) }
         } else if let run = body["run"] {
-            values(run, at: pointer.appending("run"), variables)
+            values(run, at: pointer.appending("run"))
         }
     }
 
-    mutating func callTask(_ call: String, _ body: OrderedDictionary<String, JSON>, at pointer: JSONPointer, _ variables: Set<String>) {
+    mutating func callTask(_ call: String, _ body: OrderedDictionary<String, JSON>, at pointer: JSONPointer) {
         let withPointer = pointer.appending("with")
         let arguments = body["with"]
         switch call {
@@ -270,8 +327,8 @@ private struct Walk {
                 self.endpoint(endpoint, at: withPointer.appending("document").appending("endpoint"))
             }
             if case .object(var members)? = arguments, let subscription = members.removeValue(forKey: "subscription") {
-                self.subscription(subscription, at: withPointer.appending("subscription"), variables)
-                values(.object(members), at: withPointer, variables)
+                self.subscription(subscription, at: withPointer.appending("subscription"))
+                values(.object(members), at: withPointer)
                 return
             }
         case "grpc":
@@ -288,140 +345,99 @@ private struct Walk {
                 reference(call, kind: "function", section: "functions", at: pointer.appending("call"))
             }
         }
-        if let arguments { values(arguments, at: withPointer, variables) }
+        if let arguments { values(arguments, at: withPointer) }
     }
 
-    mutating func catchClause(_ handler: OrderedDictionary<String, JSON>, at pointer: JSONPointer, _ variables: Set<String>) {
-        var inner = variables
-        inner.insert(handler["as"]?.stringValue ?? "error")
-        for key in ["when", "exceptWhen"] {
-            if let condition = handler[key]?.stringValue { expressionField(condition, at: pointer.appending(key), inner) }
-        }
+    mutating func catchClause(_ handler: OrderedDictionary<String, JSON>, at pointer: JSONPointer) {
         switch handler["retry"] {
         case .string(let name)?: reference(name, kind: "retry policy", section: "retries", at: pointer.appending("retry"))
-        case .object(let policy)?: retryPolicy(policy, at: pointer.appending("retry"), inner)
+        case .object(let policy)?: retryPolicy(policy, at: pointer.appending("retry"))
         default: break
         }
-        if let errors = handler["errors"] { values(errors, at: pointer.appending("errors"), inner) }
-        taskList(handler["do"], at: pointer.appending("do"), inner)
+        taskList(handler["do"], at: pointer.appending("do"))
     }
 
-    mutating func retryPolicy(_ policy: OrderedDictionary<String, JSON>, at pointer: JSONPointer, _ variables: Set<String>) {
-        for key in ["when", "exceptWhen"] {
-            if let condition = policy[key]?.stringValue { expressionField(condition, at: pointer.appending(key), variables) }
-        }
-        if let delay = policy["delay"] { duration(delay, at: pointer.appending("delay"), variables) }
+    mutating func retryPolicy(_ policy: OrderedDictionary<String, JSON>, at pointer: JSONPointer) {
+        if let delay = policy["delay"] { duration(delay, at: pointer.appending("delay")) }
         if let limit = policy["limit"]?.objectValue {
-            if let total = limit["duration"] { duration(total, at: pointer.appending("limit").appending("duration"), variables) }
+            if let total = limit["duration"] { duration(total, at: pointer.appending("limit").appending("duration")) }
             if let attempt = limit["attempt"]?["duration"] {
-                duration(attempt, at: pointer.appending("limit").appending("attempt").appending("duration"), variables)
+                duration(attempt, at: pointer.appending("limit").appending("attempt").appending("duration"))
             }
         }
         if let jitter = policy["jitter"]?.objectValue {
             for key in ["from", "to"] {
-                if let bound = jitter[key] { duration(bound, at: pointer.appending("jitter").appending(key), variables) }
+                if let bound = jitter[key] { duration(bound, at: pointer.appending("jitter").appending(key)) }
             }
         }
     }
 
-    mutating func listenTask(
-        _ listen: OrderedDictionary<String, JSON>, _ body: OrderedDictionary<String, JSON>, at pointer: JSONPointer,
-        _ variables: Set<String>
-    ) {
-        let toPointer = pointer.appending("listen").appending("to")
-        if let strategy = listen["to"]?.objectValue { consumptionStrategy(strategy, at: toPointer, variables) }
-        if let foreach = body["foreach"]?.objectValue { iterator(foreach, at: pointer.appending("foreach"), variables) }
-    }
-
-    /// An AsyncAPI subscription: its filter and consumption bounds are expressions, and its
-    /// iterator binds variables like a listen's.
-    mutating func subscription(_ subscription: JSON, at pointer: JSONPointer, _ variables: Set<String>) {
+    /// An AsyncAPI subscription: its filter and consumption bounds are expressions (sites of
+    /// the compiler's walk); the rest are values.
+    mutating func subscription(_ subscription: JSON, at pointer: JSONPointer) {
         guard var members = subscription.objectValue else { return }
-        if case .string(let filter)? = members.removeValue(forKey: "filter") {
-            expressionField(filter, at: pointer.appending("filter"), variables)
-        }
+        members.removeValue(forKey: "filter")
         if case .object(var consume)? = members.removeValue(forKey: "consume") {
-            for key in ["while", "until"] {
-                if case .string(let condition)? = consume.removeValue(forKey: key) {
-                    expressionField(condition, at: pointer.appending("consume").appending(key), variables)
-                }
-            }
-            values(.object(consume), at: pointer.appending("consume"), variables)
+            for key in ["while", "until"] { consume.removeValue(forKey: key) }
+            values(.object(consume), at: pointer.appending("consume"))
         }
         if case .object(let foreach)? = members.removeValue(forKey: "foreach") {
-            iterator(foreach, at: pointer.appending("foreach"), variables)
+            iterator(foreach, at: pointer.appending("foreach"))
         }
-        values(.object(members), at: pointer, variables)
+        values(.object(members), at: pointer)
     }
 
-    /// A `foreach` over consumed events or messages: `item` and `at` are bound inside it.
-    mutating func iterator(_ iterator: OrderedDictionary<String, JSON>, at pointer: JSONPointer, _ variables: Set<String>) {
-        var inner = variables
-        inner.insert(iterator["item"]?.stringValue ?? "item")
-        inner.insert(iterator["at"]?.stringValue ?? "index")
-        if let output = iterator["output"] { dataFlow(output, at: pointer.appending("output"), key: "as", inner) }
-        if let export = iterator["export"] { dataFlow(export, at: pointer.appending("export"), key: "as", inner) }
-        taskList(iterator["do"], at: pointer.appending("do"), inner)
+    /// A `foreach` over consumed events or messages.
+    mutating func iterator(_ iterator: OrderedDictionary<String, JSON>, at pointer: JSONPointer) {
+        if let output = iterator["output"] { dataFlow(output, at: pointer.appending("output"), key: "as") }
+        if let export = iterator["export"] { dataFlow(export, at: pointer.appending("export"), key: "as") }
+        taskList(iterator["do"], at: pointer.appending("do"))
     }
 
-    mutating func consumptionStrategy(_ strategy: OrderedDictionary<String, JSON>, at pointer: JSONPointer, _ variables: Set<String>) {
+    mutating func consumptionStrategy(_ strategy: OrderedDictionary<String, JSON>, at pointer: JSONPointer) {
         for key in ["all", "any"] {
             guard let filters = strategy[key]?.arrayValue else { continue }
-            for (index, filter) in filters.enumerated() { eventFilter(filter, at: pointer.appending(key).appending(index), variables) }
+            for (index, filter) in filters.enumerated() { eventFilter(filter, at: pointer.appending(key).appending(index)) }
         }
-        if let one = strategy["one"] { eventFilter(one, at: pointer.appending("one"), variables) }
-        switch strategy["until"] {
-        case .string(let condition)?: expressionField(condition, at: pointer.appending("until"), variables)
-        case .object(let nested)?: consumptionStrategy(nested, at: pointer.appending("until"), variables)
-        default: break
-        }
+        if let one = strategy["one"] { eventFilter(one, at: pointer.appending("one")) }
+        if case .object(let nested)? = strategy["until"] { consumptionStrategy(nested, at: pointer.appending("until")) }
     }
 
-    mutating func eventFilter(_ filter: JSON, at pointer: JSONPointer, _ variables: Set<String>) {
-        if let attributes = filter["with"] { values(attributes, at: pointer.appending("with"), variables) }
+    mutating func eventFilter(_ filter: JSON, at pointer: JSONPointer) {
+        if let attributes = filter["with"] { values(attributes, at: pointer.appending("with")) }
         guard let correlations = filter["correlate"]?.objectValue else { return }
         for (key, correlation) in correlations {
-            let correlationPointer = pointer.appending("correlate").appending(key)
-            if let from = correlation["from"]?.stringValue { expressionField(from, at: correlationPointer.appending("from"), variables) }
-            if let expect = correlation["expect"] { values(expect, at: correlationPointer.appending("expect"), variables) }
+            if let expect = correlation["expect"] { values(expect, at: pointer.appending("correlate").appending(key).appending("expect")) }
         }
     }
 
     // MARK: use, schedule, timeouts
 
     mutating func checkUse(_ use: OrderedDictionary<String, JSON>, at pointer: JSONPointer) {
-        let variables = SemanticChecks.globalVariables
         if let functions = use["functions"]?.objectValue {
             for (name, function) in functions {
                 guard let body = function.objectValue else { continue }
-                task(body, at: pointer.appending("functions").appending(name), variables)
+                task(body, at: pointer.appending("functions").appending(name))
             }
         }
         if let retries = use["retries"]?.objectValue {
             for (name, policy) in retries {
                 guard let policy = policy.objectValue else { continue }
-                var inner = variables
-                inner.insert("error")
-                retryPolicy(policy, at: pointer.appending("retries").appending(name), inner)
+                retryPolicy(policy, at: pointer.appending("retries").appending(name))
             }
         }
         if let timeouts = use["timeouts"]?.objectValue {
             for (name, timeout) in timeouts { checkTimeout(timeout, at: pointer.appending("timeouts").appending(name)) }
         }
         if let errors = use["errors"]?.objectValue {
-            for (name, error) in errors { values(error, at: pointer.appending("errors").appending(name), variables) }
+            for (name, error) in errors { values(error, at: pointer.appending("errors").appending(name)) }
         }
         if let extensions = use["extensions"]?.arrayValue {
             for (index, item) in extensions.enumerated() {
                 guard let entry = item.objectValue?.elements.first else { continue }
-                let name = entry.key
-                let definition = entry.value
-                let extensionPointer = pointer.appending("extensions").appending(index).appending(name)
-                if let condition = definition["when"]?.stringValue {
-                    expressionField(condition, at: extensionPointer.appending("when"), variables)
-                }
-                taskList(definition["before"], at: extensionPointer.appending("before"), variables)
-                taskList(definition["after"], at: extensionPointer.appending("after"), variables)
+                let extensionPointer = pointer.appending("extensions").appending(index).appending(entry.key)
+                taskList(entry.value["before"], at: extensionPointer.appending("before"))
+                taskList(entry.value["after"], at: extensionPointer.appending("after"))
             }
         }
         if let catalogs = use["catalogs"]?.objectValue {
@@ -430,7 +446,7 @@ private struct Walk {
             }
         }
         if let authentications = use["authentications"] {
-            values(authentications, at: pointer.appending("authentications"), variables)
+            values(authentications, at: pointer.appending("authentications"))
         }
     }
 
@@ -443,49 +459,42 @@ private struct Walk {
             }
         }
         for key in ["every", "after"] {
-            if let value = schedule[key] { duration(value, at: pointer.appending(key), SemanticChecks.globalVariables) }
+            if let value = schedule[key] { duration(value, at: pointer.appending(key)) }
         }
-        if let on = schedule["on"]?.objectValue { consumptionStrategy(on, at: pointer.appending("on"), SemanticChecks.globalVariables) }
+        if let on = schedule["on"]?.objectValue { consumptionStrategy(on, at: pointer.appending("on")) }
     }
 
     mutating func checkTimeout(_ timeout: JSON, at pointer: JSONPointer) {
         switch timeout {
         case .string(let name): reference(name, kind: "timeout", section: "timeouts", at: pointer)
         case .object(let definition):
-            if let after = definition["after"] { duration(after, at: pointer.appending("after"), SemanticChecks.globalVariables) }
+            if let after = definition["after"] { duration(after, at: pointer.appending("after")) }
         default: break
         }
     }
 
-    mutating func reference(_ name: String, kind: String, section: String, at pointer: JSONPointer) {
+    mutating func reference(_ name: String, kind: String, section: String, at pointer: @autoclosure () -> JSONPointer) {
         guard !(defined[section]?.contains(name) ?? false) else { return }
         diagnostics.append(
             CompilerDiagnostics.undefinedReference(
-                kind: kind, section: section, name: name, path: pointer, known: Array(defined[section] ?? [])))
+                kind: kind, section: section, name: name, path: pointer(), known: Array(defined[section] ?? [])))
     }
 
     // MARK: values
 
     /// An `input`/`output`/`export` block: its `from`/`as` is an expression (string) or a template (object).
-    mutating func dataFlow(_ block: JSON, at pointer: JSONPointer, key: String, _ variables: Set<String>) {
-        switch block[key] {
-        case .string(let expression)?: expressionField(expression, at: pointer.appending(key), variables)
-        case let template?: values(template, at: pointer.appending(key), variables)
-        case nil: break
-        }
+    mutating func dataFlow(_ block: JSON, at pointer: JSONPointer, key: String) {
+        guard let template = block[key], template.stringValue == nil else { return }
+        values(template, at: pointer.appending(key))
     }
 
     /// A duration: an ISO 8601 string, an inline object (checked by the schema), or an expression.
-    mutating func duration(_ value: JSON, at pointer: JSONPointer, _ variables: Set<String>) {
+    mutating func duration(_ value: JSON, at pointer: JSONPointer) {
         if case .object(let parts) = value {
             if !ISO8601Duration.isWithinLimit(ISO8601Duration.seconds(inline: parts)) { diagnostics.append(Self.durationTooLong(value.serialized(), path: pointer)) }
             return
         }
-        guard case .string(let text) = value else { return }
-        if let expression = RuntimeExpression.unwrap(text) {
-            jq(expression.body, offset: expression.offset, at: pointer, variables)
-            return
-        }
+        guard case .string(let text) = value, RuntimeExpression.unwrap(text) == nil else { return }
         do {
             let parsed = try ISO8601Duration(parsing: text)
             if parsed.hasCalendarUnits {
@@ -524,53 +533,53 @@ private struct Walk {
         }
     }
 
-    /// A field that is always an expression, with or without `${ }`.
-    mutating func expressionField(_ text: String, at pointer: JSONPointer, _ variables: Set<String>) {
-        let expression = RuntimeExpression.expressionField(text)
-        jq(expression.body, offset: expression.offset, at: pointer, variables)
+    /// Any value in a value position: a string that looks like interpolation but is not a whole
+    /// `${ }` is a literal (a warning in strict mode); authentication references and secrets
+    /// named inside it must exist. Its expressions are the compiler's sites.
+    mutating func values(_ value: JSON, at pointer: JSONPointer) {
+        var path: [String] = []
+        values(value, base: pointer, path: &path)
     }
 
-    /// Any value in a value position: every whole-string `${ }` inside it is an expression;
-    /// authentication references and secrets named inside it must exist.
-    mutating func values(_ value: JSON, at pointer: JSONPointer, _ variables: Set<String>) {
+    /// ``values(_:at:)`` for the value at `base` followed by `path`; the pointer is built only
+    /// for a diagnostic.
+    private mutating func values(_ value: JSON, base: JSONPointer, path: inout [String]) {
         switch value {
         case .string(let text):
-            if let expression = RuntimeExpression.unwrap(text) {
-                jq(expression.body, offset: expression.offset, at: pointer, variables)
-            } else if !loose && RuntimeExpression.isPartialInterpolation(text) {
-                diagnostics.append(CompilerDiagnostics.partialInterpolation(text, path: pointer))
+            if !loose && RuntimeExpression.isPartialInterpolation(text) {
+                diagnostics.append(CompilerDiagnostics.partialInterpolation(text, path: JSONPointer(tokens: base.tokens + path)))
             }
         case .array(let elements):
-            for (index, element) in elements.enumerated() { values(element, at: pointer.appending(index), variables) }
+            for (index, element) in elements.enumerated() {
+                path.append(String(index))
+                values(element, base: base, path: &path)
+                path.removeLast()
+            }
         case .object(let members):
             for (key, member) in members {
-                let memberPointer = pointer.appending(key)
                 // Schemas are JSON Schema documents, not workflow values.
                 if key == "schema", member["format"] != nil || member["document"] != nil { continue }
                 if key == "authentication", let name = member["use"]?.stringValue, member.objectValue?.count == 1 {
-                    reference(name, kind: "authentication", section: "authentications", at: memberPointer.appending("use"))
+                    reference(
+                        name, kind: "authentication", section: "authentications",
+                        at: JSONPointer(tokens: base.tokens + path + [key, "use"]))
                     continue
                 }
-                if ["basic", "bearer", "digest", "oauth2", "oidc"].contains(key), let secret = member["use"]?.stringValue {
-                    reference(secret, kind: "secret", section: "secrets", at: memberPointer.appending("use"))
+                if Self.schemes.contains(key), let secret = member["use"]?.stringValue {
+                    reference(secret, kind: "secret", section: "secrets", at: JSONPointer(tokens: base.tokens + path + [key, "use"]))
                     continue
                 }
-                values(member, at: memberPointer, variables)
+                path.append(key)
+                values(member, base: base, path: &path)
+                path.removeLast()
             }
         default:
             break
         }
     }
 
-    mutating func jq(_ expression: String, offset: Int, at pointer: JSONPointer, _ variables: Set<String>) {
-        guard checksJQ, let problem = checkExpression(expression, variables) else { return }
-        expressionProblems[diagnostics.count] = SemanticChecks.ExpressionProblem(
-            path: pointer, offsetInValue: offset + problem.offset)
-        diagnostics.append(
-            CompilerDiagnostics.expressionSyntax(
-                problem.message, expression: expression.clipped(around: problem.offset), path: pointer,
-                severity: loose ? .warning : .error))
-    }
+    /// Authentication schemes whose fields may come from a secret (`bearer: {use: name}`).
+    static let schemes: Set<String> = ["basic", "bearer", "digest", "oauth2", "oidc"]
 }
 
 extension String {

@@ -44,7 +44,10 @@ public struct WorkflowValidator: Sendable {
         // The semantic checks assume the document's shape; after a schema error they would
         // report consequences of it rather than new problems.
         if !schemaDiagnostics.containsErrors {
-            let semantic = semanticChecks.check(value)
+            // One walk of the compiler gives both the program and the expression sites the
+            // checks check, so what validates is what runs.
+            let compiled = Compiler.walk(value)
+            let semantic = semanticChecks.check(value, compiled: compiled)
             var located = document.sourceMap.locate(semantic.diagnostics)
             if !semantic.expressionProblems.isEmpty {
                 let locator = ExpressionLocator(bytes: bytes, document: document)
@@ -55,10 +58,10 @@ public struct WorkflowValidator: Sendable {
             diagnostics += located
             // What only compiling finds, such as a user's input.schema that is no JSON Schema.
             if !located.containsErrors {
-                do {
-                    program = try Compiler().compile(value)
-                } catch {
-                    diagnostics += document.sourceMap.locate(error.diagnostics)
+                if compiled.diagnostics.containsErrors {
+                    diagnostics += document.sourceMap.locate(compiled.diagnostics)
+                } else {
+                    program = compiled.program
                 }
             }
         }

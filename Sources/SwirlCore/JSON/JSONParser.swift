@@ -71,6 +71,26 @@ private struct ParserState {
     let maxDepth: Int
     var sourceMap: SourceMap?
     var duplicateKeys: [JSONParser.DuplicateKey] = []
+    /// The tokens from the root to the value being read, for naming a duplicate key's place
+    /// without building a pointer for every value.
+    var path: [PathToken] = []
+
+    enum PathToken {
+        case name(String)
+        case index(Int)
+    }
+
+    /// The pointer of the member `key` of the object being read.
+    func memberPointer(_ key: String) -> JSONPointer {
+        var tokens = path.map { token in
+            switch token {
+            case .name(let name): name
+            case .index(let index): String(index)
+            }
+        }
+        tokens.append(key)
+        return JSONPointer(tokens: tokens)
+    }
 
     var index = 0
     // Line tracking. Columns are counted lazily from the last position asked for, which only
@@ -94,7 +114,7 @@ private struct ParserState {
     mutating func parseDocument() throws(JSONParseError) -> JSON {
         skipWhitespace()
         guard index < bytes.count else { throw error("the text is empty; expected a JSON value") }
-        let value = try parseValue(at: .root, depth: 0)
+        let value = try parseValue(at: SourceMap.root, depth: 0)
         skipWhitespace()
         if index < bytes.count {
             throw error("unexpected \(describeCurrent()) after the JSON value")
@@ -104,15 +124,16 @@ private struct ParserState {
 
     // MARK: values
 
-    mutating func parseValue(at pointer: JSONPointer, depth: Int) throws(JSONParseError) -> JSON {
+    /// Parses the value whose source-map node is `node` (the root when there is no map).
+    mutating func parseValue(at node: SourceMap.Node, depth: Int) throws(JSONParseError) -> JSON {
         if sourceMap != nil {
             let position = currentPosition()
-            sourceMap?.recordValue(at: pointer, position)
+            sourceMap?.recordValue(of: node, position)
         }
         guard index < bytes.count else { throw error("unexpected end of text; expected a value") }
         switch bytes[index] {
-        case UInt8(ascii: "{"): return try parseObject(at: pointer, depth: depth + 1)
-        case UInt8(ascii: "["): return try parseArray(at: pointer, depth: depth + 1)
+        case UInt8(ascii: "{"): return try parseObject(at: node, depth: depth + 1)
+        case UInt8(ascii: "["): return try parseArray(at: node, depth: depth + 1)
         case UInt8(ascii: "\""): return .string(try parseString())
         case UInt8(ascii: "t"): return try parseLiteral("true", .bool(true))
         case UInt8(ascii: "f"): return try parseLiteral("false", .bool(false))
@@ -122,7 +143,7 @@ private struct ParserState {
         }
     }
 
-    mutating func parseObject(at pointer: JSONPointer, depth: Int) throws(JSONParseError) -> JSON {
+    mutating func parseObject(at node: SourceMap.Node, depth: Int) throws(JSONParseError) -> JSON {
         try checkDepth(depth)
         index += 1  // {
         var members = OrderedDictionary<String, JSON>()
@@ -139,7 +160,7 @@ private struct ParserState {
             }
             let keyPosition = currentPosition()
             let key = try parseString()
-            let memberPointer = pointer.appending(key)
+            let member = sourceMap?.addMember(key, to: node, keyAt: keyPosition) ?? SourceMap.root
             if let existing = keyPositions.index(forKey: key) {
                 // Swift strings compare by canonical equivalence: two names in different Unicode
                 // forms would become one member, and one value would be lost without a word.
@@ -150,18 +171,19 @@ private struct ParserState {
                         message: "member names \(JSON.quote(earlier)) and \(JSON.quote(key)) are the same text in different Unicode forms; Swirl keeps object keys as one name and cannot hold both",
                         position: keyPosition)
                 }
-                duplicateKeys.append(.init(pointer: memberPointer, position: keyPosition, firstPosition: keyPositions[existing].value))
+                duplicateKeys.append(.init(pointer: memberPointer(key), position: keyPosition, firstPosition: keyPositions[existing].value))
             } else {
                 keyPositions[key] = keyPosition
             }
-            sourceMap?.recordKey(at: memberPointer, keyPosition)
             skipWhitespace()
             guard peek() == UInt8(ascii: ":") else {
                 throw error("unexpected \(describeCurrent()); expected ':' after the member name")
             }
             index += 1
             skipWhitespace()
-            members[key] = try parseValue(at: memberPointer, depth: depth)
+            path.append(.name(key))
+            members[key] = try parseValue(at: member, depth: depth)
+            path.removeLast()
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","):
@@ -175,7 +197,7 @@ private struct ParserState {
         }
     }
 
-    mutating func parseArray(at pointer: JSONPointer, depth: Int) throws(JSONParseError) -> JSON {
+    mutating func parseArray(at node: SourceMap.Node, depth: Int) throws(JSONParseError) -> JSON {
         try checkDepth(depth)
         index += 1  // [
         var elements: [JSON] = []
@@ -186,7 +208,10 @@ private struct ParserState {
         }
         while true {
             skipWhitespace()
-            elements.append(try parseValue(at: pointer.appending(elements.count), depth: depth))
+            let element = sourceMap?.addElement(to: node) ?? SourceMap.root
+            path.append(.index(elements.count))
+            elements.append(try parseValue(at: element, depth: depth))
+            path.removeLast()
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","):

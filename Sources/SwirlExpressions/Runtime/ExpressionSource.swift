@@ -18,3 +18,18 @@ public struct ExpressionSource: Hashable, Sendable {
         self.scopedVariables = scopedVariables
     }
 }
+
+extension ExpressionSource {
+    /// The DSL's arguments every expression may use without declaring them: `$context`,
+    /// `$input`, `$output`, `$secrets` (and its alias `$secret`), `$task`, `$workflow`,
+    /// `$runtime`, `$authorization`. The bundle binds exactly these; the semantic checks read the
+    /// same set, so the two cannot drift apart.
+    public static let argumentNames: Set<String> = ExpressionPlan.Argument.allNames
+
+    /// Whether `name` can be bound as a scoped variable (`$name`): a jq identifier that is not a
+    /// keyword (`reduce`, `if`, `as`, …). A bundle refuses an expression with any other name in
+    /// its ``scopedVariables``.
+    public static func isVariableName(_ name: String) -> Bool {
+        ExpressionPlan.isVariableName(name)
+    }
+}

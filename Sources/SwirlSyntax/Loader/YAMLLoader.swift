@@ -47,7 +47,7 @@ struct YAMLLoader {
                     }
                     sawDocument = true
                     guard let root = try nextEvent() else { return nil }
-                    value = try node(root, at: .root, depth: 0).value
+                    value = try node(root, at: SourceMap.root, depth: 0).value
                 case .streamEnd:
                     if !sawDocument { diagnostics.append(SyntaxDiagnostics.emptyDocument(file: file)) }
                     return value
@@ -63,40 +63,41 @@ struct YAMLLoader {
 
     // MARK: nodes
 
-    private mutating func node(_ event: YAMLEvent, at pointer: JSONPointer, depth: Int) throws(Stop) -> (
+    /// Reads the node that starts with `event` into the source map's node `at`.
+    private mutating func node(_ event: YAMLEvent, at node: SourceMap.Node, depth: Int) throws(Stop) -> (
         value: JSON, size: Int
     ) {
         switch event {
         case .scalar(let text, let anchor, let tag, let style, let mark):
-            sourceMap.recordValue(at: pointer, mark)
-            let value = scalar(text, tag: tag, style: style, at: pointer, mark: mark)
+            sourceMap.recordValue(of: node, mark)
+            let value = scalar(text, tag: tag, style: style, at: node, mark: mark)
             if let anchor { anchors[anchor] = Anchor(value: value, size: 1, scalarText: text) }
             return (value, 1)
 
         case .alias(let name, let mark):
-            sourceMap.recordValue(at: pointer, mark)
+            sourceMap.recordValue(of: node, mark)
             guard let anchor = anchors[name] else {
-                diagnostics.append(SyntaxDiagnostics.unknownAnchor(name, path: pointer, at: location(mark)))
+                diagnostics.append(SyntaxDiagnostics.unknownAnchor(name, path: sourceMap.pointer(of: node), at: location(mark)))
                 return (.null, 1)
             }
             aliasNodes += anchor.size
             if aliasNodes > limits.maxAliasExpansion {
                 diagnostics.append(
                     SyntaxDiagnostics.aliasExpansionTooLarge(
-                        limit: limits.maxAliasExpansion, path: pointer, at: location(mark)))
+                        limit: limits.maxAliasExpansion, path: sourceMap.pointer(of: node), at: location(mark)))
                 throw Stop()
             }
             return (anchor.value, anchor.size)
 
         case .sequenceStart(let anchor, let tag, let mark):
-            sourceMap.recordValue(at: pointer, mark)
-            try checkDepth(depth + 1, at: pointer, mark: mark)
-            checkCollectionTag(tag, expected: "tag:yaml.org,2002:seq", at: pointer, mark: mark)
+            sourceMap.recordValue(of: node, mark)
+            try checkDepth(depth + 1, at: node, mark: mark)
+            checkCollectionTag(tag, expected: "tag:yaml.org,2002:seq", at: node, mark: mark)
             var elements: [JSON] = []
             var size = 1
             while let next = try nextEvent() {
                 if case .sequenceEnd = next { break }
-                let element = try node(next, at: pointer.appending(elements.count), depth: depth + 1)
+                let element = try self.node(next, at: sourceMap.addElement(to: node), depth: depth + 1)
                 elements.append(element.value)
                 size += element.size
             }
@@ -105,32 +106,30 @@ struct YAMLLoader {
             return (value, size)
 
         case .mappingStart(let anchor, let tag, let mark):
-            sourceMap.recordValue(at: pointer, mark)
-            try checkDepth(depth + 1, at: pointer, mark: mark)
-            checkCollectionTag(tag, expected: "tag:yaml.org,2002:map", at: pointer, mark: mark)
+            sourceMap.recordValue(of: node, mark)
+            try checkDepth(depth + 1, at: node, mark: mark)
+            checkCollectionTag(tag, expected: "tag:yaml.org,2002:map", at: node, mark: mark)
             var members = OrderedDictionary<String, JSON>()
-            var keyPositions: [String: SourcePosition] = [:]
             var size = 1
             while let keyEvent = try nextEvent() {
                 if case .mappingEnd = keyEvent { break }
-                guard let (key, keyMark) = try mappingKey(keyEvent, in: pointer) else {
+                guard let (key, keyMark) = try mappingKey(keyEvent, in: node) else {
                     // The key was a mapping or a sequence: reported; drop the member's value too.
                     try skipNode(try requireEvent())
                     continue
                 }
-                let memberPointer = pointer.appending(key)
-                if let existing = keyPositions.index(forKey: key) {
-                    let (earlier, first) = keyPositions[existing]
+                let existing = members.index(forKey: key)
+                let first = existing == nil ? nil : sourceMap.firstKeyPosition(of: key, in: node)
+                let memberNode = sourceMap.addMember(key, to: node, keyAt: keyMark)
+                if let existing, let first {
                     diagnostics.append(
                         SyntaxDiagnostics.duplicateKey(
-                            key, earlier: earlier, path: memberPointer, at: location(keyMark), firstAt: location(first)))
-                } else {
-                    keyPositions[key] = keyMark
-                    sourceMap.recordKey(at: memberPointer, keyMark)
+                            key, earlier: members.keys[existing], path: sourceMap.pointer(of: memberNode),
+                            at: location(keyMark), firstAt: location(first)))
                 }
                 // With a duplicate the last value wins, as in most YAML readers; the error above
                 // makes the document invalid anyway.
-                let member = try node(try requireEvent(), at: memberPointer, depth: depth + 1)
+                let member = try self.node(try requireEvent(), at: memberNode, depth: depth + 1)
                 members[key] = member.value
                 size += member.size
             }
@@ -145,7 +144,7 @@ struct YAMLLoader {
     }
 
     /// The key of a mapping member as a string, or `nil` after reporting a key that is not a scalar.
-    private mutating func mappingKey(_ event: YAMLEvent, in mapping: JSONPointer) throws(Stop) -> (
+    private mutating func mappingKey(_ event: YAMLEvent, in node: SourceMap.Node) throws(Stop) -> (
         String, SourcePosition
     )? {
         switch event {
@@ -154,20 +153,21 @@ struct YAMLLoader {
             return (text, mark)
         case .alias(let name, let mark):
             guard let anchor = anchors[name] else {
-                diagnostics.append(SyntaxDiagnostics.unknownAnchor(name, path: mapping, at: location(mark)))
+                diagnostics.append(SyntaxDiagnostics.unknownAnchor(name, path: sourceMap.pointer(of: node), at: location(mark)))
                 return nil
             }
             guard let text = anchor.scalarText else {
-                diagnostics.append(SyntaxDiagnostics.complexKey(kind: "mapping or sequence", path: mapping, at: location(mark)))
+                diagnostics.append(
+                    SyntaxDiagnostics.complexKey(kind: "mapping or sequence", path: sourceMap.pointer(of: node), at: location(mark)))
                 return nil
             }
             return (text, mark)
         case .sequenceStart(_, _, let mark):
-            diagnostics.append(SyntaxDiagnostics.complexKey(kind: "sequence", path: mapping, at: location(mark)))
+            diagnostics.append(SyntaxDiagnostics.complexKey(kind: "sequence", path: sourceMap.pointer(of: node), at: location(mark)))
             try skipNode(event)
             return nil
         case .mappingStart(_, _, let mark):
-            diagnostics.append(SyntaxDiagnostics.complexKey(kind: "mapping", path: mapping, at: location(mark)))
+            diagnostics.append(SyntaxDiagnostics.complexKey(kind: "mapping", path: sourceMap.pointer(of: node), at: location(mark)))
             try skipNode(event)
             return nil
         default:
@@ -196,7 +196,7 @@ struct YAMLLoader {
     private static let corePrefix = "tag:yaml.org,2002:"
 
     private mutating func scalar(
-        _ text: String, tag: String?, style: YAMLEvent.ScalarStyle, at pointer: JSONPointer, mark: SourcePosition
+        _ text: String, tag: String?, style: YAMLEvent.ScalarStyle, at node: SourceMap.Node, mark: SourcePosition
     ) -> JSON {
         guard let tag else {
             return style == .plain ? ScalarResolver.resolve(plain: text) : .string(text)
@@ -212,20 +212,21 @@ struct YAMLLoader {
         case Self.corePrefix + "float":
             resolved = (ScalarResolver.float(text) ?? ScalarResolver.integer(text)).map(JSON.number)
         default:
-            diagnostics.append(SyntaxDiagnostics.unsupportedTag(Self.display(tag), path: pointer, at: location(mark)))
+            diagnostics.append(SyntaxDiagnostics.unsupportedTag(Self.display(tag), path: sourceMap.pointer(of: node), at: location(mark)))
             return .string(text)
         }
         guard let resolved else {
             diagnostics.append(
-                SyntaxDiagnostics.invalidTaggedScalar(text, tag: Self.display(tag), path: pointer, at: location(mark)))
+                SyntaxDiagnostics.invalidTaggedScalar(
+                    text, tag: Self.display(tag), path: sourceMap.pointer(of: node), at: location(mark)))
             return .string(text)
         }
         return resolved
     }
 
-    private mutating func checkCollectionTag(_ tag: String?, expected: String, at pointer: JSONPointer, mark: SourcePosition) {
+    private mutating func checkCollectionTag(_ tag: String?, expected: String, at node: SourceMap.Node, mark: SourcePosition) {
         guard let tag, tag != "!", tag != expected else { return }
-        diagnostics.append(SyntaxDiagnostics.unsupportedTag(Self.display(tag), path: pointer, at: location(mark)))
+        diagnostics.append(SyntaxDiagnostics.unsupportedTag(Self.display(tag), path: sourceMap.pointer(of: node), at: location(mark)))
     }
 
     /// `tag:yaml.org,2002:str` as the user wrote it, `!!str`.
@@ -235,9 +236,10 @@ struct YAMLLoader {
 
     // MARK: events
 
-    private mutating func checkDepth(_ depth: Int, at pointer: JSONPointer, mark: SourcePosition) throws(Stop) {
+    private mutating func checkDepth(_ depth: Int, at node: SourceMap.Node, mark: SourcePosition) throws(Stop) {
         guard depth > limits.maxDepth else { return }
-        diagnostics.append(SyntaxDiagnostics.nestingTooDeep(limit: limits.maxDepth, path: pointer, at: location(mark)))
+        diagnostics.append(
+            SyntaxDiagnostics.nestingTooDeep(limit: limits.maxDepth, path: sourceMap.pointer(of: node), at: location(mark)))
         throw Stop()
     }
 

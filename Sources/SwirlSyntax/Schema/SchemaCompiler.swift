@@ -132,7 +132,8 @@ struct SchemaCompiler {
     ) throws(SchemaCompileError) -> SchemaKeywords {
         var keywords = SchemaKeywords()
         for (keyword, value) in members {
-            let here = location.appending(keyword)
+            // Built only where needed: most members are annotations (`title`, `description`).
+            var here: JSONPointer { location.appending(keyword) }
             switch keyword {
             case "title": keywords.title = value.stringValue
             case "description": keywords.description = value.stringValue
@@ -303,7 +304,9 @@ struct SchemaCompiler {
         guard let resourceLocation = resources[resource] else {
             throw .unsupportedReference(reference, resolved: resource, at: here)
         }
-        let fragment = (target.fragment ?? "").removingPercentEncoding ?? ""
+        // Foundation's decoder bridges to NSString; most fragments (`/$defs/task`) have nothing to decode.
+        let raw = target.fragment ?? ""
+        let fragment = raw.utf8.contains(UInt8(ascii: "%")) ? raw.removingPercentEncoding ?? "" : raw
         if fragment.isEmpty { return resourceLocation }
         if fragment.hasPrefix("/") {
             guard let pointer = try? JSONPointer(parsing: fragment) else {
