@@ -8,6 +8,7 @@ import SwirlRuntime
 /// for events, through a spool folder they watch.
 struct Emit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "emit",
         abstract: "Send a CloudEvent to the workflows that 'swirl run' is running here.",
         discussion: """
             The event is written to the events folder (SWIRL_EVENTS_DIR, or .swirl/events in the \\

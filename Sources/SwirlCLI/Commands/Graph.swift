@@ -6,6 +6,7 @@ extension GraphExporter.Format: ExpressibleByArgument {}
 /// `swirl graph FILE`: prints the compiled workflow as a Mermaid or DOT graph.
 struct Graph: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "graph",
         abstract: "Print a workflow's compiled graph as Mermaid or Graphviz DOT.",
         discussion: """
             Tasks are nodes labelled with their name and kind; composite tasks hold their bodies \\

@@ -4,6 +4,7 @@ import SwirlPostgres
 /// `swirl migrate`: brings a database's schema up to this binary's.
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "migrate",
         abstract: "Apply Swirl's database migrations (or print their SQL).",
         discussion: """
             Missing migrations are applied in order under an advisory lock, each recorded with its \\

@@ -10,6 +10,7 @@ import SwirlSyntax
 /// `swirl run FILE`: validates, compiles and runs a workflow, and prints its output.
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run a workflow and print its output as JSON.",
         discussion: """
             The workflow is validated first; an invalid one is reported as 'swirl validate' \\

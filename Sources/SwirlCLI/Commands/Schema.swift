@@ -4,6 +4,7 @@ import SwirlSyntax
 /// `swirl schema`: prints the JSON Schema of workflow documents, for editors and other tools.
 struct Schema: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "schema",
         abstract: "Print the JSON Schema (draft 2020-12) of Serverless Workflow documents.",
         discussion: """
             Save it and point your editor at it, for example with a first line \\

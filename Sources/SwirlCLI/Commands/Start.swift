@@ -8,6 +8,7 @@ import SwirlRuntime
 /// `swirl start FILE`: registers a workflow and creates a run for the workers.
 struct Start: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "start",
         abstract: "Start a run of a workflow in a database, for 'swirl worker' to carry out.",
         discussion: """
             The workflow is validated, its definition stored (a different document under a \\

@@ -8,6 +8,7 @@ import SwirlSyntax
 /// reports every problem with its position.
 struct Validate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "validate",
         abstract: "Check workflow definitions and report problems as file:line:column.",
         discussion: """
             Directories are searched recursively for *.yaml, *.yml and *.json files (hidden \

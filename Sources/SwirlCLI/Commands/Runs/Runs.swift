@@ -3,6 +3,7 @@ import ArgumentParser
 /// `swirl runs …`: inspect and control the runs of a database.
 struct Runs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "runs",
         abstract: "List, inspect, cancel, suspend and resume the runs of a database.",
         subcommands: [RunsList.self, RunsShow.self, RunsHistory.self, RunsCancel.self, RunsSuspend.self, RunsResume.self]
     )
