@@ -92,7 +92,7 @@ final class PGPool: Sendable {
         var attempt = 1
         while true {
             do {
-                if !session.hasUsableConnectionNow() {
+                if !session.hasUsableConnection() {
                     try await self.connect(session)
                 }
                 let current = attempt

@@ -22,25 +22,11 @@ final class PGSession: Sendable {
         self.queue = DispatchQueue(label: "\(label).\(index)")
     }
 
-    /// Whether the session holds a connection that can take a statement now. A connection the server closed is
-    /// dropped, so the next call knows to connect first.
-    nonisolated(nonsending) func hasUsableConnection() async -> Bool {
-        await self.onQueue {
-            self.connection.withLock { connection in
-                if let open = connection, open.isUsable {
-                    return true
-                }
-                connection = nil
-                return false
-            }
-        }
-    }
-
     /// Whether the session holds a connection that can take a statement now, asked from the caller's thread
-    /// without a trip to the queue. Safe while the caller holds the session from its pool (nothing else runs on
-    /// the queue then) and cheap: libpq answers from the connection's memory and one read that never blocks. A connection the
-    /// server closed is dropped, as in ``hasUsableConnection()``.
-    func hasUsableConnectionNow() -> Bool {
+    /// without a trip to the queue. Safe while the caller holds the session from its pool (nothing else runs
+    /// on the queue then) and cheap: libpq answers from memory and one read that never blocks. A connection
+    /// the server closed is dropped, so the next call knows to connect first.
+    func hasUsableConnection() -> Bool {
         self.connection.withLock { connection in
             if let open = connection, open.isUsable {
                 return true

@@ -8,18 +8,15 @@ extension Run {
     mutating func completeTask(_ task: TaskFrame, _ node: Node, output raw: JSON, flow: FlowTarget, fiber: Int) -> Signal {
         let instance = node.reference
         var output = raw
-        // Most tasks transform neither output nor context: their arguments are built only when used.
-        var arguments: ExpressionArguments?
-        func taskArguments(_ run: Run) -> ExpressionArguments {
-            if let arguments { return arguments }
-            let built = run.taskArguments(
+        // Most tasks transform neither output nor context: their arguments are built only for those that do.
+        var arguments = ExpressionArguments()
+        if node.output.transform != nil || node.export.transform != nil {
+            arguments = taskArguments(
                 fiber: fiber, node: node, rawInput: task.rawInput.value, input: task.input.value,
-                variables: run.enclosingVariables(fiber), rawOutput: raw)
-            arguments = built
-            return built
+                variables: enclosingVariables(fiber), rawOutput: raw)
         }
         if let transform = node.output.transform {
-            switch render(transform, on: raw, arguments: taskArguments(self), instance: instance) {
+            switch render(transform, on: raw, arguments: arguments, instance: instance) {
             case .success(let value): output = value
             case .failure(let error): return taskFailed(task, node, error, fiber: fiber, completing: true)
             }
@@ -30,10 +27,9 @@ extension Run {
                 fiber: fiber, completing: true)
         }
         if let transform = node.export.transform {
-            var exportArguments = taskArguments(self)
-            exportArguments.output = output
+            arguments.output = output
             let context: JSON
-            switch render(transform, on: output, arguments: exportArguments, instance: instance) {
+            switch render(transform, on: output, arguments: arguments, instance: instance) {
             case .success(let value): context = value
             case .failure(let error): return taskFailed(task, node, error, fiber: fiber, completing: true)
             }

@@ -85,7 +85,6 @@ public struct RunStateMachine {
         // the fibers' storage, and the call's first change to each fiber would then copy it whole.
         var run = Run(machine: self, now: now)
         swap(&run.state, &state)
-        run.prepare()
         let actions = run.handle(event)
         swap(&run.state, &state)
         return actions
@@ -119,7 +118,7 @@ struct Run {
     /// misses, by the id of its first branch fiber.
     var forkResultsMissing: [Int: Int] = [:]
 
-    /// A call on a placeholder state: the caller moves the run's state in, then calls ``prepare()``.
+    /// A call on a placeholder state, into which the caller moves the run's state.
     init(machine: RunStateMachine, now: Double) {
         self.machine = machine
         self.program = machine.program
@@ -128,12 +127,8 @@ struct Run {
         self.budget = max(1, machine.stepBudget)
     }
 
-    /// Derives what the call reads from the state, once it is in place.
-    mutating func prepare() {
-        workflowDescriptor = Run.describeWorkflow(state: state, program: program)
-    }
-
     mutating func handle(_ event: RunStateMachine.Event) -> [RunStateMachine.Action] {
+        workflowDescriptor = Run.describeWorkflow(state: state, program: program)
         var before = Set(state.activitiesInFlight.map(\.key))
         switch event {
         case .resume: before = []

@@ -24,7 +24,8 @@ public enum RunStateCoding {
         var writer = RunStateWriter(values: ValueCollector(skipping: stored, cache: cache))
         try writer.write(state)
         let (bytes, collected) = writer.finish()
-        let values = collected ?? ValueCollector(skipping: stored, cache: cache)
+        // The writer was given a collector and hands back that same one.
+        let values = collected!
         cache = values.used
         return EncodedRunState(bytes: bytes, newValues: values.values)
     }
