@@ -58,12 +58,17 @@ final class PGPool: Sendable {
     }
 
     /// Opens a connection for this pool's schema and settings (also used by the listener).
+    ///
+    /// Prepared statements always use their generic plan: the store's statements are planned once per
+    /// connection. (Left to choose, the server plans a statement over array parameters, such as the fenced write
+    /// of a group of checkpoints, afresh on every call, which costs more than running it.)
     static func connect(_ configuration: Configuration) throws(PGError) -> PGConnection {
         let connection = try PGConnection(url: configuration.url)
         try connection.execute(
             """
             SELECT set_config('search_path', $1, false), set_config('statement_timeout', $2, false),
-                set_config('idle_in_transaction_session_timeout', $3, false)
+                set_config('idle_in_transaction_session_timeout', $3, false),
+                set_config('plan_cache_mode', 'force_generic_plan', false)
             """,
             [PGText.identifier(configuration.schema), configuration.statementTimeout,
              configuration.idleInTransactionTimeout]
@@ -101,6 +106,24 @@ final class PGPool: Sendable {
                 attempt += 1
             }
         }
+    }
+
+    /// Runs `body` on a free connection that is open and usable, on that connection's own thread, and returns
+    /// at once; `false`, and nothing runs, when every connection is taken or the free one must connect first
+    /// (the caller then takes ``withConnection(retry:_:)``). The connection goes back to the pool when `body`
+    /// returns. `body` gets `nil` only if the connection was closed in between; it must not throw, so it reports
+    /// its outcome (and any failure) through continuations of its own.
+    func runDetached(_ body: @escaping @Sendable (PGConnection?) -> Void) -> Bool {
+        guard let acquired = self.acquireFast(), let index = acquired else {
+            return false
+        }
+        let session = self.sessions[index]
+        guard session.hasUsableConnection() else {
+            self.release(index)
+            return false
+        }
+        session.runDetached(body) { self.release(index) }
+        return true
     }
 
     /// Opens the session's connection, taking turns with the pool's other connections after failures, and

@@ -76,6 +76,21 @@ final class PGSession: Sendable {
         return try result.get()
     }
 
+    /// Runs `body` with the session's open connection on the session's queue, then `done`, without the caller
+    /// waiting: for work that answers through continuations of its own. The caller checked
+    /// ``hasUsableConnection()``; a connection that broke during `body` is dropped.
+    func runDetached(_ body: @escaping @Sendable (PGConnection?) -> Void, done: @escaping @Sendable () -> Void) {
+        self.queue.async {
+            self.connection.withLock { connection in
+                body(connection)
+                if let open = connection, !open.isUsable {
+                    connection = nil
+                }
+            }
+            done()
+        }
+    }
+
     /// Closes the connection, if any.
     func disconnect() async {
         await self.onQueue {

@@ -1,27 +1,46 @@
 /// Values in PostgreSQL's text format, to and from Swift: the format every parameter and result of
 /// ``PGConnection`` uses.
 enum PGText {
-    /// A `text[]` literal: `{"a","b\"c",NULL}`.
-    static func array(_ values: [String?]) -> String {
-        var literal = "{"
-        for (index, value) in values.enumerated() {
-            if index > 0 {
-                literal += ","
-            }
-            guard let value else {
-                literal += "NULL"
-                continue
-            }
-            literal += "\""
-            for character in value {
-                if character == "\"" || character == "\\" {
-                    literal += "\\"
-                }
-                literal.append(character)
-            }
-            literal += "\""
+    /// A `text[]` literal: `{"a","b\"c",NULL}`. (Also a literal of any other array type: PostgreSQL reads a
+    /// quoted element as that type's text.)
+    static func array(_ values: some Sequence<String?>) -> String {
+        var literal = ArrayLiteral()
+        for value in values {
+            literal.append(value)
         }
-        return literal + "}"
+        return literal.text
+    }
+
+    /// An array literal built one element at a time (see ``array(_:)-(Sequence<String?>)``).
+    struct ArrayLiteral {
+        private var bytes: [UInt8] = [UInt8(ascii: "{")]
+
+        mutating func append(_ value: String?) {
+            if self.bytes.count > 1 {
+                self.bytes.append(UInt8(ascii: ","))
+            }
+            guard var value else {
+                self.bytes.append(contentsOf: "NULL".utf8)
+                return
+            }
+            self.bytes.append(UInt8(ascii: "\""))
+            value.withUTF8 { utf8 in
+                var start = 0
+                for index in utf8.indices where utf8[index] == UInt8(ascii: "\"") || utf8[index] == UInt8(ascii: "\\") {
+                    self.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+                    self.bytes.append(UInt8(ascii: "\\"))
+                    start = index
+                }
+                self.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
+            }
+            self.bytes.append(UInt8(ascii: "\""))
+        }
+
+        var text: String {
+            var bytes = self.bytes
+            bytes.append(UInt8(ascii: "}"))
+            return String(decoding: bytes, as: UTF8.self)
+        }
     }
 
     /// An integer array literal (`bigint[]`, `int[]`): `{1,NULL}`.

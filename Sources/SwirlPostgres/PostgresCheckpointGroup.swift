@@ -1,7 +1,8 @@
 import SwirlRuntime
 import Synchronization
 
-/// The statements of one checkpoint, built before it is sent, alone or in a group.
+/// One checkpoint, ready to be sent alone or in a group: its part of the fenced write (one element of each array
+/// of ``PostgresStatements/checkpointRuns``), and the statements that follow it in the same transaction.
 struct CheckpointWrite: Sendable {
     /// The event lock a checkpoint takes before its fenced write.
     enum EventLock: Int, Comparable, Sendable {
@@ -13,6 +14,16 @@ struct CheckpointWrite: Sendable {
         static func < (left: Self, right: Self) -> Bool { left.rawValue < right.rawValue }
     }
 
+    /// A history entry in the text of its columns.
+    struct History: Sendable {
+        var time: String
+        var kind: String
+        var task: String?
+        var stepKey: String?
+        var attempt: String?
+        var data: String?
+    }
+
     let runID: String
     /// Written into the row by the fenced write: the later statements of the checkpoint, and a retry after a
     /// lost reply, find out from it whether the write matched.
@@ -20,13 +31,21 @@ struct CheckpointWrite: Sendable {
     let lock: EventLock?
     /// Whether saving it makes work due for other runs (events, children, an end), whatever the row says.
     let announces: Bool
-    /// The statements, the fenced write first among them at `mainIndex`; no lock.
-    var items: [(statement: PGStatement, parameters: [String?])] = []
-    var mainIndex = 0
+    /// The run's row for the fenced write: the elements of $1 to $15 of ``PostgresStatements/checkpointRuns``.
+    var row: [String?] = []
+    /// New stored values, by hash.
+    var values: [(hash: String, value: String)] = []
+    var history: [History] = []
+    /// The statements after the fenced write (events, children, an end), each fenced by the token.
+    var after: [(statement: PGStatement, parameters: [String?])] = []
 
-    /// The bytes of its parameters, to bound a group's size.
+    /// The bytes it sends, to bound a group's size.
     var size: Int {
-        self.items.reduce(0) { total, item in total + item.parameters.reduce(0) { $0 + ($1?.utf8.count ?? 0) } }
+        var total = self.row.reduce(0) { $0 + ($1?.utf8.count ?? 0) }
+        for value in self.values { total += value.hash.utf8.count + value.value.utf8.count }
+        for entry in self.history { total += entry.kind.utf8.count + (entry.data?.utf8.count ?? 0) + 64 }
+        for item in self.after { total += item.parameters.reduce(0) { $0 + ($1?.utf8.count ?? 0) } }
+        return total
     }
 }
 
@@ -86,7 +105,47 @@ final class PostgresCheckpointGroup: Sendable {
                 return true
             }
             if starts {
+                self.startSending(in: store)
+            }
+        }
+    }
+
+    /// Starts a sender: on a free open connection's own thread when there is one (no task to schedule, no hop
+    /// between threads but the reply's to each waiting run), else as a task that waits for a connection.
+    private func startSending(in store: PostgresStore) {
+        let started = store.pool.runDetached { connection in
+            guard let connection else {
                 Task { await self.send(in: store) }
+                return
+            }
+            self.sendGroups(on: connection, in: store)
+        }
+        if !started {
+            Task { await self.send(in: store) }
+        }
+    }
+
+    /// Sends groups on `connection`, on its thread, until nothing waits. After a group failed as a whole, its
+    /// checkpoints are saved each alone and the rest are sent by a task (the connection may have broken).
+    private func sendGroups(on connection: PGConnection, in store: PostgresStore) {
+        while let group = self.nextGroup() {
+            let writes = group.map(\.write)
+            do {
+                let outcomes = try store.saveGroup(writes, on: connection)
+                store.announce(outcomes)
+                for (waiting, outcome) in zip(group, outcomes) {
+                    waiting.continuation.resume(returning: outcome)
+                }
+            } catch {
+                Task {
+                    // Sent once already: each looks for its token first.
+                    let outcomes = await Self.saveEachAlone(writes, afterFailure: true, in: store)
+                    for (waiting, outcome) in zip(group, outcomes) {
+                        waiting.continuation.resume(with: outcome)
+                    }
+                    await self.send(in: store)
+                }
+                return
             }
         }
     }
@@ -98,21 +157,29 @@ final class PostgresCheckpointGroup: Sendable {
         }
     }
 
+    /// The next group: the oldest waiting checkpoints up to the count and size, one per run (a second checkpoint
+    /// of a run, from a driver that was fenced out in this process, waits for the next group).
     private func nextGroup() -> [Waiting]? {
         self.state.withLock { state -> [Waiting]? in
             guard !state.waiting.isEmpty else {
                 state.sending -= 1
                 return nil
             }
-            var count = 0
+            var group: [Waiting] = []
+            var left: [Waiting] = []
+            var runs: Set<String> = []
             var bytes = 0
             for waiting in state.waiting {
-                guard count < self.maxCount, count == 0 || bytes < self.maxBytes else { break }
-                count += 1
+                guard group.count < self.maxCount, group.isEmpty || bytes < self.maxBytes,
+                    runs.insert(waiting.write.runID).inserted
+                else {
+                    left.append(waiting)
+                    continue
+                }
+                group.append(waiting)
                 bytes += waiting.size
             }
-            let group = Array(state.waiting.prefix(count))
-            state.waiting.removeFirst(count)
+            state.waiting = left
             return group
         }
     }
@@ -131,11 +198,19 @@ final class PostgresCheckpointGroup: Sendable {
             store.announce(outcomes)
             return outcomes.map { .success($0) }
         }
-        return await withTaskGroup(of: (Int, Result<CheckpointOutcome, any Error>).self) { tasks in
+        return await Self.saveEachAlone(writes, afterFailure: writes.count > 1, in: store)
+    }
+
+    /// Saves each of `writes` in a transaction of its own; `afterFailure` (they were sent before, in a group that
+    /// failed as a whole), each looks for its token first.
+    private static func saveEachAlone(
+        _ writes: [CheckpointWrite], afterFailure: Bool, in store: PostgresStore
+    ) async -> [Result<CheckpointOutcome, any Error>] {
+        await withTaskGroup(of: (Int, Result<CheckpointOutcome, any Error>).self) { tasks in
             for (index, write) in writes.enumerated() {
                 tasks.addTask {
                     do {
-                        let outcome = try await store.saveAlone(write, retrying: writes.count > 1)
+                        let outcome = try await store.saveAlone(write, retrying: afterFailure)
                         store.announce([outcome])
                         return (index, .success(outcome))
                     } catch {

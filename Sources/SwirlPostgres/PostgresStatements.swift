@@ -209,55 +209,68 @@ enum PostgresStatements {
     static let lockEvents = PGStatement(
         prepared: "swirl_lock_events", "SELECT pg_advisory_xact_lock($1::int, $2::int)")
 
-    /// The fenced write of a checkpoint: the run's row (only where the epoch and owner still match), then, only if
-    /// it matched, the new values and the history. One statement, so the common checkpoint is one round trip.
+    /// The fenced write of one or more checkpoints: each run's row (only where its epoch and owner still match),
+    /// then, for the runs that matched, their new values and history. One statement for every run of a group, so
+    /// a group costs the server one statement, whatever its size, and the common checkpoint is one round trip.
     ///
-    /// $1 id, $2 epoch, $3 owner, $4 token, $5 state, $6 status, $7 listening, $8 clears control, $9 ended,
-    /// $10 releases the lease, $11 output, $12 error, $13 stops (ended or suspended: no wake), $14 event cursor,
-    /// $15 wake at, $16 value hashes[], $17 values[], $18 times[], $19 kinds[], $20 tasks[], $21 step keys[],
-    /// $22 attempts[], $23 data[]. Returns the control request after the write, and whether the run is due now;
-    /// no row when the lease was lost. A run released while nudged, or with a cancel or suspend request still
-    /// open (the next claim carries it out), or listening behind an event it has not seen, is due now.
-    static let checkpoint = PGStatement(
-        prepared: "swirl_checkpoint",
+    /// Each run is one element of the arrays $1 ids, $2 epochs, $3 owners, $4 tokens, $5 states, $6 statuses,
+    /// $7 listening, $8 clears control, $9 ended, $10 releases the lease, $11 outputs, $12 errors, $13 stops (ended
+    /// or suspended: no wake), $14 event cursors, $15 wake at; each value one of $16 run ids, $17 hashes,
+    /// $18 values; each history entry one of $19 run ids, $20 times, $21 kinds, $22 tasks, $23 step keys,
+    /// $24 attempts, $25 data (in order: history keeps it). No run appears twice. Returns, for each run whose lease
+    /// held, its id, its control request after the write and whether it is due now; a run without a row lost its
+    /// lease. A run released while nudged, or with a cancel or suspend request still open (the next claim carries
+    /// it out), or listening behind an event it has not seen, is due now.
+    static let checkpointRuns = PGStatement(
+        prepared: "swirl_checkpoint_runs",
         """
-        WITH run AS (
+        WITH input AS (
+            SELECT * FROM unnest(
+                $1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::boolean[],
+                $9::boolean[], $10::boolean[], $11::text[], $12::text[], $13::boolean[], $14::bigint[], $15::float8[]
+            ) AS i(id, epoch, owner, token, state, status, listening, clears_control, ended, releases, output, error,
+                stops, event_cursor, wake_at)
+        ),
+        run AS (
             UPDATE runs SET
-                state = $5,
-                status = $6,
+                state = i.state,
+                status = i.status,
                 updated_at = now(),
-                listening = $7::boolean,
-                last_checkpoint = $4,
-                control = CASE WHEN $9::boolean OR $8::boolean THEN NULL ELSE control END,
-                output = CASE WHEN $9::boolean THEN $11 ELSE output END,
-                error = CASE WHEN $9::boolean THEN $12 ELSE error END,
-                ended_at = CASE WHEN $9::boolean THEN now() ELSE ended_at END,
-                lease_owner = CASE WHEN $10::boolean THEN NULL ELSE lease_owner END,
-                lease_expires_at = CASE WHEN $10::boolean THEN NULL ELSE lease_expires_at END,
+                listening = i.listening,
+                last_checkpoint = i.token,
+                control = CASE WHEN i.ended OR i.clears_control THEN NULL ELSE runs.control END,
+                output = CASE WHEN i.ended THEN i.output ELSE runs.output END,
+                error = CASE WHEN i.ended THEN i.error ELSE runs.error END,
+                ended_at = CASE WHEN i.ended THEN now() ELSE runs.ended_at END,
+                lease_owner = CASE WHEN i.releases THEN NULL ELSE runs.lease_owner END,
+                lease_expires_at = CASE WHEN i.releases THEN NULL ELSE runs.lease_expires_at END,
                 wake_at = CASE
-                    WHEN NOT $10::boolean THEN wake_at
-                    WHEN $13::boolean THEN NULL
-                    WHEN nudged OR (NOT $8::boolean AND control IN ('cancel', 'suspend'))
-                        OR ($7::boolean AND EXISTS (SELECT 1 FROM events WHERE seq > $14::bigint)) THEN now()
-                    ELSE to_timestamp($15::float8)
+                    WHEN NOT i.releases THEN runs.wake_at
+                    WHEN i.stops THEN NULL
+                    WHEN runs.nudged OR (NOT i.clears_control AND runs.control IN ('cancel', 'suspend'))
+                        OR (i.listening AND EXISTS (SELECT 1 FROM events WHERE seq > i.event_cursor)) THEN now()
+                    ELSE to_timestamp(i.wake_at)
                 END,
-                nudged = nudged AND NOT $10::boolean
-            WHERE id = $1 AND epoch = $2::bigint AND lease_owner = $3
-            RETURNING id, control, wake_at IS NOT NULL AND wake_at <= now() AS due
+                nudged = runs.nudged AND NOT i.releases
+            FROM input i
+            WHERE runs.id = i.id AND runs.epoch = i.epoch AND runs.lease_owner = i.owner
+            RETURNING runs.id, runs.control, runs.wake_at IS NOT NULL AND runs.wake_at <= now() AS due
         ),
         saved_values AS (
             INSERT INTO run_values (run_id, hash, value)
-            SELECT run.id, v.hash, v.value FROM run, unnest($16::text[], $17::text[]) AS v(hash, value)
+            SELECT v.run_id, v.hash, v.value FROM unnest($16::text[], $17::text[], $18::text[]) AS v(run_id, hash, value)
+            WHERE v.run_id IN (SELECT id FROM run)
             ON CONFLICT (run_id, hash) DO NOTHING
         ),
         saved_history AS (
             INSERT INTO history (run_id, time, kind, task, step_key, attempt, data)
-            SELECT run.id, to_timestamp(h.time), h.kind, h.task, h.step_key, h.attempt, h.data
-            FROM run, unnest($18::float8[], $19::text[], $20::text[], $21::text[], $22::int[], $23::text[])
-                WITH ORDINALITY AS h(time, kind, task, step_key, attempt, data, n)
+            SELECT h.run_id, to_timestamp(h.time), h.kind, h.task, h.step_key, h.attempt, h.data
+            FROM unnest($19::text[], $20::float8[], $21::text[], $22::text[], $23::text[], $24::int[], $25::text[])
+                WITH ORDINALITY AS h(run_id, time, kind, task, step_key, attempt, data, n)
+            WHERE h.run_id IN (SELECT id FROM run)
             ORDER BY h.n
         )
-        SELECT control, due FROM run
+        SELECT id, control, due FROM run
         """
     )
 

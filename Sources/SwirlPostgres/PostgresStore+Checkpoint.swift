@@ -35,7 +35,7 @@ extension PostgresStore {
     }
 
     /// The statements of `checkpoint` once its sizes and its children's definitions were checked.
-    private func checkedWrite(for checkpoint: Checkpoint, token: String) async throws -> CheckpointWrite {
+    private nonisolated(nonsending) func checkedWrite(for checkpoint: Checkpoint, token: String) async throws -> CheckpointWrite {
         try self.checkLimits(checkpoint)
         if !checkpoint.children.isEmpty {
             try await self.checkDefinitions(of: checkpoint.children)
@@ -46,13 +46,13 @@ extension PostgresStore {
     /// Sends one checkpoint in a transaction of its own. After a lost reply (or when `retrying`), it first looks
     /// for the token: found, the checkpoint was saved and is not written twice.
     nonisolated(nonsending) func saveAlone(_ write: CheckpointWrite, retrying: Bool) async throws -> CheckpointOutcome {
-        let (statements, mains) = self.transaction(of: [write])
+        let (statements, main) = self.transaction(of: [write])
         return try await self.perform("saving a checkpoint") { connection, attempt -> CheckpointOutcome in
             if attempt > 1 || retrying, let found = try Self.lookUp(write, on: connection) {
                 return found
             }
-            let results = try connection.pipeline(statements)
-            return Self.outcome(of: write, row: results[mains[0]].first)
+            let saved = Self.savedRows(try connection.pipeline(statements)[main])
+            return Self.outcome(of: write, row: saved[write.runID])
         }
     }
 
@@ -63,29 +63,72 @@ extension PostgresStore {
     /// - Throws: When the group failed as a whole (a statement refused, or the reply lost): nothing of it may
     ///   be assumed saved, and each checkpoint is then sent alone, looking for its token first.
     nonisolated(nonsending) func saveGroup(_ writes: [CheckpointWrite]) async throws -> [CheckpointOutcome] {
-        let (statements, mains) = self.transaction(of: writes)
-        return try await self.perform("saving checkpoints", retry: .never) { connection, _ -> [CheckpointOutcome] in
-            let results = try connection.pipeline(statements)
-            return writes.indices.map { Self.outcome(of: writes[$0], row: results[mains[$0]].first) }
+        try await self.perform("saving checkpoints", retry: .never) { connection, _ -> [CheckpointOutcome] in
+            try self.saveGroup(writes, on: connection)
         }
     }
 
-    /// The statements of one transaction holding `writes`: the event lock once, in the strongest mode any
-    /// of them needs, then each write in the order of the run ids; with the position of each write's fenced
-    /// statement, by the index of the write.
+    /// ``saveGroup(_:)`` on `connection`, from the connection's own thread.
+    func saveGroup(_ writes: [CheckpointWrite], on connection: PGConnection) throws -> [CheckpointOutcome] {
+        let (statements, main) = self.transaction(of: writes)
+        let saved = Self.savedRows(try connection.pipeline(statements)[main])
+        return writes.map { Self.outcome(of: $0, row: saved[$0.runID]) }
+    }
+
+    /// The statements of one transaction holding `writes` (one per run): the event lock once, in the strongest
+    /// mode any of them needs, then one fenced write for all, then what follows each write; with the position of
+    /// the fenced write. The runs go in the order of their ids, so that two groups never wait on each other's
+    /// rows in opposite orders.
     private func transaction(of writes: [CheckpointWrite]) -> (
-        statements: [(statement: PGStatement, parameters: [String?])], mains: [Int]
+        statements: [(statement: PGStatement, parameters: [String?])], main: Int
     ) {
         var statements: [(statement: PGStatement, parameters: [String?])] = []
         if let lock = writes.compactMap(\.lock).max() {
             statements.append(self.lockItem(lock))
         }
-        var mains = [Int](repeating: 0, count: writes.count)
-        for index in writes.indices.sorted(by: { writes[$0].runID < writes[$1].runID }) {
-            mains[index] = statements.count + writes[index].mainIndex
-            statements += writes[index].items
+        let ordered = writes.count == 1 ? writes : writes.sorted { $0.runID < $1.runID }
+        let main = statements.count
+        statements.append((PostgresStatements.checkpointRuns, Self.parameters(of: ordered)))
+        for write in ordered {
+            statements += write.after
         }
-        return (statements, mains)
+        return (statements, main)
+    }
+
+    /// The arrays of ``PostgresStatements/checkpointRuns`` for `writes`.
+    private static func parameters(of writes: [CheckpointWrite]) -> [String?] {
+        var runs = [PGText.ArrayLiteral](repeating: PGText.ArrayLiteral(), count: writes.first?.row.count ?? 0)
+        var values = [PGText.ArrayLiteral](repeating: PGText.ArrayLiteral(), count: 3)
+        var history = [PGText.ArrayLiteral](repeating: PGText.ArrayLiteral(), count: 7)
+        for write in writes {
+            for (column, value) in write.row.enumerated() {
+                runs[column].append(value)
+            }
+            for value in write.values {
+                values[0].append(write.runID)
+                values[1].append(value.hash)
+                values[2].append(value.value)
+            }
+            for entry in write.history {
+                history[0].append(write.runID)
+                history[1].append(entry.time)
+                history[2].append(entry.kind)
+                history[3].append(entry.task)
+                history[4].append(entry.stepKey)
+                history[5].append(entry.attempt)
+                history[6].append(entry.data)
+            }
+        }
+        return (runs + values + history).map(\.text)
+    }
+
+    /// The rows of the fenced write, by run id.
+    private static func savedRows(_ rows: PGRows) -> [String: PGRows.Row] {
+        var saved: [String: PGRows.Row] = [:]
+        for row in rows {
+            if let id = row["id"] { saved[id] = row }
+        }
+        return saved
     }
 
     /// Tells the workers when saved checkpoints made work due: a run nudged or due now, events emitted,
@@ -155,7 +198,7 @@ extension PostgresStore {
 
     /// Throws ``StoreError/definitionNotFound(_:)`` for the first child whose definition is not stored.
     /// Definitions are never removed, so the answer still holds when the checkpoint is written.
-    private func checkDefinitions(of children: [NewRun]) async throws {
+    private nonisolated(nonsending) func checkDefinitions(of children: [NewRun]) async throws {
         let hashes = Array(Set(children.map(\.definitionHash)))
         let stored = try await self.perform("checking definitions") { connection, _ in
             Set(try connection.query(PostgresStatements.storedDefinitions, [PGText.array(hashes)]).compactMap { $0["hash"] })
@@ -176,28 +219,23 @@ extension PostgresStore {
             runID: lease.runID, token: token,
             lock: !checkpoint.events.isEmpty ? .exclusive : listening ? .shared : nil,
             announces: !checkpoint.events.isEmpty || !checkpoint.children.isEmpty || ended)
-
-        let values = checkpoint.state.newValues.sorted { $0.key < $1.key }
-        let history = checkpoint.history
-        write.mainIndex = write.items.count
-        write.items.append(
-            (
-                PostgresStatements.checkpoint,
-                [
-                    lease.runID, String(lease.epoch), lease.owner, token,
-                    String(decoding: checkpoint.state.bytes, as: UTF8.self),
-                    checkpoint.status.rawValue, PGText.bool(listening), PGText.bool(checkpoint.clearsControl),
-                    PGText.bool(ended), PGText.bool(releases),
-                    ended ? checkpoint.output?.serialized() : nil,
-                    ended ? checkpoint.error.map { $0.json.serialized() } : nil,
-                    PGText.bool(stops), String(checkpoint.eventCursor), checkpoint.wakeAt.map { String($0) },
-                    PGText.array(values.map(\.key)),
-                    PGText.array(values.map { String(decoding: $0.value, as: UTF8.self) }),
-                    PGText.array(history.map(\.time)), PGText.array(history.map(\.kind)),
-                    PGText.array(history.map(\.task)), PGText.array(history.map(\.stepKey)),
-                    PGText.array(history.map(\.attempt)), PGText.array(history.map { $0.data?.value.serialized() }),
-                ]
-            ))
+        write.row = [
+            lease.runID, String(lease.epoch), lease.owner, token,
+            String(decoding: checkpoint.state.bytes, as: UTF8.self),
+            checkpoint.status.rawValue, PGText.bool(listening), PGText.bool(checkpoint.clearsControl),
+            PGText.bool(ended), PGText.bool(releases),
+            ended ? checkpoint.output?.serialized() : nil,
+            ended ? checkpoint.error.map { $0.json.serialized() } : nil,
+            PGText.bool(stops), String(checkpoint.eventCursor), checkpoint.wakeAt.map { String($0) },
+        ]
+        write.values = checkpoint.state.newValues.sorted { $0.key < $1.key }.map {
+            (hash: $0.key, value: String(decoding: $0.value, as: UTF8.self))
+        }
+        write.history = checkpoint.history.map { entry in
+            CheckpointWrite.History(
+                time: String(entry.time), kind: entry.kind, task: entry.task, stepKey: entry.stepKey,
+                attempt: entry.attempt.map { String($0) }, data: entry.data?.value.serialized())
+        }
 
         if !checkpoint.events.isEmpty {
             var seen: Set<[String]> = []
@@ -208,7 +246,7 @@ extension PostgresStore {
                     events.append((key, event.serialized()))
                 }
             }
-            write.items.append(
+            write.after.append(
                 (
                     PostgresStatements.checkpointEvents,
                     [
@@ -220,7 +258,7 @@ extension PostgresStore {
 
         if !checkpoint.children.isEmpty {
             let children = checkpoint.children
-            write.items.append(
+            write.after.append(
                 (
                     PostgresStatements.checkpointChildren,
                     [
@@ -233,7 +271,7 @@ extension PostgresStore {
         }
 
         if ended {
-            write.items.append(
+            write.after.append(
                 (
                     PostgresStatements.checkpointEnd,
                     [lease.runID, token, PGText.bool(true), PGText.bool(checkpoint.status == .cancelled)]

@@ -53,6 +53,35 @@ struct PostgresGroupCommitTests {
         }
     }
 
+    @Test("one fenced write for a whole group stores each run's values and history, in order, with every field")
+    func groupStoresEveryRunsRows() async throws {
+        try await withTemporaryStore { store, _ in
+            let leases = try await Self.claimRuns(2, in: store)
+            func write(_ lease: Lease, values: [String: String], history: [HistoryEntry]) throws -> CheckpointWrite {
+                var state = try RunStateCoding.encode(RunState(runID: lease.runID, input: [:], startedAt: 1, seed: 1), skipping: [])
+                state.newValues = values.mapValues { Array($0.utf8) }
+                let checkpoint = Checkpoint(lease: lease, state: state, status: .waiting, wakeAt: 0, release: true, history: history)
+                return store.write(for: checkpoint, token: PostgresStore.makeToken())
+            }
+            let first = [
+                HistoryEntry(time: 1_767_225_600.25, kind: "task.started", task: "/do/0/a", stepKey: "0.1", attempt: 0),
+                HistoryEntry(time: 1_767_225_601, kind: "task.completed", task: "/do/0/a", stepKey: "0.1", attempt: 0, data: ["quote": "a \"b\" \\ c"]),
+                HistoryEntry(time: 1_767_225_602, kind: "run.waiting"),
+            ]
+            let second = [HistoryEntry(time: 1_767_225_603, kind: "task.started", task: "/do/1/b", data: ["n": 1])]
+            let outcomes = try await store.saveGroup([
+                write(leases[1], values: ["h2": "[2]"], history: second),
+                write(leases[0], values: ["h0": "\"zero\"", "h1": "{\"one\":1}"], history: first),
+            ])
+            #expect(outcomes.map(\.saved) == [true, true])
+            #expect(try await store.history(runID: "r0") == first)
+            #expect(try await store.history(runID: "r1") == second)
+            let claimed = try await store.claim(owner: "w2", limit: 2, leaseSeconds: 60, runID: nil)
+            let values = Dictionary(uniqueKeysWithValues: claimed.map { ($0.lease.runID, $0.storedValues) })
+            #expect(values == ["r0": ["h0", "h1"], "r1": ["h2"]])
+        }
+    }
+
     @Test("a group refused as a whole is saved member by member, and the refused one alone fails")
     func refusedGroupFallsBack() async throws {
         try await withTemporaryStore { store, _ in

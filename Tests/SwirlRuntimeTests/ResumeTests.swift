@@ -127,7 +127,7 @@ struct CountingActivity: Activity {
         let body = try #require(Self.workflows.first { $0.0 == name }?.1)
         let program = try compile(body)
         let log = ExecutionLog()
-        let store = MemoryStore(clock: ManualClock(), recordingCheckpoints: true)
+        let store = MemoryStore(clock: Self.clock(for: name), recordingCheckpoints: true)
         let expected = try await Self.run(program, store: store, log: log, resuming: nil)
         guard case .completed = expected else {
             Issue.record("\(name) did not complete: \(expected)")
@@ -145,10 +145,28 @@ struct CountingActivity: Activity {
 
             let resumedLog = ExecutionLog()
             let outcome = try await Self.run(
-                program, store: MemoryStore(clock: ManualClock()), log: resumedLog, resuming: state)
+                program, store: MemoryStore(clock: Self.clock(for: name)), log: resumedLog, resuming: state)
             #expect(outcome == expected, "resumed from checkpoint \(number) of \(name)")
             let repeated = Set(await resumedLog.keys).intersection(completed)
             #expect(repeated.isEmpty, "checkpoint \(number) of \(name) repeated \(repeated)")
+        }
+    }
+
+    /// A manual clock jumps to the end of every wait at once, so in `compete` the slow branch's wait would race
+    /// the fast branch's activity and either could win: there the waits never end, and the fast branch always
+    /// wins, as it would on the wall clock.
+    static func clock(for name: String) -> any RuntimeClock {
+        name == "compete" ? FrozenClock() : ManualClock()
+    }
+
+    /// A clock whose waits end only when cancelled.
+    struct FrozenClock: RuntimeClock {
+        func now() -> Double { 1_767_225_600 }
+
+        func sleep(until deadline: Double) async throws {
+            while deadline > now() {
+                try await Task.sleep(for: .seconds(3600))
+            }
         }
     }
 
