@@ -84,8 +84,7 @@ private struct CompilerState {
 
     mutating func compileProgram() -> Program {
         let global: [String] = []
-        let root = reserveScope(at: "/do")
-        fillScope(root, list: document["do"], at: "/do", global)
+        _ = compileScope(document["do"], at: "/do", global)
         let info = document["document"]
         // Registered before the Program is built: its arguments are evaluated in order, and
         // `expressions` must already hold every expression.
@@ -138,7 +137,7 @@ private struct CompilerState {
             let pointer = usePointer.appending("extensions").appending(index).appending(entry.key)
             if let condition = entry.value["when"]?.stringValue { _ = expressionField(condition, at: pointer.appending("when"), []) }
             for key in ["before", "after"] where entry.value[key] != nil {
-                fillScope(reserveScope(at: pointer.appending(key)), list: entry.value[key], at: pointer.appending(key), [])
+                _ = compileScope(entry.value[key], at: pointer.appending(key), [])
             }
         }
         if let schedule = document["schedule"]?.objectValue {
@@ -177,6 +176,13 @@ private struct CompilerState {
     mutating func reserveScope(at pointer: JSONPointer) -> Int {
         scopes.append(Scope(pointer: pointer, nodes: []))
         return scopes.count - 1
+    }
+
+    /// A new scope holding the tasks of `list`: its index.
+    mutating func compileScope(_ list: JSON?, at pointer: JSONPointer, _ variables: [String]) -> Int {
+        let index = reserveScope(at: pointer)
+        fillScope(index, list: list, at: pointer, variables)
+        return index
     }
 
     /// Compiles the tasks of `list` into the scope `index`, resolving every flow directive.
@@ -244,8 +250,7 @@ private struct CompilerState {
             let inner = variables + [each, at]
             let collection = expressionField(loop["in"]?.stringValue ?? ".", at: pointer.appending("for").appending("in"), variables)
             let condition = body["while"]?.stringValue.map { expressionField($0, at: pointer.appending("while"), inner) }
-            let scope = reserveScope(at: pointer.appending("do"))
-            fillScope(scope, list: body["do"], at: pointer.appending("do"), inner)
+            let scope = compileScope(body["do"], at: pointer.appending("do"), inner)
             return .for(ForLoop(each: each, at: at, collection: collection, condition: condition, body: scope))
         }
         if body["try"] != nil {
@@ -268,9 +273,7 @@ private struct CompilerState {
             return .activity(ActivityCall(kind: "call:" + call, arguments: arguments))
         }
         if body["do"] != nil {
-            let scope = reserveScope(at: pointer.appending("do"))
-            fillScope(scope, list: body["do"], at: pointer.appending("do"), variables)
-            return .do(scope: scope)
+            return .do(scope: compileScope(body["do"], at: pointer.appending("do"), variables))
         }
         if let fork = body["fork"]?.objectValue {
             let branchesPointer = pointer.appending("fork").appending("branches")
@@ -357,12 +360,7 @@ private struct CompilerState {
         let item = binding(foreach, "item", default: "item", at: pointer)
         let at = binding(foreach, "at", default: "index", at: pointer)
         let inner = variables + [item, at]
-        var scope: Int?
-        if foreach["do"] != nil {
-            let body = reserveScope(at: pointer.appending("do"))
-            fillScope(body, list: foreach["do"], at: pointer.appending("do"), inner)
-            scope = body
-        }
+        let scope = foreach["do"] != nil ? compileScope(foreach["do"], at: pointer.appending("do"), inner) : nil
         return ListenIterator(
             item: item, at: at, body: scope,
             output: dataFlow(foreach["output"], key: "as", at: pointer.appending("output"), inner),
@@ -443,8 +441,7 @@ private struct CompilerState {
     }
 
     mutating func compileTry(_ body: OrderedDictionary<String, JSON>, at pointer: JSONPointer, _ variables: [String]) -> TryCatch {
-        let scope = reserveScope(at: pointer.appending("try"))
-        fillScope(scope, list: body["try"], at: pointer.appending("try"), variables)
+        let scope = compileScope(body["try"], at: pointer.appending("try"), variables)
         let handler = body["catch"]?.objectValue ?? [:]
         let catchPointer = pointer.appending("catch")
         let errorVariable = binding(handler, "as", default: "error", at: catchPointer)
@@ -465,12 +462,7 @@ private struct CompilerState {
         default:
             break
         }
-        var handlerScope: Int?
-        if handler["do"] != nil {
-            let scope = reserveScope(at: catchPointer.appending("do"))
-            fillScope(scope, list: handler["do"], at: catchPointer.appending("do"), inner)
-            handlerScope = scope
-        }
+        let handlerScope = handler["do"] != nil ? compileScope(handler["do"], at: catchPointer.appending("do"), inner) : nil
         return TryCatch(
             body: scope,
             filter: handler["errors"]?["with"]?.objectValue ?? [:],

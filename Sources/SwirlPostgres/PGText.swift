@@ -48,11 +48,6 @@ enum PGText {
         Self.numbers(values.map { $0.map { String($0) } })
     }
 
-    /// A `float8[]` literal: `{1767225600.25,NULL}`.
-    static func array(_ values: [Double?]) -> String {
-        Self.numbers(values.map { $0.map { String($0) } })
-    }
-
     private static func numbers(_ texts: [String?]) -> String {
         var literal = "{"
         for (index, text) in texts.enumerated() {

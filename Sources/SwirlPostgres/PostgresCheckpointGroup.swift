@@ -43,7 +43,11 @@ struct CheckpointWrite: Sendable {
     var size: Int {
         var total = self.row.reduce(0) { $0 + ($1?.utf8.count ?? 0) }
         for value in self.values { total += value.hash.utf8.count + value.value.utf8.count }
-        for entry in self.history { total += entry.kind.utf8.count + (entry.data?.utf8.count ?? 0) + 64 }
+        for entry in self.history {
+            for text in [entry.time, entry.kind, entry.task, entry.stepKey, entry.attempt, entry.data] {
+                total += text?.utf8.count ?? 0
+            }
+        }
         for item in self.after { total += item.parameters.reduce(0) { $0 + ($1?.utf8.count ?? 0) } }
         return total
     }

@@ -86,7 +86,7 @@ extension PostgresStore {
         if let lock = writes.compactMap(\.lock).max() {
             statements.append(self.lockItem(lock))
         }
-        let ordered = writes.count == 1 ? writes : writes.sorted { $0.runID < $1.runID }
+        let ordered = writes.sorted { $0.runID < $1.runID }
         let main = statements.count
         statements.append((PostgresStatements.checkpointRuns, Self.parameters(of: ordered)))
         for write in ordered {
