@@ -30,7 +30,7 @@ import Darwin
 /// executor must outlive every actor that might still run on it. The thread retains its
 /// executor, which therefore lives as long as the process. Make one per process (``shared``),
 /// not one per workflow run.
-public final class JQThreadExecutor: SerialExecutor, @unchecked Sendable {
+public final class JQThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     // @unchecked Sendable is safe: the queue and the thread identity are the only state, the queue
     // is read and written only while holding its mutex, and the identity is written once, before
     // `init` returns, and only read afterwards.
@@ -66,6 +66,16 @@ public final class JQThreadExecutor: SerialExecutor, @unchecked Sendable {
     /// This executor as the runtime refers to it.
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
+    }
+
+    /// This executor as a task's preferred executor (`Task(executorPreference:)`): the task's
+    /// nonisolated code, and every resumption that would otherwise go to the global pool (a
+    /// continuation resumed from another thread), runs on this thread too, so a task isolated to
+    /// ``JQActor`` comes back to it in one hop instead of two.
+    ///
+    /// Only for tasks whose nonisolated code never blocks: it would hold up every jq evaluation.
+    public func asUnownedTaskExecutor() -> UnownedTaskExecutor {
+        UnownedTaskExecutor(ordinary: self)
     }
 
     /// Whether the calling code runs on this executor's thread.
@@ -139,9 +149,13 @@ private final class JobQueue: @unchecked Sendable {
             swap(&batch, &pending)
             pthread_mutex_unlock(mutex)
             guard let executor else { preconditionFailure("a job arrived before the executor existed") }
-            let unowned = executor.asUnownedSerialExecutor()
+            // Every job runs isolated to the serial executor, including those of tasks that prefer
+            // this executor: the thread runs one job at a time, so each of them is exclusive, and a
+            // task that hops to ``JQActor`` from there finds itself already on it.
+            let serial = executor.asUnownedSerialExecutor()
+            let task = executor.asUnownedTaskExecutor()
             for job in batch {
-                job.runSynchronously(on: unowned)
+                job.runSynchronously(isolatedTo: serial, taskExecutor: task)
             }
             batch.removeAll(keepingCapacity: true)
         }

@@ -259,10 +259,14 @@ public final class Worker {
         // This worker held the run before and its lease ran out: that claim is fenced now.
         drivers[claimed.lease.runID]?.signal(.fenced)
         drivers[claimed.lease.runID] = driver
-        Task { @JQActor [weak self] in
+        // Preferring the jq thread: what the driver awaits (a store reply, an activity's result)
+        // resumes there directly instead of waking a thread of the global pool first.
+        // (The closure is named first: written inline, the compiler's isolation checker rejects it.)
+        let body: @JQActor @Sendable () async -> Void = { [weak self] in
             let result = await driver.drive()
             self?.finished(driver, result)
         }
+        Task(executorPreference: JQThreadExecutor.shared, operation: body)
     }
 
     private func finished(_ driver: RunDriver, _ result: RunDriver.Result) {
