@@ -10,7 +10,8 @@ public enum EmbeddedResources {
     /// its own constant and offers no way to enumerate them.
     public static var migrations: [(name: String, sql: String)] {
         [
-            ("m0001_init.sql", PackageResources.m0001_init_sql)
+            ("m0001_init.sql", PackageResources.m0001_init_sql),
+            ("m0002_runs_fillfactor.sql", PackageResources.m0002_runs_fillfactor_sql),
         ].map { (name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }
     }
 }

@@ -52,7 +52,8 @@ struct PostgresMigratorTests {
         #expect(applied.filter { !$0.isEmpty } == [PostgresMigrator().migrations.map(\.name)])
         let connection = try connectToTestDatabase()
         try connection.execute("SELECT set_config('search_path', $1, false)", ["\"\(schema)\""])
-        #expect(try connection.query("SELECT count(*) AS n FROM swirl_migrations").first?["n"] == "1")
+        let count = try connection.query("SELECT count(*) AS n FROM swirl_migrations").first?["n"]
+        #expect(count == String(PostgresMigrator().migrations.count))
     }
 
     @Test("refuses a database where an applied migration was changed")
