@@ -261,11 +261,6 @@ final class SQLiteConnection {
     func dataVersion() throws(SQLiteError) -> Int64 {
         try self.query("PRAGMA data_version").first?[0].integer ?? 0
     }
-
-    /// The version of the SQLite library in use (`3.40.1`).
-    static var libraryVersion: String {
-        String(cString: sqlite3_libversion())
-    }
 }
 
 /// SQLite's `SQLITE_TRANSIENT`: the bound value is copied before the call returns.
@@ -364,9 +359,6 @@ struct SQLiteError: Error, Sendable, CustomStringConvertible, CustomDebugStringC
 
     /// Another connection holds a lock this call needed.
     var isBusy: Bool { self.primaryCode == SQLITE_BUSY }
-
-    /// A constraint (unique key, foreign key, check) refused the write.
-    var isConstraint: Bool { self.primaryCode == SQLITE_CONSTRAINT }
 
     /// SQLite's text for the result code, without anything from the statement.
     var message: String { String(cString: sqlite3_errstr(self.code)) }
