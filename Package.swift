@@ -39,6 +39,11 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
 
         .target(
             name: "SwirlCore",
@@ -78,6 +83,14 @@ let package = Package(
             name: "SwirlPostgres",
             dependencies: [
                 "SwirlCore", "SwirlRuntime", "SwirlResources", "CLibPQ",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swirlSettings
+        ),
+        .target(
+            name: "SwirlSQLite",
+            dependencies: [
+                "SwirlCore", "SwirlRuntime", "SwirlResources", "CSQLite",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swirlSettings
@@ -152,6 +165,11 @@ let package = Package(
         .testTarget(
             name: "SwirlPostgresTests",
             dependencies: ["SwirlPostgres", "SwirlRuntime", "SwirlResources", "SwirlCore", "SwirlTestSupport"],
+            swiftSettings: swirlSettings
+        ),
+        .testTarget(
+            name: "SwirlSQLiteTests",
+            dependencies: ["SwirlSQLite", "SwirlRuntime", "SwirlResources", "SwirlCore", "SwirlTestSupport"],
             swiftSettings: swirlSettings
         ),
         .testTarget(

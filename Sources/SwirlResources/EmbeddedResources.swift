@@ -6,12 +6,24 @@ public enum EmbeddedResources {
 
     /// `Migrations/*.sql`: the PostgreSQL schema changes, in the order they are applied.
     ///
-    /// Every file of `Migrations/` must be listed here (a test compares the two); SwiftPM embeds each file as
-    /// its own constant and offers no way to enumerate them.
+    /// Every `.sql` file directly in `Migrations/` must be listed here (a test compares the two); SwiftPM embeds
+    /// each file as its own constant and offers no way to enumerate them. The SQLite store's files live in
+    /// `Migrations/sqlite/` and are listed in ``sqliteMigrations`` instead.
     public static var migrations: [(name: String, sql: String)] {
         [
             ("m0001_init.sql", PackageResources.m0001_init_sql),
             ("m0002_runs_fillfactor.sql", PackageResources.m0002_runs_fillfactor_sql),
+        ].map { (name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }
+    }
+
+    /// `Migrations/sqlite/*.sql`: the SQLite store's schema changes, in the order they are applied.
+    ///
+    /// Every file of `Migrations/sqlite/` must be listed here (a test compares the two). Their names start with
+    /// `s` so that the constants SwiftPM generates (named after the file alone) never collide with the PostgreSQL
+    /// files'.
+    public static var sqliteMigrations: [(name: String, sql: String)] {
+        [
+            ("s0001_init.sql", PackageResources.s0001_init_sql)
         ].map { (name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }
     }
 }

@@ -17,9 +17,10 @@ import Foundation
 /// A claim clears the nudge: the new holder looks at events and children afresh. A child run
 /// that ends nudges its parent; a run that ends cancelled asks its unfinished children to cancel.
 ///
-/// Memory and PostgreSQL (and later SQLite) implement it and pass the same contract tests
+/// Memory, SQLite and PostgreSQL implement it and pass the same contract tests
 /// (`StoreConformance` in SwirlTestSupport). Times are seconds since 1970 on the store's clock:
-/// the database's, for PostgreSQL, so that workers whose clocks disagree still agree on leases.
+/// the database's, for PostgreSQL, so that workers whose clocks disagree still agree on leases;
+/// the machine's, for SQLite, whose file is shared only by processes on one machine.
 public protocol Store: Sendable {
     // MARK: definitions
 
