@@ -108,6 +108,7 @@ let package = Package(
                 "SwirlCompiler",
                 "SwirlRuntime",
                 "SwirlPostgres",
+                "SwirlSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swirlSettings

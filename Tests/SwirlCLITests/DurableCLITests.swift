@@ -189,10 +189,60 @@ struct DurableCLITests {
         #expect(resumed.stderr.contains("/do/2/last completed"))
     }
 
-    @Test("without a database the commands that need one say so and exit 2")
-    func noDatabase() throws {
-        let result = try RunBinary.swirl(["runs", "list"], environment: ["DATABASE_URL": nil])
+    @Test("without --db, SWIRL_DB or DATABASE_URL, runs are kept in .swirl/swirl.db of the current folder")
+    func localStoreByDefault() throws {
+        let scratch = try ScratchFolder()
+        let unset: [String: String?] = ["DATABASE_URL": nil, "SWIRL_DB": nil]
+        let ran = try RunBinary.swirl(
+            ["run", PackageRoot.path("Workflows/hello.yaml"), "--input", #"{"name": "Ada"}"#, "--output", "json"],
+            directory: scratch.path, environment: unset)
+        #expect(ran.exitCode == 0, "\(ran.stderr)")
+        #expect(ran.stdout == #"{"greeting":"Hello, Ada!"}"# + "\n")
+        #expect(FileManager.default.fileExists(atPath: scratch.path + "/.swirl/swirl.db"))
+        let id = try #require(
+            ran.stderr.split(separator: "\n").first { $0.hasPrefix("swirl: run ") }.map { String($0.dropFirst("swirl: run ".count)) })
+        let listed = try RunBinary.swirl(["runs", "list", "--json"], directory: scratch.path, environment: unset)
+        #expect(listed.exitCode == 0, "\(listed.stderr)")
+        let runs = try JSON(parsing: listed.stdout).arrayValue ?? []
+        #expect(runs.map { $0["id"] } == [.string(id)])
+        #expect(runs.first?["status"] == "completed")
+        // The same file named explicitly, from elsewhere.
+        let shown = try RunBinary.swirl(["runs", "show", id, "--json", "--db", "sqlite:" + scratch.path + "/.swirl/swirl.db"])
+        #expect(shown.exitCode == 0, "\(shown.stderr)")
+        #expect(try JSON(parsing: shown.stdout)["output"] == ["greeting": "Hello, Ada!"])
+    }
+
+    @Test("an SQLite store that cannot be opened is an environment error (exit 2) naming the file")
+    func unusableLocalStore() throws {
+        let scratch = try ScratchFolder()
+        let blocker = try scratch.write("plain-file", "not a folder")
+        let result = try RunBinary.swirl(["runs", "list", "--db", "sqlite:" + blocker + "/swirl.db"])
         #expect(result.exitCode == 2)
-        #expect(result.stderr.contains("no database"))
+        #expect(result.stderr.contains("cannot use the run store " + blocker + "/swirl.db"), "\(result.stderr)")
+        let empty = try RunBinary.swirl(["runs", "list", "--db", "sqlite:"])
+        #expect(empty.exitCode != 0)
+        #expect(empty.stderr.contains("needs a file"), "\(empty.stderr)")
+    }
+
+    @Test("swirl run keeps an edited document under its unchanged version as a build of that version")
+    func editedDocumentKeepsRunning() throws {
+        let scratch = try ScratchFolder()
+        let unset: [String: String?] = ["DATABASE_URL": nil, "SWIRL_DB": nil]
+        func document(_ value: Int) -> String {
+            "document: {dsl: '1.0.3', namespace: t, name: edited, version: '1.0.0'}\ndo:\n  - only: {set: {n: \(value)}}\n"
+        }
+        let file = try scratch.write("flow.yaml", document(1))
+        let first = try RunBinary.swirl(["run", file, "--output", "json"], directory: scratch.path, environment: unset)
+        #expect(first.exitCode == 0, "\(first.stderr)")
+        _ = try scratch.write("flow.yaml", document(2))
+        let second = try RunBinary.swirl(["run", file, "--output", "json"], directory: scratch.path, environment: unset)
+        #expect(second.exitCode == 0, "\(second.stderr)")
+        #expect(second.stdout == #"{"n":2}"# + "\n")
+        #expect(second.stderr.contains("another document is stored as t/edited:1.0.0; this one is kept as version 1.0.0+"))
+        // `swirl start` refuses the same thing: workers find definitions by version.
+        _ = try scratch.write("flow.yaml", document(3))
+        let started = try RunBinary.swirl(["start", file], directory: scratch.path, environment: unset)
+        #expect(started.exitCode == 2)
+        #expect(started.stderr.contains("a different definition of t/edited:1.0.0 is already stored"), "\(started.stderr)")
     }
 }

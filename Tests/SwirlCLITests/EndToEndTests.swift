@@ -11,6 +11,7 @@ import Testing
 
         init(files: [String: String]) throws {
             path = FileManager.default.temporaryDirectory.appendingPathComponent("swirl-e2e-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             for (name, content) in files {
                 let url = URL(fileURLWithPath: path + "/" + name)
                 try FileManager.default.createDirectory(
@@ -194,10 +195,10 @@ import Testing
         #expect(result.stdout == (try String(contentsOfFile: PackageRoot.path("Schema/workflow.schema.json"), encoding: .utf8)))
     }
 
-    @Test("a run waiting for an approval continues when swirl emit sends the matching event")
+    @Test("a run waiting for an approval continues when swirl emit, another process, stores the matching event")
     func approvalThroughEmit() async throws {
-        let scratch = try Scratch(files: ["events/.keep": ""])
-        let events = scratch.path + "/events"
+        let scratch = try Scratch(files: [:])
+        let database = scratch.path + "/runs.db"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: RunBinary.swirlPath)
         process.arguments = [
@@ -205,7 +206,7 @@ import Testing
             "--output", "json",
         ]
         var environment = ProcessInfo.processInfo.environment
-        environment["SWIRL_EVENTS_DIR"] = events
+        environment["SWIRL_DB"] = "sqlite:" + database
         environment["NO_COLOR"] = "1"
         process.environment = environment
         let stdoutURL = URL(fileURLWithPath: scratch.path + "/stdout")
@@ -229,7 +230,7 @@ import Testing
                     "emit", "--type", "com.example.expense.decision", "--source", "https://example.com/approvals",
                     "--data", #"{"expense": "\#(expense)", "approved": true, "by": "\#(by)"}"#,
                 ],
-                environment: ["SWIRL_EVENTS_DIR": events])
+                environment: ["SWIRL_DB": "sqlite:" + database])
             #expect(sent.exitCode == 0, "\(sent.stderr)")
         }
         for _ in 0..<600 where process.isRunning {
@@ -267,12 +268,23 @@ import Testing
         #expect(result.stderr.contains("swirl: /do/0/greet completed in"))
     }
 
+    @Test("an --events file that cannot be written is refused before the run starts, with exit 2", arguments: [false, true])
+    func unwritableEventsFile(ephemeral: Bool) throws {
+        let scratch = try Scratch(files: [:])
+        let file = scratch.path + "/missing-folder/lifecycle.jsonl"
+        let result = try RunBinary.swirl(
+            ["run", "Workflows/hello.yaml", "--quiet", "--events", file] + (ephemeral ? ["--ephemeral"] : []),
+            directory: PackageRoot.path, environment: ["SWIRL_DB": "sqlite:" + scratch.path + "/runs.db"])
+        #expect(result.exitCode == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("cannot write " + file), "\(result.stderr)")
+        #expect(result.stdout == "")
+    }
+
     @Test("writes the run's lifecycle CloudEvents as JSON lines with --events")
     func lifecycleEvents() throws {
-        let scratch = try Scratch(files: ["events/.keep": ""])
+        let scratch = try Scratch(files: [:])
         let file = scratch.path + "/lifecycle.jsonl"
-        let result = try RunBinary.swirl(
-            ["run", "Workflows/hello.yaml", "--quiet", "--events", file], environment: ["SWIRL_EVENTS_DIR": scratch.path + "/events"])
+        let result = try RunBinary.swirl(["run", "Workflows/hello.yaml", "--quiet", "--events", file])
         #expect(result.exitCode == 0, "\(result.stderr)")
         let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map { try JSON(parsing: String($0)) }
         #expect(

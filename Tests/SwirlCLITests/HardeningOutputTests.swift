@@ -24,12 +24,12 @@ import Testing
         (["--type", "t", "--source", "s", "--id", ""], "--id must not be empty"),
     ])
     func emptyEventAttributes(arguments: [String], message: String) throws {
-        let scratch = try Scratch(files: ["events/.keep": ""])
-        let result = try RunBinary.swirl(
-            ["emit"] + arguments, directory: scratch.path, environment: ["SWIRL_EVENTS_DIR": scratch.path + "/events"])
+        let scratch = try Scratch(files: [:])
+        let result = try RunBinary.swirl(["emit"] + arguments, directory: scratch.path, environment: ["SWIRL_DB": nil])
         #expect(result.exitCode == 2)
         #expect(result.stderr.contains(message), "\(result.stderr)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path + "/events") == [".keep"])
+        // Refused before any store is opened: no run store was created.
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/.swirl"))
     }
 
     static func shellWorkflow(arguments: String) -> String {

@@ -9,14 +9,14 @@ import SwirlRuntime
 struct Emit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "emit",
-        abstract: "Send a CloudEvent to the workflows that 'swirl run' is running here.",
+        abstract: "Deliver a CloudEvent to the runs of a store that listen for it.",
         discussion: """
-            The event is written to the events folder (SWIRL_EVENTS_DIR, or .swirl/events in the \\
-            current directory), which every 'swirl run' started from the same folder watches; \\
-            runs listening for a matching event receive it. With --db the event is stored in \
-            that database instead, once (an event with the same source and id is a duplicate), \
-            and every run waiting in a matching listen there is woken, even one no process holds. \
-            The event is printed on stdout.
+            The event is stored once in the store the runs use (.swirl/swirl.db here unless --db, \
+            SWIRL_DB or DATABASE_URL names another; an event with the same source and id is a \
+            duplicate), and every run waiting in a listen there is woken to look at it, even one \
+            no process holds: a parked run receives it when it is next claimed. Runs started \
+            with 'swirl run --ephemeral' live in memory and receive only their own events. The \
+            event is printed on stdout.
             """
     )
 
@@ -35,10 +35,7 @@ struct Emit: AsyncParsableCommand {
     @Option(help: "The event's id (default: a new UUID); the store ignores a second event with the same source and id.")
     var id: String?
 
-    @Option(
-        name: .customLong("db"),
-        help: ArgumentHelp("Deliver the event to the runs of this PostgreSQL database.", valueName: "url"))
-    var database: String?
+    @OptionGroup var store: StoreOptions
 
     func validate() throws {
         // CloudEvents requires these attributes to be non-empty strings.
@@ -59,14 +56,8 @@ struct Emit: AsyncParsableCommand {
             }
         }
         let value = CloudEvents.envelope(attributes, time: Date().timeIntervalSince1970)
-        if let database {
-            let store = try await StoreOptions.open(url: database, poolSize: 1)
-            let delivery = try await RunsOutput.storeCall { try await store.deliver(event: value) }
-            await store.close()
-            if delivery == .duplicate { Terminal.writeError("swirl: an event with this source and id was delivered before\n") }
-        } else {
-            try EventSpool.defaultFolder.deposit(value)
-        }
+        let delivery = try await RunsOutput.reading(store) { try await $0.deliver(event: value) }
+        if delivery == .duplicate { Terminal.writeError("swirl: an event with this source and id was delivered before\n") }
         Terminal.writeOutput(value.serialized() + "\n")
     }
 }

@@ -15,12 +15,14 @@ struct Run: AsyncParsableCommand {
         discussion: """
             The workflow is validated first; an invalid one is reported as 'swirl validate' \\
             would. Progress goes to stderr (unless --quiet), the output to stdout. A faulted run \\
-            prints its error as JSON problem details on stderr and exits 1. Without --db the run \\
-            lives in memory and Ctrl-C cancels it (exit 130). With --db it is kept in PostgreSQL: \\
-            its id is printed on stderr, every step is checkpointed, and Ctrl-C stops the process \\
-            but leaves the run to 'swirl runs resume ID' or to any 'swirl worker' (exit 130). \\
-            SIGTERM does what Ctrl-C does, with exit 143. Either way the process groups of the \\
-            task processes still running get SIGTERM, then SIGKILL 2 s later, before swirl exits.
+            prints its error as JSON problem details on stderr and exits 1. The run is kept in a \\
+            store (.swirl/swirl.db here unless --db, SWIRL_DB or DATABASE_URL names another): its \\
+            id is printed on stderr, every step is checkpointed, and Ctrl-C stops the process but \\
+            leaves the run to 'swirl runs resume ID' or to any 'swirl worker' (exit 130); a run \\
+            killed outright is resumed the same way, from its last checkpoint. With --ephemeral \\
+            the run lives in memory only and Ctrl-C cancels it (exit 130). SIGTERM does what \\
+            Ctrl-C does, with exit 143. Either way the process groups of the task processes still \\
+            running get SIGTERM, then SIGKILL 2 s later, before swirl exits.
             """
     )
 
@@ -36,12 +38,12 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var activityOptions: ActivityOptions
 
-    @Option(
-        name: .customLong("db"),
-        help: ArgumentHelp("Keep the run in this PostgreSQL database (a libpq URL), durably.", valueName: "url"))
-    var database: String?
+    @OptionGroup var store: StoreOptions
 
-    @Option(help: "With --db: a run started before with this key is continued instead of starting another.")
+    @Flag(help: "Keep the run in memory only: nothing is saved, and Ctrl-C cancels it.")
+    var ephemeral = false
+
+    @Option(help: "A run started before with this key is continued instead of starting another.")
     var idempotencyKey: String?
 
     @Option(help: "Write the run's lifecycle CloudEvents to this file, one JSON object per line.")
@@ -56,32 +58,52 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var colors: ColorOptions
 
     func validate() throws {
-        if idempotencyKey != nil && database == nil { throw ValidationError("--idempotency-key needs --db.") }
+        if ephemeral && idempotencyKey != nil { throw ValidationError("--idempotency-key needs a store; drop --ephemeral.") }
+        if ephemeral && store.database != nil { throw ValidationError("--ephemeral keeps the run in memory; it cannot be used with --db.") }
         try inputOptions.checkStandardInput(workflow: file)
     }
 
     func run() async throws {
         let workflowInput = try inputOptions.read()
         let program = try WorkflowFile.compile(file, colors: colors)
-        let setup = try activityOptions.setup(
-            defaultDefinitions: WorkflowFile.folder(of: file),
-            needsDefinitions: program.uses(activity: "run:workflow"), quiet: quiet)
         let eventSink = try events.map(EventLines.init(path:))
         let foreground = Foreground(quiet: quiet, style: output == .pretty ? .pretty : .compact)
-        if let database {
-            let store = try await StoreOptions.open(url: database)
-            let outcome = try await Self.startDurably(
-                program, input: workflowInput, idempotencyKey: idempotencyKey, store: store, setup: setup,
-                events: eventSink, foreground: foreground)
-            await setup.shutdown()
-            await store.close()
-            try foreground.finish(outcome, database: database)
-        } else {
-            let outcome = try await foreground.interruptible { progress in
-                try await Self.execute(program, input: workflowInput, setup: setup, events: eventSink, onProgress: progress)
+        // Opened before the activities' set-up, which must be shut down on every path once made.
+        let opened = ephemeral ? nil : try await store.location.open()
+        let setup: RuntimeSetup
+        do {
+            setup = try activityOptions.setup(
+                defaultDefinitions: WorkflowFile.folder(of: file),
+                needsDefinitions: program.uses(activity: "run:workflow"), quiet: quiet)
+        } catch {
+            await opened?.close()
+            throw error
+        }
+        let outcome: Result<Foreground.Ending, any Error>
+        if let opened {
+            outcome = await Self.catching {
+                try await Self.startDurably(
+                    program, input: workflowInput, idempotencyKey: idempotencyKey, store: opened, setup: setup,
+                    events: eventSink, foreground: foreground)
             }
-            await setup.shutdown()
-            try foreground.finish(outcome, database: nil)
+        } else {
+            outcome = await Self.catching {
+                try await foreground.interruptible { progress in
+                    try await Self.execute(program, input: workflowInput, setup: setup, events: eventSink, onProgress: progress)
+                }
+            }
+        }
+        await setup.shutdown()
+        await opened?.close()
+        try foreground.finish(outcome.get(), database: opened == nil ? nil : store.named)
+    }
+
+    /// What `body` returned or threw.
+    private static func catching<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
+        do {
+            return .success(try await body())
+        } catch {
+            return .failure(error)
         }
     }
 
@@ -93,7 +115,10 @@ struct Run: AsyncParsableCommand {
     ) async throws -> Foreground.Ending {
         let library = WorkflowLibrary(catalog: setup.catalog)
         _ = try library.add(program)
-        let runID = try await Start.start(program, input: input, idempotencyKey: idempotencyKey, store: store).id
+        let runID = try await Start.start(
+            program, input: input, idempotencyKey: idempotencyKey, store: store, keepingChangedDocument: true,
+            quiet: foreground.quiet
+        ).id
         foreground.announce(runID)
         return try await foreground.serve(runID: runID, store: store, library: library, setup: setup, events: events)
     }
@@ -105,10 +130,8 @@ struct Run: AsyncParsableCommand {
         onProgress: @escaping @Sendable (RunProgress) -> Void
     ) async throws -> RunOutcome {
         let store = MemoryStore()
-        // Events reach the run from its own emit tasks and, through the spool folder, from `swirl emit`.
+        // In memory, events reach the run from its own emit tasks only.
         let bus = EventBus()
-        let spool = Task.detached { await EventSpool.defaultFolder.watch(publishingTo: bus) }
-        defer { spool.cancel() }
         let interpreter = try Interpreter(
             program: program, store: store, activities: setup.activities, catalog: setup.catalog, secrets: setup.secrets,
             environment: setup.environment, events: bus)

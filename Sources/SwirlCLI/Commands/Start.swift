@@ -45,9 +45,32 @@ struct Start: AsyncParsableCommand {
         await opened.close()
     }
 
-    static func start(_ program: Program, input: JSON, idempotencyKey: String?, store: any Store) async throws -> CreatedRun {
+    /// Stores the definition and creates the run.
+    ///
+    /// - Parameter keepingChangedDocument: when the store holds another document under the workflow's version
+    ///   (a file edited without a new version, as happens while writing it), store this one as a build of that
+    ///   version, `VERSION+HASH` (semantic versioning's build metadata: the same version, another build), and
+    ///   say so on stderr, instead of refusing. For `swirl run`, which runs the file it is given; `swirl start`
+    ///   refuses, since workers and sub-workflow calls find definitions by version.
+    static func start(
+        _ program: Program, input: JSON, idempotencyKey: String?, store: any Store, keepingChangedDocument: Bool = false,
+        quiet: Bool = false
+    ) async throws -> CreatedRun {
+        var definition = DefinitionRecord(program: program)
         do {
-            return try await store.startRun(of: DefinitionRecord(program: program), input: input, idempotencyKey: idempotencyKey)
+            return try await store.startRun(of: definition, input: input, idempotencyKey: idempotencyKey)
+        } catch StoreError.definitionConflict where keepingChangedDocument {
+            let stored = definition.displayName
+            definition.version += "+" + definition.hash.prefix(12)
+            if !quiet {
+                Terminal.writeError(
+                    "swirl: note: another document is stored as \(stored); this one is kept as version \(definition.version)\n")
+            }
+        } catch let error as StoreError {
+            throw EnvironmentFailure(message: error.description)
+        }
+        do {
+            return try await store.startRun(of: definition, input: input, idempotencyKey: idempotencyKey)
         } catch let error as StoreError {
             throw EnvironmentFailure(message: error.description)
         }

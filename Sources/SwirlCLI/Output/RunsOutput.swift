@@ -15,7 +15,7 @@ enum RunsOutput {
     }
 
     /// Opens the store for one short job, runs it, and closes the store, whatever happens.
-    static func reading<T>(_ options: StoreOptions, _ body: (PostgresStore) async throws -> T) async throws -> T {
+    static func reading<T>(_ options: StoreOptions, _ body: (any OpenedStore) async throws -> T) async throws -> T {
         let opened = try await options.open(poolSize: 1)
         do {
             let value = try await storeCall { try await body(opened) }

@@ -58,7 +58,7 @@ struct RunsResume: AsyncParsableCommand {
         let ending = try await Self.serve(runID, store: opened, setup: setup, events: eventSink, foreground: foreground)
         await setup.shutdown()
         await opened.close()
-        try foreground.finish(ending, database: store.url)
+        try foreground.finish(ending, database: store.named)
     }
 
     @JQActor
