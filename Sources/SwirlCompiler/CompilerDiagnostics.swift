@@ -17,6 +17,8 @@ public enum CompilerDiagnostics {
     public static let invalidCronCode = DiagnosticCode("SWL4007")
     public static let invalidURITemplateCode = DiagnosticCode("SWL4008")
     public static let unsupportedDSLVersionCode = DiagnosticCode("SWL4009")
+    public static let secondDefaultCaseCode = DiagnosticCode("SWL4010")
+    public static let malformedCatalogCallCode = DiagnosticCode("SWL4011")
 
     static func expressionSyntax(_ message: String, expression: String, path: JSONPointer) -> Diagnostic {
         Diagnostic(
@@ -74,6 +76,25 @@ public enum CompilerDiagnostics {
         }
         notes.append(Diagnostic.Note("'then' takes 'continue', 'exit', 'end' or the name of a task in the same list"))
         return Diagnostic(.error, code: unknownFlowTargetCode, message: message, path: path, notes: notes)
+    }
+
+    static func secondDefaultCase(_ name: String, path: JSONPointer, first: String, firstPath: JSONPointer) -> Diagnostic {
+        Diagnostic(
+            .error, code: secondDefaultCaseCode,
+            message: "switch case \(JSON.quote(name)) has no 'when', but case \(JSON.quote(first)) is already the default; only one case may leave out 'when'",
+            path: path, part: .key,
+            notes: [
+                Diagnostic.Note("the default case is at \(firstPath)"),
+                Diagnostic.Note("give this case a 'when' condition, or remove one of the two"),
+            ])
+    }
+
+    static func malformedCatalogCall(_ call: String, path: JSONPointer) -> Diagnostic {
+        Diagnostic(
+            .error, code: malformedCatalogCallCode,
+            message: "\(JSON.quote(call)) is not a cataloged function: a function from a catalog is called as name:version@catalog",
+            path: path,
+            notes: [Diagnostic.Note("for example getPet:1.0.0@petstore, or getPet:1.0.0@default for the runtime's own catalog")])
     }
 
     static func unreachableTask(_ name: String, path: JSONPointer) -> Diagnostic {

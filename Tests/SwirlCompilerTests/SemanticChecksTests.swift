@@ -84,6 +84,38 @@ import Testing
         #expect(summary(caseTarget) == ["SWL4002 /do/0/pick/switch/0/one/then"])
     }
 
+    @Test("reports a second switch case without 'when': only one case may be the default")
+    func oneDefaultCase() throws {
+        let two = try check(
+            "do:\n  - s:\n      switch:\n        - a: {when: .a, then: end}\n        - b: {then: end}\n        - c: {then: exit}\n")
+        #expect(summary(two) == ["SWL4010 /do/0/s/switch/2/c"])
+        #expect(two[0].part == .key)
+        #expect(
+            two[0].message
+                == "switch case \"c\" has no 'when', but case \"b\" is already the default; only one case may leave out 'when'")
+        #expect(two[0].notes.first?.message == "the default case is at /do/0/s/switch/1/b")
+
+        let three = try check("do:\n  - s:\n      switch:\n        - a: {then: end}\n        - b: {then: end}\n        - c: {then: end}\n")
+        #expect(summary(three) == ["SWL4010 /do/0/s/switch/1/b", "SWL4010 /do/0/s/switch/2/c"])
+
+        let one = try check("do:\n  - s:\n      switch:\n        - a: {when: .a, then: end}\n        - b: {then: end}\n")
+        #expect(one.isEmpty)
+    }
+
+    @Test("reports a call with '@' that is not name:version@catalog")
+    func catalogCallFormat() throws {
+        for call in ["fn@shared", ":1.0.0@shared", "fn:@shared", "fn:1.0.0@"] {
+            let diagnostics = try check("use: {catalogs: {shared: {endpoint: https://example.com/catalog}}}\ndo:\n  - a: {call: '\(call)'}\n")
+            #expect(summary(diagnostics) == ["SWL4011 /do/0/a/call"], "\(call)")
+        }
+        let diagnostic = try #require(try check("do:\n  - a: {call: fn@default}\n").first)
+        #expect(
+            diagnostic.message
+                == "\"fn@default\" is not a cataloged function: a function from a catalog is called as name:version@catalog")
+        let valid = try check("use: {catalogs: {shared: {endpoint: https://example.com/catalog}}}\ndo:\n  - a: {call: 'fn:1.0.0@shared'}\n  - b: {call: 'fn:1.0.0@default'}\n")
+        #expect(valid.isEmpty)
+    }
+
     @Test("warns about tasks nothing flows to, following jumps, switches, raises and skips")
     func reachability() throws {
         let afterEnd = try check("do:\n  - a: {set: {}, then: end}\n  - b: {set: {}}\n")
@@ -133,8 +165,8 @@ import Testing
                     method: get
                     endpoint: {uri: https://example.com, authentication: {bearer: {use: apiKye}}}
                   timeout: quick
-              - f: {call: fn@myCatalog}
-              - g: {call: fn@default}
+              - f: {call: "fn:1.0.0@myCatalog"}
+              - g: {call: "fn:1.0.0@default"}
             """)
         let references = diagnostics.filter { $0.code == CompilerDiagnostics.undefinedReferenceCode }
         #expect(

@@ -232,19 +232,28 @@ private struct Walk {
             var next: [Int] = []
             let thenTarget = target(task.body["then"], at: task.pointer.appending("then"), from: index, report: &unknown)
             if let cases = task.body["switch"]?.arrayValue {
-                var hasDefault = false
+                var defaultCase: (name: String, pointer: JSONPointer)?
                 for (caseIndex, item) in cases.enumerated() {
                     guard let entry = item.objectValue?.elements.first else { continue }
                     let caseName = entry.key
                     let definition = entry.value
-                    if definition["when"] == nil { hasDefault = true }
+                    if definition["when"] == nil {
+                        let casePointer = task.pointer.appending("switch").appending(caseIndex).appending(caseName)
+                        if let first = defaultCase {
+                            diagnostics.append(
+                                CompilerDiagnostics.secondDefaultCase(
+                                    caseName, path: casePointer, first: first.name, firstPath: first.pointer))
+                        } else {
+                            defaultCase = (caseName, casePointer)
+                        }
+                    }
                     let found = target(
                         definition["then"],
                         at: task.pointer.appending("switch").appending(caseIndex).appending(caseName).appending("then"),
                         from: index, report: &unknown)
                     if let found { next.append(found) }
                 }
-                if !hasDefault, let thenTarget { next.append(thenTarget) }
+                if defaultCase == nil, let thenTarget { next.append(thenTarget) }
             } else if task.body["raise"] != nil {
                 // A raise never flows on; only its `if` can let the list continue.
             } else if let thenTarget {
@@ -340,7 +349,13 @@ private struct Walk {
         default:
             if let at = call.lastIndex(of: "@") {
                 let catalog = String(call[call.index(after: at)...])
-                if catalog != "default" { reference(catalog, kind: "catalog", section: "catalogs", at: pointer.appending("call")) }
+                // A cataloged function is always named with its version: `name:version@catalog`.
+                let function = call[..<at].split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+                if function.count != 2 || function[0].isEmpty || function[1].isEmpty || catalog.isEmpty {
+                    diagnostics.append(CompilerDiagnostics.malformedCatalogCall(call, path: pointer.appending("call")))
+                } else if catalog != "default" {
+                    reference(catalog, kind: "catalog", section: "catalogs", at: pointer.appending("call"))
+                }
             } else if !call.contains(":") {
                 reference(call, kind: "function", section: "functions", at: pointer.appending("call"))
             }
