@@ -19,6 +19,8 @@ struct YAMLLoader {
     private struct Stop: Error {}
 
     private let parser: LibYAMLParser
+    /// The text, for finding an unclosed bracket after a syntax error.
+    private let bytes: [UInt8]
     private let file: String
     private let limits: Loader.Limits
     private var anchors: [String: Anchor] = [:]
@@ -28,6 +30,7 @@ struct YAMLLoader {
 
     init(bytes: some Collection<UInt8>, file: String, limits: Loader.Limits) {
         self.parser = LibYAMLParser(bytes: bytes)
+        self.bytes = Array(bytes)
         self.file = file
         self.limits = limits
         self.sourceMap = SourceMap(file: file)
@@ -247,12 +250,32 @@ struct YAMLLoader {
         do {
             return try parser.next()
         } catch {
-            diagnostics.append(
-                SyntaxDiagnostics.yamlSyntax(
-                    problem: error.problem, at: location(error.mark), context: error.context,
-                    contextLocation: error.contextMark.map(location)))
+            if let opening = unclosedFlowCollection(error) {
+                diagnostics.append(
+                    SyntaxDiagnostics.unclosedFlowCollection(
+                        isMapping: opening.isMapping, at: location(opening.mark), problem: error.problem,
+                        gaveUpAt: location(error.mark)))
+            } else {
+                diagnostics.append(
+                    SyntaxDiagnostics.yamlSyntax(
+                        problem: error.problem, at: location(error.mark), context: error.context,
+                        contextLocation: error.contextMark.map(location)))
+            }
             throw Stop()
         }
+    }
+
+    /// The innermost flow collection open at a syntax error whose bracket has no matching
+    /// closing bracket anywhere after it: the mistake a person should look at, wherever libyaml
+    /// gave up. A collection without a bracket of its own (a single pair inside `[…]`) is skipped.
+    private func unclosedFlowCollection(_ error: YAMLSyntaxError) -> (mark: SourcePosition, isMapping: Bool)? {
+        for collection in error.openFlowCollections.reversed() {
+            guard let offset = FlowBracketScan.offset(of: collection.mark, in: bytes),
+                bytes[offset] == (collection.isMapping ? UInt8(ascii: "{") : UInt8(ascii: "["))
+            else { continue }
+            if !FlowBracketScan.isClosed(openingAt: offset, in: bytes) { return collection }
+        }
+        return nil
     }
 
     private mutating func requireEvent() throws(Stop) -> YAMLEvent {
