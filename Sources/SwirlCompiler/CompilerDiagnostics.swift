@@ -78,6 +78,11 @@ public enum CompilerDiagnostics {
         return Diagnostic(.error, code: unknownFlowTargetCode, message: message, path: path, notes: notes)
     }
 
+    /// The note on `$item` (or `$index`) used in a loop whose `each` (or `at`) names it otherwise.
+    static func loopVariableRenamed(_ variable: String, to name: String, by field: String) -> Diagnostic.Note {
+        Diagnostic.Note("this loop's \(field) names the \(variable) \(JSON.quote(name)): write $\(name) instead of $\(variable)")
+    }
+
     static func secondDefaultCase(_ name: String, path: JSONPointer, first: String, firstPath: JSONPointer) -> Diagnostic {
         Diagnostic(
             .error, code: secondDefaultCaseCode,
@@ -118,7 +123,23 @@ public enum CompilerDiagnostics {
     }
 
     static func calendarDuration(_ text: String, path: JSONPointer) -> Diagnostic {
-        Diagnostic(
+        // `P30M` is 30 months; minutes need the `T`. When the months are the last part and
+        // there is no time part, minutes were almost certainly meant.
+        let upper = text.uppercased()
+        if !upper.contains("Y"), !upper.contains("T"), upper.hasSuffix("M") {
+            let number = upper.dropLast().reversed().prefix { $0.isNumber || $0 == "." }.reversed()
+            if !number.isEmpty {
+                let count = String(number)
+                let minutes = String(upper.dropLast(number.count + 1)) + "T" + count + "M"
+                let plural = count == "1" ? "" : "s"
+                return Diagnostic(
+                    .error, code: calendarDurationCode,
+                    message: "duration \(JSON.quote(text)) is \(count) month\(plural), and months are not allowed (they have no fixed length); did you mean \(JSON.quote(minutes)), \(count) minute\(plural)?",
+                    path: path,
+                    notes: [Diagnostic.Note("in ISO 8601, minutes come after the T: PT30M is 30 minutes, P30M 30 months")])
+            }
+        }
+        return Diagnostic(
             .error, code: calendarDurationCode,
             message: "duration \(JSON.quote(text)) uses years or months, which have no fixed length; use weeks, days or hours",
             path: path)

@@ -303,6 +303,37 @@ import Testing
         #expect(summary(versionDiagnostics) == ["SWL4009 /document/dsl"])
     }
 
+    @Test("says months are not allowed in P30M and suggests the minutes of PT30M")
+    func monthsForMinutes() throws {
+        let diagnostics = try check("timeout: {after: P30M}\ndo:\n  - a: {wait: P1DT1H}\n  - b: {wait: P90M}\n  - c: {wait: P1Y}\n")
+        #expect(summary(diagnostics) == ["SWL4006 /timeout/after", "SWL4006 /do/1/b/wait", "SWL4006 /do/2/c/wait"])
+        #expect(
+            diagnostics[0].message
+                == "duration \"P30M\" is 30 months, and months are not allowed (they have no fixed length); did you mean \"PT30M\", 30 minutes?")
+        #expect(diagnostics[1].message.hasSuffix("did you mean \"PT90M\", 90 minutes?"))
+        #expect(!diagnostics[2].message.contains("did you mean"))
+    }
+
+    @Test("suggests the loop's own variable for $item or $index where each or at renamed it")
+    func renamedLoopVariables() throws {
+        let diagnostics = try check(
+            """
+            do:
+              - loop:
+                  for: {each: color, at: position, in: .colors}
+                  do:
+                    - a: {set: {c: '${ $item }', i: '${ $index }'}}
+              - plain:
+                  for: {in: .colors}
+                  do:
+                    - b: {set: {c: '${ $thing }'}}
+            """)
+        #expect(summary(diagnostics) == ["SWL3001 /do/0/loop/do/0/a/set/c", "SWL3001 /do/0/loop/do/0/a/set/i", "SWL3001 /do/1/plain/do/0/b/set/c"])
+        #expect(diagnostics[0].notes.last?.message == "this loop's for.each names the item \"color\": write $color instead of $item")
+        #expect(diagnostics[1].notes.last?.message == "this loop's for.at names the index \"position\": write $position instead of $index")
+        #expect(diagnostics[2].notes.count == 1)
+    }
+
     @Test("warns about partial interpolation in strict mode only")
     func partialInterpolation() throws {
         let strict = try check("do:\n  - a: {set: {greeting: 'Hello ${ .name }'}}\n")

@@ -222,6 +222,19 @@ import Testing
         #expect(closed.message != "YAML syntax error: this '{' starts a flow mapping that is never closed with '}'")
     }
 
+    @Test("suggests quoting an unquoted ${ … } that YAML read as its own syntax")
+    func unquotedExpression() throws {
+        let unquoted = try only(load("do:\n  - a:\n      set: ${ {a: .x} }\n"))
+        #expect(unquoted.location?.description == "w.yaml:3:17")
+        let note = try #require(unquoted.notes.last)
+        #expect(note.location?.description == "w.yaml:3:12")
+        #expect(note.message.hasPrefix("this ${ … } is not quoted"))
+
+        // A quoted expression, or an error on a line without one, gets no such note.
+        let other = try only(load("a:\n  b: '${ .x }'\n c: 2\n"))
+        #expect(!other.notes.contains { $0.message.hasPrefix("this ${ … } is not quoted") })
+    }
+
     @Test("reports a duplicate key at the second key, with a note at the first")
     func duplicateKey() throws {
         let document = load("do:\n  - a:\n      set: {}\n      set: {x: 1}\n")

@@ -121,8 +121,42 @@ private struct Walk {
             if let usedBy = site.usedBy, !scoped.isEmpty {
                 diagnostic.notes.append(CompilerDiagnostics.checkedWhereUsed(usedBy, variables: scoped))
             }
+            if let renamed = renamedLoopVariable(problem.message, at: expression.pointer) {
+                diagnostic.notes.append(
+                    CompilerDiagnostics.loopVariableRenamed(renamed.default, to: renamed.name, by: renamed.field))
+            }
             diagnostics.append(diagnostic)
         }
+    }
+
+    /// For "undefined variable $item" (or `$index`) inside a loop or iterator that renamed that
+    /// variable, the name it has there: the innermost enclosing `for` (`each`, `at`) or
+    /// `foreach` (`item`, `at`) that gives it another name.
+    func renamedLoopVariable(_ message: String, at pointer: JSONPointer) -> (
+        default: String, name: String, field: String
+    )? {
+        let wanted: String
+        if message.hasPrefix("undefined variable $item") {
+            wanted = "item"
+        } else if message.hasPrefix("undefined variable $index") {
+            wanted = "index"
+        } else {
+            return nil
+        }
+        var tokens = pointer.tokens
+        while !tokens.isEmpty {
+            tokens.removeLast()
+            guard let node = JSONPointer(tokens: tokens).resolve(in: document)?.objectValue else { continue }
+            let loops: [(key: String, itemKey: String)] = [("for", "each"), ("foreach", "item")]
+            for loop in loops {
+                guard let definition = node[loop.key]?.objectValue else { continue }
+                let field = wanted == "item" ? loop.itemKey : "at"
+                if let name = definition[field]?.stringValue, name != wanted {
+                    return (wanted, name, loop.key + "." + field)
+                }
+            }
+        }
+        return nil
     }
 
     /// Checks that every name a construct binds can be a jq variable: the runtime refuses to

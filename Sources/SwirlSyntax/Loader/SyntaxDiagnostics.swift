@@ -48,6 +48,13 @@ public enum SyntaxDiagnostics {
             ])
     }
 
+    /// The note on a syntax error on a line with an unquoted `${ … }`.
+    static func quoteTheExpression(at location: SourceLocation) -> Diagnostic.Note {
+        Diagnostic.Note(
+            "this ${ … } is not quoted, so YAML reads its '{', ':' and ',' as YAML; quote the whole expression: '${ … }'",
+            location: location)
+    }
+
     /// A key used twice in one mapping; `earlier`, the first spelling, when it is the same text in
     /// another Unicode form (Swift strings compare by canonical equivalence, so the two would be one key).
     static func duplicateKey(

@@ -256,13 +256,39 @@ struct YAMLLoader {
                         isMapping: opening.isMapping, at: location(opening.mark), problem: error.problem,
                         gaveUpAt: location(error.mark)))
             } else {
-                diagnostics.append(
-                    SyntaxDiagnostics.yamlSyntax(
-                        problem: error.problem, at: location(error.mark), context: error.context,
-                        contextLocation: error.contextMark.map(location)))
+                var diagnostic = SyntaxDiagnostics.yamlSyntax(
+                    problem: error.problem, at: location(error.mark), context: error.context,
+                    contextLocation: error.contextMark.map(location))
+                if let expression = unquotedExpression(onLineOf: error.mark) {
+                    diagnostic.notes.append(SyntaxDiagnostics.quoteTheExpression(at: location(expression)))
+                }
+                diagnostics.append(diagnostic)
             }
             throw Stop()
         }
+    }
+
+    /// Where an unquoted `${` starts on the line of `mark`, at or before it: YAML reads the
+    /// `{`, `:` and `,` of an unquoted expression as its own syntax, which is the likely cause of
+    /// an error there.
+    private func unquotedExpression(onLineOf mark: SourcePosition) -> SourcePosition? {
+        guard let lineStart = FlowBracketScan.offset(of: SourcePosition(line: mark.line, column: 1), in: bytes) else {
+            return nil
+        }
+        let lineEnd = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+        let end = min(FlowBracketScan.offset(of: mark, in: bytes) ?? lineEnd, lineEnd)
+        var index = lineStart
+        while index + 1 < end {
+            if bytes[index] == UInt8(ascii: "$"), bytes[index + 1] == UInt8(ascii: "{") {
+                // Quoted (`'${ … }'`, `"${ … }"`): not the problem.
+                if index > lineStart, bytes[index - 1] == UInt8(ascii: "'") || bytes[index - 1] == UInt8(ascii: "\"") {
+                    return nil
+                }
+                return SourcePosition(offset: index, in: bytes)
+            }
+            index += 1
+        }
+        return nil
     }
 
     /// The innermost flow collection open at a syntax error whose bracket has no matching
