@@ -17,6 +17,8 @@ public enum CompilerDiagnostics {
     public static let invalidCronCode = DiagnosticCode("SWL4007")
     public static let invalidURITemplateCode = DiagnosticCode("SWL4008")
     public static let unsupportedDSLVersionCode = DiagnosticCode("SWL4009")
+    public static let secondDefaultCaseCode = DiagnosticCode("SWL4010")
+    public static let malformedCatalogCallCode = DiagnosticCode("SWL4011")
 
     static func expressionSyntax(_ message: String, expression: String, path: JSONPointer) -> Diagnostic {
         Diagnostic(
@@ -76,6 +78,30 @@ public enum CompilerDiagnostics {
         return Diagnostic(.error, code: unknownFlowTargetCode, message: message, path: path, notes: notes)
     }
 
+    /// The note on `$item` (or `$index`) used in a loop whose `each` (or `at`) names it otherwise.
+    static func loopVariableRenamed(_ variable: String, to name: String, by field: String) -> Diagnostic.Note {
+        Diagnostic.Note("this loop's \(field) names the \(variable) \(JSON.quote(name)): write $\(name) instead of $\(variable)")
+    }
+
+    static func secondDefaultCase(_ name: String, path: JSONPointer, first: String, firstPath: JSONPointer) -> Diagnostic {
+        Diagnostic(
+            .error, code: secondDefaultCaseCode,
+            message: "switch case \(JSON.quote(name)) has no 'when', but case \(JSON.quote(first)) is already the default; only one case may leave out 'when'",
+            path: path, part: .key,
+            notes: [
+                Diagnostic.Note("the default case is at \(firstPath)"),
+                Diagnostic.Note("give this case a 'when' condition, or remove one of the two"),
+            ])
+    }
+
+    static func malformedCatalogCall(_ call: String, path: JSONPointer) -> Diagnostic {
+        Diagnostic(
+            .error, code: malformedCatalogCallCode,
+            message: "\(JSON.quote(call)) is not a cataloged function: a function from a catalog is called as name:version@catalog",
+            path: path,
+            notes: [Diagnostic.Note("for example getPet:1.0.0@petstore, or getPet:1.0.0@default for the runtime's own catalog")])
+    }
+
     static func unreachableTask(_ name: String, path: JSONPointer) -> Diagnostic {
         Diagnostic(
             .warning, code: unreachableTaskCode,
@@ -97,7 +123,23 @@ public enum CompilerDiagnostics {
     }
 
     static func calendarDuration(_ text: String, path: JSONPointer) -> Diagnostic {
-        Diagnostic(
+        // `P30M` is 30 months; minutes need the `T`. When the months are the last part and
+        // there is no time part, minutes were almost certainly meant.
+        let upper = text.uppercased()
+        if !upper.contains("Y"), !upper.contains("T"), upper.hasSuffix("M") {
+            let number = upper.dropLast().reversed().prefix { $0.isNumber || $0 == "." }.reversed()
+            if !number.isEmpty {
+                let count = String(number)
+                let minutes = String(upper.dropLast(number.count + 1)) + "T" + count + "M"
+                let plural = count == "1" ? "" : "s"
+                return Diagnostic(
+                    .error, code: calendarDurationCode,
+                    message: "duration \(JSON.quote(text)) is \(count) month\(plural), and months are not allowed (they have no fixed length); did you mean \(JSON.quote(minutes)), \(count) minute\(plural)?",
+                    path: path,
+                    notes: [Diagnostic.Note("in ISO 8601, minutes come after the T: PT30M is 30 minutes, P30M 30 months")])
+            }
+        }
+        return Diagnostic(
             .error, code: calendarDurationCode,
             message: "duration \(JSON.quote(text)) uses years or months, which have no fixed length; use weeks, days or hours",
             path: path)

@@ -116,7 +116,7 @@ import Testing
     func standardInput() throws {
         let result = try RunBinary.swirl(["validate", "-"], standardInput: "a: [1,\n")
         #expect(result.exitCode == 1)
-        #expect(result.stderr.hasPrefix("<stdin>:2:1: error: YAML syntax error"))
+        #expect(result.stderr.hasPrefix("<stdin>:1:4: error: YAML syntax error"))
         let good = try RunBinary.swirl(["validate", "-"], standardInput: Self.valid)
         #expect(good.exitCode == 0)
     }

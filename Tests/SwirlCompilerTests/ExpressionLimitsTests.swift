@@ -30,3 +30,46 @@ import Testing
         #expect(diagnostic.notes.first?.message.hasPrefix("in the expression: …") == true)
     }
 }
+
+/// Expression errors inside block scalars are reported where they are written, not at the `|`.
+@Suite struct BlockScalarLocationTests {
+    @Test("validate points into a multi-line `set: |-` expression at the line and column of the error")
+    func literalBlock() throws {
+        let text = """
+            document: {dsl: '1.0.3', namespace: t, name: t, version: '1.0.0'}
+            do:
+              - shape:
+                  set: |-
+                    ${ {
+                      total: .a,
+                      count: (.items | | length)
+                    } }
+
+            """
+        let result = WorkflowValidator.standard().validate(bytes: Array(text.utf8), file: "b.yaml")
+        let diagnostic = try #require(result.diagnostics.first)
+        #expect(diagnostic.code == CompilerDiagnostics.expressionSyntaxCode)
+        let line = Array(text.split(separator: "\n", omittingEmptySubsequences: false)[6].utf8)
+        let secondBar = line.indices.filter { line[$0] == UInt8(ascii: "|") }[1]
+        #expect(diagnostic.location?.description == "b.yaml:7:\(secondBar + 1)")
+    }
+
+    @Test("validate points into a folded `>` expression")
+    func foldedBlock() throws {
+        let text = """
+            document: {dsl: '1.0.3', namespace: t, name: t, version: '1.0.0'}
+            do:
+              - total:
+                  set:
+                    sum: >-
+                      ${ .items
+                      | map(.price)
+                      | add) }
+
+            """
+        let result = WorkflowValidator.standard().validate(bytes: Array(text.utf8), file: "b.yaml")
+        let diagnostic = try #require(result.diagnostics.first)
+        #expect(diagnostic.code == CompilerDiagnostics.expressionSyntaxCode)
+        #expect(diagnostic.location?.line == 8)
+    }
+}

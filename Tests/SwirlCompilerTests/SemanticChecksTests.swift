@@ -84,6 +84,38 @@ import Testing
         #expect(summary(caseTarget) == ["SWL4002 /do/0/pick/switch/0/one/then"])
     }
 
+    @Test("reports a second switch case without 'when': only one case may be the default")
+    func oneDefaultCase() throws {
+        let two = try check(
+            "do:\n  - s:\n      switch:\n        - a: {when: .a, then: end}\n        - b: {then: end}\n        - c: {then: exit}\n")
+        #expect(summary(two) == ["SWL4010 /do/0/s/switch/2/c"])
+        #expect(two[0].part == .key)
+        #expect(
+            two[0].message
+                == "switch case \"c\" has no 'when', but case \"b\" is already the default; only one case may leave out 'when'")
+        #expect(two[0].notes.first?.message == "the default case is at /do/0/s/switch/1/b")
+
+        let three = try check("do:\n  - s:\n      switch:\n        - a: {then: end}\n        - b: {then: end}\n        - c: {then: end}\n")
+        #expect(summary(three) == ["SWL4010 /do/0/s/switch/1/b", "SWL4010 /do/0/s/switch/2/c"])
+
+        let one = try check("do:\n  - s:\n      switch:\n        - a: {when: .a, then: end}\n        - b: {then: end}\n")
+        #expect(one.isEmpty)
+    }
+
+    @Test("reports a call with '@' that is not name:version@catalog")
+    func catalogCallFormat() throws {
+        for call in ["fn@shared", ":1.0.0@shared", "fn:@shared", "fn:1.0.0@"] {
+            let diagnostics = try check("use: {catalogs: {shared: {endpoint: https://example.com/catalog}}}\ndo:\n  - a: {call: '\(call)'}\n")
+            #expect(summary(diagnostics) == ["SWL4011 /do/0/a/call"], "\(call)")
+        }
+        let diagnostic = try #require(try check("do:\n  - a: {call: fn@default}\n").first)
+        #expect(
+            diagnostic.message
+                == "\"fn@default\" is not a cataloged function: a function from a catalog is called as name:version@catalog")
+        let valid = try check("use: {catalogs: {shared: {endpoint: https://example.com/catalog}}}\ndo:\n  - a: {call: 'fn:1.0.0@shared'}\n  - b: {call: 'fn:1.0.0@default'}\n")
+        #expect(valid.isEmpty)
+    }
+
     @Test("warns about tasks nothing flows to, following jumps, switches, raises and skips")
     func reachability() throws {
         let afterEnd = try check("do:\n  - a: {set: {}, then: end}\n  - b: {set: {}}\n")
@@ -133,8 +165,8 @@ import Testing
                     method: get
                     endpoint: {uri: https://example.com, authentication: {bearer: {use: apiKye}}}
                   timeout: quick
-              - f: {call: fn@myCatalog}
-              - g: {call: fn@default}
+              - f: {call: "fn:1.0.0@myCatalog"}
+              - g: {call: "fn:1.0.0@default"}
             """)
         let references = diagnostics.filter { $0.code == CompilerDiagnostics.undefinedReferenceCode }
         #expect(
@@ -269,6 +301,37 @@ import Testing
         let version = Loader().load(text: "document: {dsl: '2.0.0', namespace: t, name: t, version: '1'}\ndo: []\n", file: "t.yaml")
         let versionDiagnostics = SemanticChecks(expressionChecker: Self.checker).check(try #require(version.value)).diagnostics
         #expect(summary(versionDiagnostics) == ["SWL4009 /document/dsl"])
+    }
+
+    @Test("says months are not allowed in P30M and suggests the minutes of PT30M")
+    func monthsForMinutes() throws {
+        let diagnostics = try check("timeout: {after: P30M}\ndo:\n  - a: {wait: P1DT1H}\n  - b: {wait: P90M}\n  - c: {wait: P1Y}\n")
+        #expect(summary(diagnostics) == ["SWL4006 /timeout/after", "SWL4006 /do/1/b/wait", "SWL4006 /do/2/c/wait"])
+        #expect(
+            diagnostics[0].message
+                == "duration \"P30M\" is 30 months, and months are not allowed (they have no fixed length); did you mean \"PT30M\", 30 minutes?")
+        #expect(diagnostics[1].message.hasSuffix("did you mean \"PT90M\", 90 minutes?"))
+        #expect(!diagnostics[2].message.contains("did you mean"))
+    }
+
+    @Test("suggests the loop's own variable for $item or $index where each or at renamed it")
+    func renamedLoopVariables() throws {
+        let diagnostics = try check(
+            """
+            do:
+              - loop:
+                  for: {each: color, at: position, in: .colors}
+                  do:
+                    - a: {set: {c: '${ $item }', i: '${ $index }'}}
+              - plain:
+                  for: {in: .colors}
+                  do:
+                    - b: {set: {c: '${ $thing }'}}
+            """)
+        #expect(summary(diagnostics) == ["SWL3001 /do/0/loop/do/0/a/set/c", "SWL3001 /do/0/loop/do/0/a/set/i", "SWL3001 /do/1/plain/do/0/b/set/c"])
+        #expect(diagnostics[0].notes.last?.message == "this loop's for.each names the item \"color\": write $color instead of $item")
+        #expect(diagnostics[1].notes.last?.message == "this loop's for.at names the index \"position\": write $position instead of $index")
+        #expect(diagnostics[2].notes.count == 1)
     }
 
     @Test("warns about partial interpolation in strict mode only")

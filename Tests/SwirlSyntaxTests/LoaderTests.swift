@@ -188,11 +188,51 @@ import Testing
 
         let unclosed = try only(load("a: [1, 2\nb: 3\n"))
         #expect(unclosed.code == SyntaxDiagnostics.yamlSyntaxCode)
-        #expect(unclosed.location?.line == 2)
+        #expect(unclosed.location?.description == "w.yaml:1:4")
 
         let tab = try only(load("a:\n\tb: 1\n"))
         #expect(tab.code == SyntaxDiagnostics.yamlSyntaxCode)
         #expect(tab.location?.description == "w.yaml:2:1")
+    }
+
+    @Test("reports an unclosed '{' or '[' at the bracket, with where the parser gave up as a note")
+    func unclosedFlowCollection() throws {
+        // The mistake is on line 3; libyaml only gives up at the end of the file.
+        let mapping = try only(
+            load("do:\n  - a:\n      set: {x: 1, y: 2\n  - b:\n      set:\n        z: 3\n  - c:\n      wait: PT1S\n"))
+        #expect(mapping.code == SyntaxDiagnostics.yamlSyntaxCode)
+        #expect(mapping.location?.description == "w.yaml:3:12")
+        #expect(mapping.message == "YAML syntax error: this '{' starts a flow mapping that is never closed with '}'")
+        let gaveUp = try #require(mapping.notes.first)
+        #expect(gaveUp.message.hasPrefix("the YAML parser gave up here: "))
+        #expect((gaveUp.location?.line ?? 0) > 3)
+
+        // The innermost unclosed bracket is the one reported; closed ones around and inside it are not.
+        let sequence = try only(load("a: {b: [1, {c: 2}, 3\nd: 4}\ne: 5\n"))
+        #expect(sequence.location?.description == "w.yaml:1:8")
+        #expect(sequence.message == "YAML syntax error: this '[' starts a flow sequence that is never closed with ']'")
+
+        // Brackets inside quotes and comments do not close anything.
+        let quoted = try only(load("a: {b: '}', c: \"]}\" # }\nd: 1\n"))
+        #expect(quoted.location?.description == "w.yaml:1:4")
+
+        // A mistake inside a collection that is closed keeps libyaml's own position.
+        let closed = try only(load("a: {b: 1\n  c: 2}\n"))
+        #expect(closed.location?.line == 2)
+        #expect(closed.message != "YAML syntax error: this '{' starts a flow mapping that is never closed with '}'")
+    }
+
+    @Test("suggests quoting an unquoted ${ … } that YAML read as its own syntax")
+    func unquotedExpression() throws {
+        let unquoted = try only(load("do:\n  - a:\n      set: ${ {a: .x} }\n"))
+        #expect(unquoted.location?.description == "w.yaml:3:17")
+        let note = try #require(unquoted.notes.last)
+        #expect(note.location?.description == "w.yaml:3:12")
+        #expect(note.message.hasPrefix("this ${ … } is not quoted"))
+
+        // A quoted expression, or an error on a line without one, gets no such note.
+        let other = try only(load("a:\n  b: '${ .x }'\n c: 2\n"))
+        #expect(!other.notes.contains { $0.message.hasPrefix("this ${ … } is not quoted") })
     }
 
     @Test("reports a duplicate key at the second key, with a note at the first")

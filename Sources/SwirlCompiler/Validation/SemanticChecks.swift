@@ -121,8 +121,42 @@ private struct Walk {
             if let usedBy = site.usedBy, !scoped.isEmpty {
                 diagnostic.notes.append(CompilerDiagnostics.checkedWhereUsed(usedBy, variables: scoped))
             }
+            if let renamed = renamedLoopVariable(problem.message, at: expression.pointer) {
+                diagnostic.notes.append(
+                    CompilerDiagnostics.loopVariableRenamed(renamed.default, to: renamed.name, by: renamed.field))
+            }
             diagnostics.append(diagnostic)
         }
+    }
+
+    /// For "undefined variable $item" (or `$index`) inside a loop or iterator that renamed that
+    /// variable, the name it has there: the innermost enclosing `for` (`each`, `at`) or
+    /// `foreach` (`item`, `at`) that gives it another name.
+    func renamedLoopVariable(_ message: String, at pointer: JSONPointer) -> (
+        default: String, name: String, field: String
+    )? {
+        let wanted: String
+        if message.hasPrefix("undefined variable $item") {
+            wanted = "item"
+        } else if message.hasPrefix("undefined variable $index") {
+            wanted = "index"
+        } else {
+            return nil
+        }
+        var tokens = pointer.tokens
+        while !tokens.isEmpty {
+            tokens.removeLast()
+            guard let node = JSONPointer(tokens: tokens).resolve(in: document)?.objectValue else { continue }
+            let loops: [(key: String, itemKey: String)] = [("for", "each"), ("foreach", "item")]
+            for loop in loops {
+                guard let definition = node[loop.key]?.objectValue else { continue }
+                let field = wanted == "item" ? loop.itemKey : "at"
+                if let name = definition[field]?.stringValue, name != wanted {
+                    return (wanted, name, loop.key + "." + field)
+                }
+            }
+        }
+        return nil
     }
 
     /// Checks that every name a construct binds can be a jq variable: the runtime refuses to
@@ -232,19 +266,28 @@ private struct Walk {
             var next: [Int] = []
             let thenTarget = target(task.body["then"], at: task.pointer.appending("then"), from: index, report: &unknown)
             if let cases = task.body["switch"]?.arrayValue {
-                var hasDefault = false
+                var defaultCase: (name: String, pointer: JSONPointer)?
                 for (caseIndex, item) in cases.enumerated() {
                     guard let entry = item.objectValue?.elements.first else { continue }
                     let caseName = entry.key
                     let definition = entry.value
-                    if definition["when"] == nil { hasDefault = true }
+                    if definition["when"] == nil {
+                        let casePointer = task.pointer.appending("switch").appending(caseIndex).appending(caseName)
+                        if let first = defaultCase {
+                            diagnostics.append(
+                                CompilerDiagnostics.secondDefaultCase(
+                                    caseName, path: casePointer, first: first.name, firstPath: first.pointer))
+                        } else {
+                            defaultCase = (caseName, casePointer)
+                        }
+                    }
                     let found = target(
                         definition["then"],
                         at: task.pointer.appending("switch").appending(caseIndex).appending(caseName).appending("then"),
                         from: index, report: &unknown)
                     if let found { next.append(found) }
                 }
-                if !hasDefault, let thenTarget { next.append(thenTarget) }
+                if defaultCase == nil, let thenTarget { next.append(thenTarget) }
             } else if task.body["raise"] != nil {
                 // A raise never flows on; only its `if` can let the list continue.
             } else if let thenTarget {
@@ -340,7 +383,13 @@ private struct Walk {
         default:
             if let at = call.lastIndex(of: "@") {
                 let catalog = String(call[call.index(after: at)...])
-                if catalog != "default" { reference(catalog, kind: "catalog", section: "catalogs", at: pointer.appending("call")) }
+                // A cataloged function is always named with its version: `name:version@catalog`.
+                let function = call[..<at].split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+                if function.count != 2 || function[0].isEmpty || function[1].isEmpty || catalog.isEmpty {
+                    diagnostics.append(CompilerDiagnostics.malformedCatalogCall(call, path: pointer.appending("call")))
+                } else if catalog != "default" {
+                    reference(catalog, kind: "catalog", section: "catalogs", at: pointer.appending("call"))
+                }
             } else if !call.contains(":") {
                 reference(call, kind: "function", section: "functions", at: pointer.appending("call"))
             }

@@ -93,8 +93,6 @@ private struct ExpressionLocator {
             let value = document.value.flatMap({ problem.path.resolve(in: $0) })?.stringValue,
             start.line >= 1, start.line <= lineStarts.count
         else { return nil }
-        let prefix = Array(value.utf8.prefix(problem.offsetInValue))
-        guard !prefix.contains(UInt8(ascii: "\n")) else { return nil }
         let lineEnd = start.line < lineStarts.count ? lineStarts[start.line] - 1 : bytes.count
         // The scalar starts at `start.column` (in Unicode scalars); find that byte in the line.
         var index = lineStarts[start.line - 1]
@@ -105,6 +103,18 @@ private struct ExpressionLocator {
             while index < lineEnd && bytes[index] & 0xC0 == 0x80 { index += 1 }
             scalar += 1
         }
+        if index < lineEnd, bytes[index] == UInt8(ascii: "|") || bytes[index] == UInt8(ascii: ">") {
+            // A block scalar: its value is its lines with the indentation stripped (and folded,
+            // for `>`), so the offset has to be mapped line by line.
+            guard
+                let position = BlockScalarPositions.position(
+                    ofOffset: problem.offsetInValue, in: value, indicator: SourcePosition(line: start.line, column: start.column),
+                    bytes: bytes)
+            else { return nil }
+            return SourceLocation(file: document.file, position: position)
+        }
+        let prefix = Array(value.utf8.prefix(problem.offsetInValue))
+        guard !prefix.contains(UInt8(ascii: "\n")) else { return nil }
         var written = bytes[index..<lineEnd]
         var quote = 0
         if let first = written.first, first == UInt8(ascii: "'") || first == UInt8(ascii: "\"") {

@@ -28,6 +28,9 @@ struct YAMLSyntaxError: Error {
     var mark: SourcePosition
     var context: String?
     var contextMark: SourcePosition?
+    /// The flow collections (`{…}`, `[…]`) open when parsing stopped, outermost first: where each
+    /// one's bracket is, and whether it is a mapping.
+    var openFlowCollections: [(mark: SourcePosition, isMapping: Bool)] = []
 }
 
 /// Pulls events from libyaml's event API over a UTF-8 buffer.
@@ -40,6 +43,9 @@ final class LibYAMLParser {
     private let input: UnsafeMutableBufferPointer<UInt8>
     private let count: Int
     private var finished = false
+    /// Every collection open at this point of the event stream, outermost first; a flow
+    /// collection with its bracket's position, a block one as `nil`.
+    private var openCollections: [(mark: SourcePosition, isMapping: Bool)?] = []
 
     init(bytes: some Collection<UInt8>) {
         input = .allocate(capacity: max(bytes.count, 1))
@@ -95,13 +101,17 @@ final class LibYAMLParser {
                 mark: mark)
         case YAML_SEQUENCE_START_EVENT:
             let start = event.data.sequence_start
+            openCollections.append(start.style == YAML_FLOW_SEQUENCE_STYLE ? (mark, false) : nil)
             return .sequenceStart(anchor: Self.string(start.anchor), tag: Self.string(start.tag), mark: mark)
         case YAML_SEQUENCE_END_EVENT:
+            _ = openCollections.popLast()
             return .sequenceEnd
         case YAML_MAPPING_START_EVENT:
             let start = event.data.mapping_start
+            openCollections.append(start.style == YAML_FLOW_MAPPING_STYLE ? (mark, true) : nil)
             return .mappingStart(anchor: Self.string(start.anchor), tag: Self.string(start.tag), mark: mark)
         case YAML_MAPPING_END_EVENT:
+            _ = openCollections.popLast()
             return .mappingEnd
         default:
             // YAML_NO_EVENT: libyaml produces it only after the stream ended.
@@ -125,6 +135,7 @@ final class LibYAMLParser {
             }
         }
         var error = YAMLSyntaxError(problem: problem, mark: mark)
+        error.openFlowCollections = openCollections.compactMap { $0 }
         if let context = parser.pointee.context {
             error.context = String(cString: context)
             error.contextMark = Self.position(parser.pointee.context_mark)

@@ -31,6 +31,30 @@ public enum SyntaxDiagnostics {
             .error, code: yamlSyntaxCode, message: "YAML syntax error: \(problem)", location: location, notes: notes)
     }
 
+    /// A flow collection whose opening bracket is never closed: reported at the bracket, with
+    /// where libyaml gave up (often far below) as a note.
+    static func unclosedFlowCollection(
+        isMapping: Bool, at location: SourceLocation, problem: String, gaveUpAt gaveUp: SourceLocation
+    ) -> Diagnostic {
+        let (kind, open, close) = isMapping ? ("mapping", "{", "}") : ("sequence", "[", "]")
+        return Diagnostic(
+            .error, code: yamlSyntaxCode,
+            message: "YAML syntax error: this '\(open)' starts a flow \(kind) that is never closed with '\(close)'",
+            location: location,
+            notes: [
+                Diagnostic.Note("the YAML parser gave up here: \(problem)", location: gaveUp),
+                Diagnostic.Note(
+                    "close it with '\(close)', or remove the '\(open)' and write the \(kind) in block style, one entry per line"),
+            ])
+    }
+
+    /// The note on a syntax error on a line with an unquoted `${ … }`.
+    static func quoteTheExpression(at location: SourceLocation) -> Diagnostic.Note {
+        Diagnostic.Note(
+            "this ${ … } is not quoted, so YAML reads its '{', ':' and ',' as YAML; quote the whole expression: '${ … }'",
+            location: location)
+    }
+
     /// A key used twice in one mapping; `earlier`, the first spelling, when it is the same text in
     /// another Unicode form (Swift strings compare by canonical equivalence, so the two would be one key).
     static func duplicateKey(

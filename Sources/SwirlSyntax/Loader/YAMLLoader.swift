@@ -19,6 +19,8 @@ struct YAMLLoader {
     private struct Stop: Error {}
 
     private let parser: LibYAMLParser
+    /// The text, for finding an unclosed bracket after a syntax error.
+    private let bytes: [UInt8]
     private let file: String
     private let limits: Loader.Limits
     private var anchors: [String: Anchor] = [:]
@@ -28,6 +30,7 @@ struct YAMLLoader {
 
     init(bytes: some Collection<UInt8>, file: String, limits: Loader.Limits) {
         self.parser = LibYAMLParser(bytes: bytes)
+        self.bytes = Array(bytes)
         self.file = file
         self.limits = limits
         self.sourceMap = SourceMap(file: file)
@@ -247,12 +250,58 @@ struct YAMLLoader {
         do {
             return try parser.next()
         } catch {
-            diagnostics.append(
-                SyntaxDiagnostics.yamlSyntax(
+            if let opening = unclosedFlowCollection(error) {
+                diagnostics.append(
+                    SyntaxDiagnostics.unclosedFlowCollection(
+                        isMapping: opening.isMapping, at: location(opening.mark), problem: error.problem,
+                        gaveUpAt: location(error.mark)))
+            } else {
+                var diagnostic = SyntaxDiagnostics.yamlSyntax(
                     problem: error.problem, at: location(error.mark), context: error.context,
-                    contextLocation: error.contextMark.map(location)))
+                    contextLocation: error.contextMark.map(location))
+                if let expression = unquotedExpression(onLineOf: error.mark) {
+                    diagnostic.notes.append(SyntaxDiagnostics.quoteTheExpression(at: location(expression)))
+                }
+                diagnostics.append(diagnostic)
+            }
             throw Stop()
         }
+    }
+
+    /// Where an unquoted `${` starts on the line of `mark`, at or before it: YAML reads the
+    /// `{`, `:` and `,` of an unquoted expression as its own syntax, which is the likely cause of
+    /// an error there.
+    private func unquotedExpression(onLineOf mark: SourcePosition) -> SourcePosition? {
+        guard let lineStart = FlowBracketScan.offset(of: SourcePosition(line: mark.line, column: 1), in: bytes) else {
+            return nil
+        }
+        let lineEnd = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+        let end = min(FlowBracketScan.offset(of: mark, in: bytes) ?? lineEnd, lineEnd)
+        var index = lineStart
+        while index + 1 < end {
+            if bytes[index] == UInt8(ascii: "$"), bytes[index + 1] == UInt8(ascii: "{") {
+                // Quoted (`'${ … }'`, `"${ … }"`): not the problem.
+                if index > lineStart, bytes[index - 1] == UInt8(ascii: "'") || bytes[index - 1] == UInt8(ascii: "\"") {
+                    return nil
+                }
+                return SourcePosition(offset: index, in: bytes)
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The innermost flow collection open at a syntax error whose bracket has no matching
+    /// closing bracket anywhere after it: the mistake a person should look at, wherever libyaml
+    /// gave up. A collection without a bracket of its own (a single pair inside `[…]`) is skipped.
+    private func unclosedFlowCollection(_ error: YAMLSyntaxError) -> (mark: SourcePosition, isMapping: Bool)? {
+        for collection in error.openFlowCollections.reversed() {
+            guard let offset = FlowBracketScan.offset(of: collection.mark, in: bytes),
+                bytes[offset] == (collection.isMapping ? UInt8(ascii: "{") : UInt8(ascii: "["))
+            else { continue }
+            if !FlowBracketScan.isClosed(openingAt: offset, in: bytes) { return collection }
+        }
+        return nil
     }
 
     private mutating func requireEvent() throws(Stop) -> YAMLEvent {

@@ -70,7 +70,7 @@ public enum SchemaDiagnostics {
         // A description explains what a cryptic pattern or an unmet alternative was for; for the
         // other kinds the message already says everything.
         switch violation.category {
-        case .patternMismatch, .formatMismatch, .notSchemaMatched, .noAlternativeMatched:
+        case .patternMismatch, .formatMismatch, .notSchemaMatched, .noAlternativeMatched, .multipleAlternativesMatched:
             if let description = violation.schemaDescription {
                 notes.append(Diagnostic.Note("the schema says: \(description)"))
             }
