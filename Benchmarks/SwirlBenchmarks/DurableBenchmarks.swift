@@ -227,6 +227,7 @@ final class CountingStore: Store {
         try await inner.heartbeat(owner: owner, leases: leases, leaseSeconds: leaseSeconds)
     }
     func release(_ lease: Lease, wakeAt: Double?) async throws { try await inner.release(lease, wakeAt: wakeAt) }
+    func expireLease(runID: String, owner: String) async throws -> Bool { try await inner.expireLease(runID: runID, owner: owner) }
     func request(_ control: ControlRequest, runID: String) async throws -> ControlReply { try await inner.request(control, runID: runID) }
     func deliver(event: JSON) async throws -> EventDelivery { try await inner.deliver(event: event) }
     func events(after sequence: Int64, limit: Int) async throws -> [StoredEvent] { try await inner.events(after: sequence, limit: limit) }

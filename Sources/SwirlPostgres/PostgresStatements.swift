@@ -147,6 +147,15 @@ enum PostgresStatements {
         """
     )
 
+    /// $1 id, $2 owner. Ends the owner's lease now: the run is due, and its next claim a takeover.
+    static let expireLease = PGStatement(
+        """
+        UPDATE runs SET lease_expires_at = now(), wake_at = now()
+        WHERE id = $1 AND lease_owner = $2
+        RETURNING id
+        """
+    )
+
     /// $1 id, $2 request (`cancel`, `suspend`, `resume`). Decides and applies in one statement, on the run's
     /// latest row (locked); returns its status before, and the action taken (`none` when not applicable).
     static let request = PGStatement(

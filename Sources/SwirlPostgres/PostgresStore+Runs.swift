@@ -130,6 +130,16 @@ extension PostgresStore {
         }
     }
 
+    @discardableResult
+    public func expireLease(runID: String, owner: String) async throws -> Bool {
+        let rows = try await self.perform("ending a lease") { connection, _ in
+            try connection.query(PostgresStatements.expireLease, [runID, owner])
+        }
+        guard rows.first != nil else { return false }
+        self.notifications.workIsDue()
+        return true
+    }
+
     public func request(_ control: ControlRequest, runID: String) async throws -> ControlReply {
         let rows = try await self.perform("recording a request") { connection, _ in
             try connection.query(PostgresStatements.request, [runID, control.rawValue])

@@ -120,6 +120,13 @@ enum SQLiteStatements {
         RETURNING wake_at <= ?5
         """
 
+    /// ?1 id, ?2 owner, ?3 now. Ends the owner's lease now: the run is due, and its next claim a takeover.
+    static let expireLease = """
+        UPDATE runs SET lease_expires_at = ?3, wake_at = ?3
+        WHERE id = ?1 AND lease_owner = ?2
+        RETURNING id
+        """
+
     /// ?1 id: what a control request decides on.
     static let requestTarget = """
         SELECT status, lease_owner IS NULL, state IS NULL, control, wake_at FROM runs WHERE id = ?1

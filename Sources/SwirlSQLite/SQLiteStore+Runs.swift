@@ -137,6 +137,18 @@ extension SQLiteStore {
         }
     }
 
+    @discardableResult
+    public func expireLease(runID: String, owner: String) async throws -> Bool {
+        let clock = self.clock
+        let held = try await self.write("ending a lease") { connection in
+            try !connection.query(SQLiteStatements.expireLease, [.text(runID), .text(owner), .real(clock.now())]).isEmpty
+        }
+        if held {
+            self.wakeups.notify()
+        }
+        return held
+    }
+
     public func request(_ control: ControlRequest, runID: String) async throws -> ControlReply {
         let clock = self.clock
         let (reply, wakes) = try await self.write("recording a request") { connection -> (ControlReply, Bool) in

@@ -85,6 +85,7 @@ public enum StoreConformance {
         Check("a claim sets a lease and bumps the epoch; a leased run cannot be claimed again", claimLeases),
         Check("claims take the oldest due runs first, up to the limit, or just the run asked for", claimOrder),
         Check("an expired lease is taken over and fences the old holder out", takeover),
+        Check("a lease whose holder is gone ends at once: the run is taken over without waiting for its expiry", expiredByHand),
         Check("a heartbeat renews leases, drops lost ones and brings back requests", heartbeat),
         Check("a released run parks until its wake-up time", parksUntilWakeAt),
         Check("a run parked without a time waits for something to wake it", parksWithoutTime),
@@ -319,6 +320,24 @@ public enum StoreConformance {
         let third = try await Self.claimAfterRelease(subject, second.lease)
         #expect(third.state == (try Self.state("r1", step: 2).0))
         #expect(third.takeovers == 1)
+    }
+
+    static func expiredByHand(_ subject: Subject) async throws {
+        let store = subject.store
+        try await Self.create(subject, ["r1"])
+        let first = try await Self.claimOne(subject, "r1", owner: "w1")
+        // Only the holder's lease is ended.
+        #expect(try await store.expireLease(runID: "r1", owner: "w2") == false)
+        #expect(try await store.expireLease(runID: "unknown", owner: "w1") == false)
+        #expect(try await store.claim(owner: "w2", limit: 1, leaseSeconds: subject.lease, runID: "r1").isEmpty)
+        #expect(try await store.expireLease(runID: "r1", owner: "w1"))
+        let second = try await Self.claimOne(subject, "r1", owner: "w2")
+        #expect(second.lease.epoch == first.lease.epoch + 1)
+        #expect(second.takeovers == 1)
+        #expect(try await store.checkpoint(Self.checkpoint(first.lease, step: 1)) == .leaseLost)
+        // A run nobody holds has no lease to end.
+        try await store.release(second.lease, wakeAt: nil)
+        #expect(try await store.expireLease(runID: "r1", owner: "w2") == false)
     }
 
     /// Releases `lease` to run now and claims the run again.

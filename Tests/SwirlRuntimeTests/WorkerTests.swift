@@ -179,6 +179,10 @@ actor CountingStore: Store {
         try await inner.release(lease, wakeAt: wakeAt)
     }
 
+    func expireLease(runID: String, owner: String) async throws -> Bool {
+        try await inner.expireLease(runID: runID, owner: owner)
+    }
+
     func request(_ control: ControlRequest, runID: String) async throws -> ControlReply {
         try await inner.request(control, runID: runID)
     }

@@ -223,6 +223,16 @@ public actor MemoryStore: Store {
         notify()
     }
 
+    public func expireLease(runID: String, owner: String) -> Bool {
+        guard var row = rows[runID], row.record.leaseOwner == owner else { return false }
+        let now = clock.now()
+        row.record.leaseExpiresAt = now
+        row.record.wakeAt = now
+        rows[runID] = row
+        notify()
+        return true
+    }
+
     public func request(_ control: ControlRequest, runID: String) throws -> ControlReply {
         guard var row = rows[runID] else { return .notFound }
         let now = clock.now()

@@ -59,6 +59,13 @@ public protocol Store: Sendable {
     /// next. Used by a worker that stops with runs in hand.
     func release(_ lease: Lease, wakeAt: Double?) async throws
 
+    /// Ends the lease `owner` holds on the run now, as if it had just expired, for a holder known
+    /// to be gone (a process of this machine that no longer exists): the run is due at once and
+    /// its next claim is a takeover. Nothing happens when someone else holds it, or nobody.
+    /// - Returns: whether `owner` held the run.
+    @discardableResult
+    func expireLease(runID: String, owner: String) async throws -> Bool
+
     /// Asks a run to stop (`cancel`), pause (`suspend`), or go on after a suspension (`resume`).
     /// A request for a run nobody holds is carried out by the store or by the next worker to
     /// claim it; a worker holding the run sees it through its heartbeat or next checkpoint.

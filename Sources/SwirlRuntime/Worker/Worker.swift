@@ -105,6 +105,22 @@ public final class Worker {
         "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8).lowercased())"
     }
 
+    /// Whether `owner` names a process of this machine (as ``defaultOwner()`` writes it) that no
+    /// longer exists: its lease can be ended at once instead of waited out. Any doubt (another
+    /// host, another format, a process that exists or may) answers `false`.
+    public nonisolated static func isGone(_ owner: String) -> Bool {
+        let parts = owner.split(separator: ":")
+        guard parts.count == 3, parts[0] == ProcessInfo.processInfo.hostName, let pid = pid_t(parts[1]), pid > 0,
+            pid != getpid()
+        else { return false }
+        if kill(pid, 0) != 0 { return errno == ESRCH }
+        // Killed but not reaped yet (its parent has not waited for it): a zombie holds nothing.
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let end = stat.lastIndex(of: ")")
+        else { return false }
+        return stat[stat.index(after: end)...].split(separator: " ").first == "Z"
+    }
+
     public let configuration: Configuration
     let context: WorkerContext
     private var drivers: [String: RunDriver] = [:]
@@ -199,7 +215,7 @@ public final class Worker {
             var claimedAny = false
             var open: [String] = []
             for id in scope where drivers[id] == nil {
-                guard let record = try await context.store.run(id: id) else { continue }
+                guard var record = try await context.store.run(id: id) else { continue }
                 switch record.status {
                 case .completed, .faulted, .cancelled:
                     if id == runID { return Self.outcome(of: record) }
@@ -207,6 +223,15 @@ public final class Worker {
                 default: open.append(id)
                 }
                 if record.status == .suspended { continue }
+                // Held by a process of this machine that was killed (a `swirl run` ended with
+                // SIGKILL, then resumed): take it over now rather than when the lease runs out.
+                if let holder = record.leaseOwner, holder != configuration.owner, Self.isGone(holder),
+                    try await context.store.expireLease(runID: id, owner: holder)
+                {
+                    context.log("run \(id): its holder \(holder) is gone; taking it over")
+                    guard let refreshed = try await context.store.run(id: id) else { continue }
+                    record = refreshed
+                }
                 if let wakeAt = record.wakeAt, record.leaseOwner == nil {
                     earliest = min(earliest ?? wakeAt, wakeAt)
                 }
