@@ -176,7 +176,8 @@ let package = Package(
         .testTarget(
             name: "SwirlCLITests",
             dependencies: [
-                "SwirlCLI", "SwirlTestSupport", "SwirlPostgres", "SwirlRuntime", "SwirlCompiler", "SwirlSyntax", "SwirlCore",
+                "SwirlCLI", "SwirlTestSupport", "SwirlPostgres", "SwirlSQLite", "SwirlRuntime", "SwirlCompiler", "SwirlSyntax",
+                "SwirlCore",
             ],
             swiftSettings: swirlSettings
         ),
