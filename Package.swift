@@ -115,7 +115,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "SwirlBenchmarks",
-            dependencies: ["SwirlCore", "SwirlSyntax", "SwirlCompiler", "SwirlExpressions", "SwirlRuntime", "SwirlPostgres"],
+            dependencies: [
+                "SwirlCore", "SwirlSyntax", "SwirlCompiler", "SwirlExpressions", "SwirlRuntime", "SwirlPostgres", "SwirlSQLite",
+            ],
             path: "Benchmarks/SwirlBenchmarks",
             swiftSettings: swirlSettings
         ),

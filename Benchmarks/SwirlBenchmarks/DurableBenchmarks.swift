@@ -3,6 +3,7 @@ import SwirlCompiler
 import SwirlCore
 import SwirlExpressions
 import SwirlPostgres
+import SwirlSQLite
 import SwirlRuntime
 import SwirlSyntax
 import Synchronization
@@ -50,15 +51,25 @@ enum DurableBenchmarks {
     }
 
     static func run(url: String, repeats: Int) async throws {
-        // `memory` instead of a URL: the same runs on the memory store, for the engine's own share of the cost.
-        let store = CountingStore(url == "memory" ? MemoryStore() : try await PostgresStore.open(url: url, poolSize: 16))
+        // `memory` instead of a URL: the same runs on the memory store, for the engine's own share of the cost;
+        // `sqlite:PATH`: on the local store, at concurrency 1 and 8.
+        let local = url.hasPrefix("sqlite:")
+        let inner: any Store =
+            if url == "memory" {
+                MemoryStore()
+            } else if local {
+                try await SQLiteStore.open(path: String(url.dropFirst("sqlite:".count)))
+            } else {
+                try await PostgresStore.open(url: url, poolSize: 16)
+            }
+        let store = CountingStore(inner)
         let activities = ActivityRegistry(["call:http": NoopActivity()])
         // SWIRL_BENCH_ONLY=label:concurrency (for example side-effecting:16; several with commas) measures those
         // cases alone, in that order, for profiling.
         let only = ProcessInfo.processInfo.environment["SWIRL_BENCH_ONLY"].map { $0.split(separator: ",").map(String.init) }
         for (label, text) in [("pure", pure), ("side-effecting", effects)] {
             let program = compile(text)
-            for concurrency in [1, 16] {
+            for concurrency in local ? [1, 8] : [1, 16] {
                 if let only, !only.contains("\(label):\(concurrency)") { continue }
                 var rates: [Double] = []
                 var writes: [Double] = []
@@ -79,7 +90,7 @@ enum DurableBenchmarks {
                 "\(label) 10-task workflow, one run at a time: start to completion p50 \(format(percentile(latencies, 0.5))), "
                     + "p99 \(format(percentile(latencies, 0.99)))")
         }
-        if only != nil || url == "memory" {
+        if only != nil || url == "memory" || local {
             await store.close()
             return
         }
@@ -202,6 +213,7 @@ final class CountingStore: Store {
 
     func close() async {
         await (inner as? PostgresStore)?.close()
+        await (inner as? SQLiteStore)?.close()
     }
 
     var calls: Calls { counts.withLock { $0 } }
