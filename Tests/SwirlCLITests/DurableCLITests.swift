@@ -212,6 +212,25 @@ struct DurableCLITests {
         #expect(try JSON(parsing: shown.stdout)["output"] == ["greeting": "Hello, Ada!"])
     }
 
+    @Test("a run parked on a long wait says it may be left; Ctrl-C leaves it waiting, resumable")
+    func longWaitMayBeLeft() async throws {
+        let scratch = try ScratchFolder()
+        let file = try scratch.write(
+            "wait.yaml",
+            "document: {dsl: '1.0.3', namespace: t, name: long-wait, version: '1.0.0'}\ndo:\n  - nap: {wait: PT1H}\n")
+        let database = "sqlite:" + scratch.path + "/runs.db"
+        let running = try SwirlProcess(["run", file, "--db", database], name: "wait", scratch: scratch.path)
+        #expect(await eventually(within: 30) { running.output.contains("waits until") }, "\(running.output)")
+        let id = try #require(
+            running.output.split(separator: "\n").first { $0.hasPrefix("swirl: run ") }.map { String($0.dropFirst("swirl: run ".count)) })
+        #expect(running.output.contains("Ctrl-C leaves it, and 'swirl runs resume \(id) --db '\(database)'' or a 'swirl worker'"))
+        running.signal(SIGINT)
+        #expect(await eventually(within: 20) { !running.isRunning })
+        #expect(running.exitCode == 130, "\(running.output)")
+        let shown = try RunBinary.swirl(["runs", "show", id, "--json", "--db", database])
+        #expect(try JSON(parsing: shown.stdout)["status"] == "waiting", "\(shown.stdout)")
+    }
+
     @Test("an SQLite store that cannot be opened is an environment error (exit 2) naming the file")
     func unusableLocalStore() throws {
         let scratch = try ScratchFolder()

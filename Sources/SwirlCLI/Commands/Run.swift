@@ -67,9 +67,10 @@ struct Run: AsyncParsableCommand {
         let workflowInput = try inputOptions.read()
         let program = try WorkflowFile.compile(file, colors: colors)
         let eventSink = try events.map(EventLines.init(path:))
-        let foreground = Foreground(quiet: quiet, style: output == .pretty ? .pretty : .compact)
         // Opened before the activities' set-up, which must be shut down on every path once made.
         let opened = ephemeral ? nil : try await store.location.open()
+        var foreground = Foreground(quiet: quiet, style: output == .pretty ? .pretty : .compact)
+        foreground.database = store.named
         let setup: RuntimeSetup
         do {
             setup = try activityOptions.setup(

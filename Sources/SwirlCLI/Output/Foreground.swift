@@ -18,6 +18,11 @@ struct Foreground: Sendable {
 
     var quiet: Bool
     var style: JSON.Layout
+    /// The store as `--db` named it, for the commands printed to continue a run (`nil`: found the same way).
+    var database: String? = nil
+
+    /// How long a run's timer must be for the foreground to say that the run may be left meanwhile.
+    static let longWait: Double = 10
 
     /// Prints the run id, so a person can find the run again.
     func announce(_ runID: String) {
@@ -71,7 +76,18 @@ struct Foreground: Sendable {
             store: store, library: library, activities: setup.activities, secrets: setup.secrets,
             environment: setup.environment, configuration: configuration)
         let progress = progressHandler()
-        worker.onProgress = { if $0.runID == runID { progress($0) } }
+        let quiet = self.quiet
+        let resume = "swirl runs resume \(runID)" + (database.map { " --db '\($0)'" } ?? "")
+        worker.onProgress = { event in
+            guard event.runID == runID else { return }
+            progress(event)
+            // A long wait costs nothing but a row: the person may go, and come back for it.
+            if !quiet, case .task(let task) = event.kind, case .waiting(let until) = task.kind, until - task.time >= Self.longWait {
+                Terminal.writeError(
+                    "swirl: run \(runID) waits until \(ISO8601Timestamp.format(until)); Ctrl-C leaves it, and '\(resume)' "
+                        + "or a 'swirl worker' on the same store carries on when it is due\n")
+            }
+        }
         if let events { worker.onLifecycleEvent = { events.write($0) } }
         if !quiet { worker.onLog = { Terminal.writeError("swirl: \($0)\n") } }
         let serving = Task { @JQActor in try await worker.serve(runID: runID) }

@@ -54,7 +54,8 @@ struct RunsResume: AsyncParsableCommand {
         }
         let setup = try activityOptions.setup(defaultDefinitions: nil, quiet: quiet)
         let eventSink = try events.map(EventLines.init(path:))
-        let foreground = Foreground(quiet: quiet, style: output == .pretty ? .pretty : .compact)
+        var foreground = Foreground(quiet: quiet, style: output == .pretty ? .pretty : .compact)
+        foreground.database = store.named
         let ending = try await Self.serve(runID, store: opened, setup: setup, events: eventSink, foreground: foreground)
         await setup.shutdown()
         await opened.close()
