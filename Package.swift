@@ -81,18 +81,12 @@ let package = Package(
         ),
         .target(
             name: "SwirlPostgres",
-            dependencies: [
-                "SwirlCore", "SwirlRuntime", "SwirlResources", "CLibPQ",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            dependencies: ["SwirlCore", "SwirlRuntime", "SwirlResources", "CLibPQ"],
             swiftSettings: swirlSettings
         ),
         .target(
             name: "SwirlSQLite",
-            dependencies: [
-                "SwirlCore", "SwirlRuntime", "SwirlResources", "CSQLite",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            dependencies: ["SwirlCore", "SwirlRuntime", "SwirlResources", "CSQLite"],
             swiftSettings: swirlSettings
         ),
         .target(

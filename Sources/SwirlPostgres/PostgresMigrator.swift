@@ -1,4 +1,4 @@
-import SwirlRuntime
+public import SwirlRuntime
 import SwirlResources
 
 /// Brings a database schema up to the version this binary expects, by applying the SQL files of `Migrations/`

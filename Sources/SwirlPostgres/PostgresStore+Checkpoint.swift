@@ -36,7 +36,7 @@ extension PostgresStore {
 
     /// The statements of `checkpoint` once its sizes and its children's definitions were checked.
     private nonisolated(nonsending) func checkedWrite(for checkpoint: Checkpoint, token: String) async throws -> CheckpointWrite {
-        try self.checkLimits(checkpoint)
+        try self.limits.check(checkpoint)
         if !checkpoint.children.isEmpty {
             try await self.checkDefinitions(of: checkpoint.children)
         }
@@ -168,32 +168,6 @@ extension PostgresStore {
 
     private static func ends(_ status: RunStatus) -> Bool {
         status == .completed || status == .faulted || status == .cancelled
-    }
-
-    /// The sizes ``StoreLimits`` allows, checked before anything is sent.
-    private func checkLimits(_ checkpoint: Checkpoint) throws {
-        let stateSize = checkpoint.state.bytes.count + checkpoint.state.newValues.values.reduce(0) { $0 + $1.count }
-        if stateSize > self.limits.state {
-            throw StoreError.tooLarge("the run's saved state", size: stateSize, limit: self.limits.state)
-        }
-        if let output = checkpoint.output {
-            let size = output.serialized().utf8.count
-            if size > self.limits.value {
-                throw StoreError.tooLarge("the workflow output", size: size, limit: self.limits.value)
-            }
-        }
-        for event in checkpoint.events {
-            let size = event.serialized().utf8.count
-            if size > self.limits.event {
-                throw StoreError.tooLarge("an emitted event", size: size, limit: self.limits.event)
-            }
-        }
-        for child in checkpoint.children {
-            let size = child.input.serialized().utf8.count
-            if size > self.limits.value {
-                throw StoreError.tooLarge("the run's input", size: size, limit: self.limits.value)
-            }
-        }
     }
 
     /// Throws ``StoreError/definitionNotFound(_:)`` for the first child whose definition is not stored.

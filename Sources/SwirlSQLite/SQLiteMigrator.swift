@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import SwirlRuntime
+public import SwirlRuntime
 import SwirlResources
 
 /// Brings an SQLite database file up to the schema this binary expects, by applying the SQL files of

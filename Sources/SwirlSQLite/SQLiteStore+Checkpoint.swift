@@ -11,7 +11,7 @@ extension SQLiteStore {
     /// Sizes are checked before the transaction; a child whose definition is not stored rolls the whole
     /// checkpoint back.
     public nonisolated(nonsending) func checkpoint(_ checkpoint: Checkpoint) async throws -> CheckpointResult {
-        try self.checkLimits(checkpoint)
+        try self.limits.check(checkpoint)
         let write = CheckpointWrite(checkpoint)
         let clock = self.clock
         let outcome = try await self.write("saving a checkpoint") { connection -> CheckpointOutcome in
@@ -28,31 +28,6 @@ extension SQLiteStore {
         }
     }
 
-    /// The sizes ``StoreLimits`` allows, checked before anything is written.
-    private func checkLimits(_ checkpoint: Checkpoint) throws {
-        let stateSize = checkpoint.state.bytes.count + checkpoint.state.newValues.values.reduce(0) { $0 + $1.count }
-        if stateSize > self.limits.state {
-            throw StoreError.tooLarge("the run's saved state", size: stateSize, limit: self.limits.state)
-        }
-        if let output = checkpoint.output {
-            let size = output.serialized().utf8.count
-            if size > self.limits.value {
-                throw StoreError.tooLarge("the workflow output", size: size, limit: self.limits.value)
-            }
-        }
-        for event in checkpoint.events {
-            let size = event.serialized().utf8.count
-            if size > self.limits.event {
-                throw StoreError.tooLarge("an emitted event", size: size, limit: self.limits.event)
-            }
-        }
-        for child in checkpoint.children {
-            let size = child.input.serialized().utf8.count
-            if size > self.limits.value {
-                throw StoreError.tooLarge("the run's input", size: size, limit: self.limits.value)
-            }
-        }
-    }
 }
 
 /// What a checkpoint's transaction did.

@@ -135,20 +135,9 @@ public actor MemoryStore: Store {
         guard var row = rows[id], row.epoch == checkpoint.lease.epoch, row.record.leaseOwner == checkpoint.lease.owner else {
             return .leaseLost
         }
-        let stateSize = checkpoint.state.bytes.count + checkpoint.state.newValues.values.reduce(0) { $0 + $1.count }
-        if stateSize > limits.state { throw StoreError.tooLarge("the run's saved state", size: stateSize, limit: limits.state) }
-        if let output = checkpoint.output {
-            let size = output.serialized().utf8.count
-            if size > limits.value { throw StoreError.tooLarge("the workflow output", size: size, limit: limits.value) }
-        }
-        for event in checkpoint.events {
-            let size = event.serialized().utf8.count
-            if size > limits.event { throw StoreError.tooLarge("an emitted event", size: size, limit: limits.event) }
-        }
-        for child in checkpoint.children {
-            let size = child.input.serialized().utf8.count
-            if size > limits.value { throw StoreError.tooLarge("the run's input", size: size, limit: limits.value) }
-            if definitions[child.definitionHash] == nil { throw StoreError.definitionNotFound(child.definitionHash) }
+        try limits.check(checkpoint)
+        for child in checkpoint.children where definitions[child.definitionHash] == nil {
+            throw StoreError.definitionNotFound(child.definitionHash)
         }
         let now = clock.now()
         values[id, default: [:]].merge(checkpoint.state.newValues) { old, _ in old }

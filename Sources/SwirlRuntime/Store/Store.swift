@@ -488,4 +488,26 @@ public struct StoreLimits: Hashable, Sendable {
     public var definition: Int = 10 << 20
 
     public init() {}
+
+    /// Refuses a checkpoint whose saved state (with its new values), output, emitted events or child inputs are
+    /// over the limits, before a store writes any of it.
+    /// - Throws: ``StoreError/tooLarge(_:size:limit:)`` naming the first value over its limit.
+    public func check(_ checkpoint: Checkpoint) throws {
+        let stateSize = checkpoint.state.bytes.count + checkpoint.state.newValues.values.reduce(0) { $0 + $1.count }
+        if stateSize > self.state {
+            throw StoreError.tooLarge("the run's saved state", size: stateSize, limit: self.state)
+        }
+        if let output = checkpoint.output {
+            let size = output.serialized().utf8.count
+            if size > self.value { throw StoreError.tooLarge("the workflow output", size: size, limit: self.value) }
+        }
+        for event in checkpoint.events {
+            let size = event.serialized().utf8.count
+            if size > self.event { throw StoreError.tooLarge("an emitted event", size: size, limit: self.event) }
+        }
+        for child in checkpoint.children {
+            let size = child.input.serialized().utf8.count
+            if size > self.value { throw StoreError.tooLarge("the run's input", size: size, limit: self.value) }
+        }
+    }
 }
