@@ -76,12 +76,12 @@ import Testing
     @Test("reports JSON on stdout")
     func reportsJSON() throws {
         let scratch = try Scratch(files: ["bad.yaml": Self.duplicateKey, "good.yaml": Self.valid])
-        let result = try RunBinary.swirl(["validate", "--format", "json", "."], directory: scratch.path)
+        let result = try RunBinary.swirl(["validate", "--format", "json", "bad.yaml", "good.yaml"], directory: scratch.path)
         #expect(result.exitCode == 1)
         #expect(result.stderr == "")
         let diagnostics = try JSON(parsing: result.stdout)
         #expect(diagnostics.arrayValue?.count == 1)
-        #expect(diagnostics[0]?["file"] == "./bad.yaml")
+        #expect(diagnostics[0]?["file"] == "bad.yaml")
         #expect(diagnostics[0]?["line"] == 3)
         #expect(diagnostics[0]?["column"] == 3)
         #expect(diagnostics[0]?["code"] == "SWL1002")
@@ -102,9 +102,10 @@ import Testing
 
     @Test("finds workflow files in directories recursively, skipping hidden ones and other extensions")
     func directories() throws {
+        // Broken workflows (they name a dsl), so that each one checked is reported.
         let scratch = try Scratch(files: [
-            "a.yaml": Self.valid, "nested/b.yml": "b: [\n", "nested/deeper/c.json": "{\"c\": }",
-            "notes.txt": "not: [yaml", ".hidden/d.yaml": "d: [", "nested/.e.yaml": "e: [",
+            "a.yaml": Self.valid, "nested/b.yml": "dsl: [\n", "nested/deeper/c.json": "{\"dsl\": }",
+            "notes.txt": "dsl: [yaml", ".hidden/d.yaml": "dsl: [", "nested/.e.yaml": "dsl: [",
         ])
         let result = try RunBinary.swirl(["validate", "--format", "json", "."], directory: scratch.path)
         #expect(result.exitCode == 1)
@@ -184,6 +185,33 @@ import Testing
         let result = try RunBinary.swirl(["validate", "flow.yaml"], directory: scratch.path)
         #expect(result.exitCode == 1)
         #expect(result.stderr.hasPrefix("flow.yaml:6:9: error: unknown property \"methd\"; did you mean \"method\"? [SWL2003]"))
+    }
+
+    @Test("walking a folder checks only workflows, says how many other files it skipped, and leaves out --exclude globs")
+    func validateChoosesWorkflows() throws {
+        let scratch = try Scratch(files: [
+            "flow.yaml": Self.valid,
+            "vendor/flow.yaml": Self.unreachable,
+            "broken.yaml": "document: {dsl: '1.0.3', namespace: t, name: t, version: '1.0.0'\ndo: []\n",
+            "k8s/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\n",
+            "k8s/chart.yaml": "{{ .Values.name }}: [\n",
+            "package.json": #"{"name": "app", "version": "1.0.0"}"#,
+        ])
+        let walked = try RunBinary.swirl(["validate", "."], directory: scratch.path)
+        #expect(walked.exitCode == 1)
+        // The broken workflow (it names a dsl) and the unreachable task are reported; the others are not workflows.
+        #expect(walked.stderr.contains("broken.yaml:1:11: error"), "\(walked.stderr)")
+        #expect(walked.stderr.contains("vendor/flow.yaml"), "\(walked.stderr)")
+        #expect(!walked.stderr.contains("pod.yaml") && !walked.stderr.contains("package.json") && !walked.stderr.contains("chart.yaml"))
+        #expect(walked.stdout.hasSuffix("3 files skipped (no workflow: no document.dsl)\n"), "\(walked.stdout)")
+        let excluded = try RunBinary.swirl(
+            ["validate", ".", "--exclude", "vendor/*", "--exclude", "broken.yaml"], directory: scratch.path)
+        #expect(excluded.exitCode == 0, "\(excluded.stderr)")
+        #expect(excluded.stdout.hasPrefix("1 file: 0 errors"), "\(excluded.stdout)")
+        // A file named on the command line is always checked, and not excluded.
+        let named = try RunBinary.swirl(["validate", "k8s/pod.yaml", "--exclude", "*.yaml"], directory: scratch.path)
+        #expect(named.exitCode == 1)
+        #expect(named.stderr.contains("k8s/pod.yaml:1:1: error: missing required property \"do\""), "\(named.stderr)")
     }
 
     @Test("prints the embedded schema")

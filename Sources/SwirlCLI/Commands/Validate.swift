@@ -13,7 +13,10 @@ struct Validate: AsyncParsableCommand {
         discussion: """
             Directories are searched recursively for *.yaml, *.yml and *.json files (hidden \
             directories, and examples' companion files *.input.json and *.expected.json, are \
-            skipped). '-' reads one document from standard input. Files are \
+            skipped); of those, only documents that look like workflows (a top-level \
+            document.dsl) are checked, and the summary says how many others were skipped. \
+            --exclude leaves out files found in directories; files named on the command line \
+            are always checked. '-' reads one document from standard input. Files are \
             checked in parallel; nothing needs a database or the network. Exits 0 when every \
             file is valid, 1 when any has an error (or a warning, with --strict), 2 when a path \
             cannot be read.
@@ -22,6 +25,12 @@ struct Validate: AsyncParsableCommand {
 
     @Argument(help: "Workflow files or directories to check; '-' reads standard input.")
     var paths: [String]
+
+    @Option(
+        help: ArgumentHelp(
+            "Leave out files found in directories whose path matches this glob (repeatable; '*' also matches '/', so 'vendor/*' leaves out a whole folder).",
+            valueName: "glob"))
+    var exclude: [String] = []
 
     @Flag(help: "Treat warnings as errors: exit 1 when there is any.")
     var strict = false
@@ -40,12 +49,14 @@ struct Validate: AsyncParsableCommand {
     /// What checking one file produced.
     private enum Outcome: Sendable {
         case checked(diagnostics: [Diagnostic], source: String)
+        /// Found in a directory, and no workflow.
+        case skipped
         case unreadable(String)
     }
 
     func run() async throws {
         let validator = WorkflowValidator.standard()
-        var inputs = WorkflowFiles()
+        var inputs = WorkflowFiles(excluding: exclude)
         for path in paths { inputs.add(path) }
         let standardInput: [UInt8]
         do {
@@ -54,15 +65,18 @@ struct Validate: AsyncParsableCommand {
             throw EnvironmentFailure(message: error.description)
         }
 
-        let outcomes = await Self.check(inputs.files, standardInput: standardInput, with: validator)
+        let outcomes = await Self.check(inputs.files, found: inputs.found, standardInput: standardInput, with: validator)
         var diagnostics: [Diagnostic] = []
         var sources: [String: String] = [:]
         var unreadable = inputs.problems
+        var skipped = 0
         for (file, outcome) in zip(inputs.files, outcomes) {
             switch outcome {
             case .checked(let fileDiagnostics, let source):
                 diagnostics += fileDiagnostics
                 sources[file == "-" ? "<stdin>" : file] = source
+            case .skipped:
+                skipped += 1
             case .unreadable(let problem):
                 unreadable.append(problem)
             }
@@ -73,10 +87,11 @@ struct Validate: AsyncParsableCommand {
         let shown = quiet ? diagnostics.filter { $0.severity == .error } : diagnostics
         DiagnosticPrinter(options: output, sources: sources).print(shown)
         if output.format == .text && !quiet {
-            let count = inputs.files.count
+            let count = inputs.files.count - skipped
+            let others = skipped == 0 ? "" : "; \(skipped) \(skipped == 1 ? "file" : "files") skipped (no workflow: no document.dsl)"
             Terminal.writeOutput(
                 "\(count) \(count == 1 ? "file" : "files"): \(errors) \(errors == 1 ? "error" : "errors"), "
-                    + "\(warnings) \(warnings == 1 ? "warning" : "warnings")\n")
+                    + "\(warnings) \(warnings == 1 ? "warning" : "warnings")\(others)\n")
         }
         for problem in unreadable {
             Terminal.writeError("swirl: error: \(problem)\n")
@@ -87,8 +102,8 @@ struct Validate: AsyncParsableCommand {
 
     /// Checks every file, as many at once as there are cores, and returns the outcomes in the
     /// order of `files`.
-    private static func check(_ files: [String], standardInput: [UInt8], with validator: WorkflowValidator) async
-        -> [Outcome]
+    private static func check(_ files: [String], found: Set<String>, standardInput: [UInt8], with validator: WorkflowValidator)
+        async -> [Outcome]
     {
         var outcomes = [Outcome?](repeating: nil, count: files.count)
         let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -98,7 +113,8 @@ struct Validate: AsyncParsableCommand {
                 guard next < files.count else { return }
                 let index = next
                 let file = files[index]
-                group.addTask { (index, checkOne(file, standardInput: standardInput, with: validator)) }
+                let onlyWorkflows = found.contains(file)
+                group.addTask { (index, checkOne(file, onlyWorkflows: onlyWorkflows, standardInput: standardInput, with: validator)) }
                 next += 1
             }
             for _ in 0..<width { startNext() }
@@ -110,7 +126,9 @@ struct Validate: AsyncParsableCommand {
         return outcomes.map { $0! }
     }
 
-    private static func checkOne(_ file: String, standardInput: [UInt8], with validator: WorkflowValidator) -> Outcome {
+    private static func checkOne(_ file: String, onlyWorkflows: Bool, standardInput: [UInt8], with validator: WorkflowValidator)
+        -> Outcome
+    {
         let name = file == "-" ? "<stdin>" : file
         var tooLarge: [Diagnostic] = []
         let bytes: [UInt8]
@@ -121,7 +139,8 @@ struct Validate: AsyncParsableCommand {
         } catch {
             return .unreadable(error.description)
         }
-        let result = validator.validate(bytes: bytes, file: name)
+        let result = validator.validate(bytes: bytes, file: name, onlyWorkflows: onlyWorkflows)
+        if result.skipped { return .skipped }
         let diagnostics = result.diagnostics
         DeferredRelease.release(consume result)
         // The text is only needed to show the lines diagnostics point at.
@@ -132,8 +151,23 @@ struct Validate: AsyncParsableCommand {
 /// The files named on a command line, with directories expanded.
 struct WorkflowFiles {
     private(set) var files: [String] = []
+    /// The files found by walking a directory (not named), which are checked only when they are workflows.
+    private(set) var found: Set<String> = []
     /// Paths that do not exist, reported as environment errors.
     private(set) var problems: [String] = []
+    /// Globs that leave out files found in directories.
+    let excluded: [String]
+
+    init(excluding excluded: [String] = []) {
+        self.excluded = excluded
+    }
+
+    /// Whether `path` (found in a directory) matches an `--exclude` glob: as reported, without a leading `./`,
+    /// or by its file name alone.
+    func isExcluded(_ path: String) -> Bool {
+        let forms = [path, path.hasPrefix("./") ? String(path.dropFirst(2)) : path, (path as NSString).lastPathComponent]
+        return excluded.contains { glob in forms.contains { fnmatch(glob, $0, 0) == 0 } }
+    }
 
     mutating func add(_ path: String) {
         if path == "-" {
@@ -149,6 +183,8 @@ struct WorkflowFiles {
             files.append(path)
             return
         }
-        files += WorkflowDirectory.workflowFiles(under: path)
+        for file in WorkflowDirectory.workflowFiles(under: path) where !isExcluded(file) && found.insert(file).inserted {
+            files.append(file)
+        }
     }
 }

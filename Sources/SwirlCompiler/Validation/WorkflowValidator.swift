@@ -14,6 +14,8 @@ public struct WorkflowValidator: Sendable {
         public var program: Program?
 
         public var isValid: Bool { !diagnostics.containsErrors }
+        /// Whether the document was left unchecked because it is no workflow (see ``validate(bytes:file:onlyWorkflows:)``).
+        public var skipped = false
     }
 
     public var loader: Loader
@@ -31,8 +33,16 @@ public struct WorkflowValidator: Sendable {
     /// - Parameters:
     ///   - bytes: the file's content.
     ///   - file: the name diagnostics use.
-    public func validate(bytes: [UInt8], file: String) -> Result {
+    ///   - onlyWorkflows: leave a document that is no workflow unchecked (``Result/skipped``): one that reads
+    ///     as a value without a top-level `document.dsl`, or that cannot be read and never mentions `dsl`. For
+    ///     files found by walking a folder, which may hold any YAML or JSON.
+    public func validate(bytes: [UInt8], file: String, onlyWorkflows: Bool = false) -> Result {
         let document = loader.load(bytes: bytes, file: file)
+        if onlyWorkflows, !Self.looksLikeWorkflow(document, bytes: bytes) {
+            var result = Result(document: document, diagnostics: [], program: nil)
+            result.skipped = true
+            return result
+        }
         var diagnostics = document.diagnostics
         // Later stages need a document that was read whole; problems in reading make theirs noise.
         guard let value = document.value, !diagnostics.containsErrors else {
@@ -66,6 +76,16 @@ public struct WorkflowValidator: Sendable {
             }
         }
         return Result(document: document, diagnostics: diagnostics.sortedForReporting(), program: program)
+    }
+
+    /// A value with a top-level `document.dsl`; or, when the text could not be read whole, text that names a
+    /// `dsl` at all (a workflow with a syntax error is still reported).
+    static func looksLikeWorkflow(_ document: LoadedDocument, bytes: [UInt8]) -> Bool {
+        if let value = document.value, !document.diagnostics.containsErrors {
+            return value["document"]?["dsl"] != nil
+        }
+        let needle = Array("dsl".utf8)
+        return bytes.indices.dropLast(needle.count - 1).contains { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
 }
 
