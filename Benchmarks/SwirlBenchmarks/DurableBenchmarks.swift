@@ -250,4 +250,14 @@ final class CountingStore: Store {
     func nextWake(excludingOwner owner: String?) async throws -> Double? { try await inner.nextWake(excludingOwner: owner) }
     func now() async throws -> Double { try await inner.now() }
     func waitForWork(until deadline: Double) async { await inner.waitForWork(until: deadline) }
+    func saveSchedule(_ schedule: NewSchedule) async throws -> ScheduleRecord { try await inner.saveSchedule(schedule) }
+    func schedules() async throws -> [ScheduleRecord] { try await inner.schedules() }
+    func pauseSchedule(id: String, paused: Bool) async throws -> ScheduleRecord? {
+        try await inner.pauseSchedule(id: id, paused: paused)
+    }
+    func deleteSchedule(id: String) async throws -> Bool { try await inner.deleteSchedule(id: id) }
+    func fireSchedules(asOf: Double, limit: Int) async throws -> [ScheduledRun] {
+        try await inner.fireSchedules(asOf: asOf, limit: limit)
+    }
+    func nextScheduleFire() async throws -> Double? { try await inner.nextScheduleFire() }
 }

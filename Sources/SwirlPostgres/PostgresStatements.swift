@@ -440,4 +440,110 @@ enum PostgresStatements {
     )
 
     static let now = PGStatement(prepared: "swirl_now", "SELECT extract(epoch FROM now())::float8 AS now")
+
+    // MARK: schedules
+
+    /// The columns of a schedule, from `schedules s` joined with `definitions d` and the schedule's last run `r`
+    /// (left join); see ``PostgresStore/schedule(from:)``.
+    private static let scheduleColumns = """
+        s.id, d.namespace, d.name, d.version, s.definition_hash, s.kind, s.seconds, s.cron, s.input, s.paused,
+        extract(epoch FROM s.next_fire_at)::float8 AS next_fire_at, s.last_run_id,
+        extract(epoch FROM s.last_fire_at)::float8 AS last_fire_at, s.fires,
+        extract(epoch FROM s.created_at)::float8 AS created_at, s.revision, r.id IS NOT NULL AS run_exists,
+        extract(epoch FROM r.ended_at)::float8 AS run_ended_at
+        """
+
+    private static let scheduleSource = """
+        schedules s JOIN definitions d ON d.hash = s.definition_hash LEFT JOIN runs r ON r.id = s.last_run_id
+        """
+
+    /// When a schedule is due, in seconds since 1970 (as ``ScheduleTiming/dueAt(_:nextFireAt:lastFireAt:lastRun:)``
+    /// says, which has the last word): `after` once it has started a run is due when that run ended (or is gone),
+    /// plus its interval.
+    private static let scheduleDueAt = """
+        CASE WHEN s.kind = 'after' AND s.last_run_id IS NOT NULL
+            THEN extract(epoch FROM CASE WHEN r.id IS NULL THEN s.last_fire_at ELSE r.ended_at END)::float8 + s.seconds
+            ELSE extract(epoch FROM s.next_fire_at)::float8 END
+        """
+
+    /// Every schedule, by workflow.
+    static let schedules = PGStatement("SELECT \(scheduleColumns) FROM \(scheduleSource) ORDER BY s.namespace, s.name")
+
+    /// $1 id.
+    static let schedule = PGStatement("SELECT \(scheduleColumns) FROM \(scheduleSource) WHERE s.id = $1")
+
+    /// $1 definition hash: the schedule of that definition's workflow.
+    static let scheduleOfWorkflow = PGStatement(
+        """
+        SELECT \(scheduleColumns) FROM \(scheduleSource)
+        WHERE (s.namespace, s.name) = (SELECT namespace, name FROM definitions WHERE hash = $1)
+        """
+    )
+
+    /// $1 as of (seconds since 1970), $2 limit: the unpaused schedules due.
+    static let dueSchedules = PGStatement(
+        prepared: "swirl_due_schedules",
+        """
+        SELECT \(scheduleColumns) FROM \(scheduleSource)
+        WHERE NOT s.paused AND \(scheduleDueAt) <= $1::float8
+        ORDER BY s.id
+        LIMIT $2
+        """
+    )
+
+    /// The earliest time an unpaused schedule is due.
+    static let nextScheduleFire = PGStatement(
+        prepared: "swirl_next_schedule_fire",
+        "SELECT min(\(scheduleDueAt)) AS next FROM \(scheduleSource) WHERE NOT s.paused"
+    )
+
+    /// $1 id, $2 definition hash, $3 kind, $4 seconds, $5 cron, $6 input, $7 next fire at. Replaces the schedule
+    /// of the same workflow. Returns the id, or no row when the definition is not stored.
+    static let saveSchedule = PGStatement(
+        """
+        INSERT INTO schedules (id, namespace, name, definition_hash, kind, seconds, cron, input, next_fire_at)
+        SELECT $1, namespace, name, $2, $3, $4::float8, $5, $6, to_timestamp($7::float8) FROM definitions WHERE hash = $2
+        ON CONFLICT (namespace, name) DO UPDATE SET
+            id = EXCLUDED.id, definition_hash = EXCLUDED.definition_hash, kind = EXCLUDED.kind,
+            seconds = EXCLUDED.seconds, cron = EXCLUDED.cron, input = EXCLUDED.input, paused = false,
+            next_fire_at = EXCLUDED.next_fire_at, last_run_id = NULL, last_fire_at = NULL, fires = 0,
+            revision = schedules.revision + 1, created_at = now(), updated_at = now()
+        RETURNING id
+        """
+    )
+
+    /// $1 id.
+    static let deleteSchedule = PGStatement("DELETE FROM schedules WHERE id = $1 RETURNING id")
+
+    /// $1 id, $2 paused, $3 next fire at, $4 revision read: only where the schedule is as it was read.
+    static let pauseSchedule = PGStatement(
+        """
+        UPDATE schedules SET paused = $2::boolean, next_fire_at = to_timestamp($3::float8), revision = revision + 1,
+            updated_at = now()
+        WHERE id = $1 AND revision = $4
+        RETURNING id
+        """
+    )
+
+    /// $1 id, $2 revision read, $3 next fire at, $4 run id, $5 fire time, $6 idempotency key. Advances the schedule
+    /// only where it is as it was read, and creates its run in the same statement (nothing when another firing got
+    /// there first). Returns whether it advanced and whether the run was created.
+    static let fireSchedule = PGStatement(
+        prepared: "swirl_fire_schedule",
+        """
+        WITH advanced AS (
+            UPDATE schedules SET next_fire_at = to_timestamp($3::float8), last_run_id = $4,
+                last_fire_at = to_timestamp($5::float8), fires = fires + 1, revision = revision + 1, updated_at = now()
+            WHERE id = $1 AND revision = $2 AND NOT paused
+            RETURNING definition_hash, input
+        ), inserted AS (
+            INSERT INTO runs (id, definition_hash, status, input, idempotency_key, wake_at, event_base)
+            SELECT $4, definition_hash, 'pending', input, $6, now(), (SELECT coalesce(max(seq), 0) FROM events)
+            FROM advanced
+            ON CONFLICT DO NOTHING
+            RETURNING id
+        )
+        SELECT (SELECT count(*) FROM advanced) AS advanced, (SELECT count(*) FROM inserted) AS inserted
+        """
+    )
 }

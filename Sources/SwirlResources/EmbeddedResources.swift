@@ -13,6 +13,7 @@ public enum EmbeddedResources {
         [
             ("m0001_init.sql", PackageResources.m0001_init_sql),
             ("m0002_runs_fillfactor.sql", PackageResources.m0002_runs_fillfactor_sql),
+            ("m0003_schedules.sql", PackageResources.m0003_schedules_sql),
         ].map { (name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }
     }
 
@@ -23,7 +24,8 @@ public enum EmbeddedResources {
     /// files'.
     public static var sqliteMigrations: [(name: String, sql: String)] {
         [
-            ("s0001_init.sql", PackageResources.s0001_init_sql)
+            ("s0001_init.sql", PackageResources.s0001_init_sql),
+            ("s0002_schedules.sql", PackageResources.s0002_schedules_sql),
         ].map { (name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }
     }
 }

@@ -249,4 +249,71 @@ enum SQLiteStatements {
         SELECT min(wake_at) FROM runs
         WHERE wake_at IS NOT NULL AND status IN \(active) AND (?1 IS NULL OR lease_owner IS NOT ?1)
         """
+
+    // MARK: schedules
+
+    /// The columns of a schedule, from `schedules s` joined with `definitions d` and the schedule's last run `r`
+    /// (left join); see ``SQLiteStore/schedule(from:)`` for their positions.
+    private static let scheduleColumns = """
+        s.id, d.namespace, d.name, d.version, s.definition_hash, s.kind, s.seconds, s.cron, s.input, s.paused,
+        s.next_fire_at, s.last_run_id, s.last_fire_at, s.fires, s.created_at, s.revision, r.id IS NOT NULL,
+        r.ended_at
+        """
+
+    private static let scheduleSource = """
+        schedules s JOIN definitions d ON d.hash = s.definition_hash LEFT JOIN runs r ON r.id = s.last_run_id
+        """
+
+    /// When a schedule is due (as ``ScheduleTiming/dueAt(_:nextFireAt:lastFireAt:lastRun:)`` says, which has the
+    /// last word): `after` once it has started a run is due when that run ended (or is gone), plus its interval.
+    private static let scheduleDueAt = """
+        CASE WHEN s.kind = 'after' AND s.last_run_id IS NOT NULL
+            THEN (CASE WHEN r.id IS NULL THEN s.last_fire_at ELSE r.ended_at END) + s.seconds
+            ELSE s.next_fire_at END
+        """
+
+    /// Every schedule, by workflow.
+    static let schedules = "SELECT \(scheduleColumns) FROM \(scheduleSource) ORDER BY s.namespace, s.name"
+
+    /// ?1 id.
+    static let schedule = "SELECT \(scheduleColumns) FROM \(scheduleSource) WHERE s.id = ?1"
+
+    /// ?1 namespace, ?2 name.
+    static let scheduleOfWorkflow = """
+        SELECT \(scheduleColumns) FROM \(scheduleSource) WHERE s.namespace = ?1 AND s.name = ?2
+        """
+
+    /// ?1 as of, ?2 limit: the unpaused schedules due.
+    static let dueSchedules = """
+        SELECT \(scheduleColumns) FROM \(scheduleSource)
+        WHERE s.paused = 0 AND \(scheduleDueAt) <= ?1
+        ORDER BY s.id
+        LIMIT ?2
+        """
+
+    /// The earliest time an unpaused schedule is due.
+    static let nextScheduleFire = "SELECT min(\(scheduleDueAt)) FROM \(scheduleSource) WHERE s.paused = 0"
+
+    /// ?1 id, ?2 definition hash, ?3 kind, ?4 seconds, ?5 cron, ?6 input, ?7 next fire at, ?8 now.
+    static let insertSchedule = """
+        INSERT INTO schedules (id, namespace, name, definition_hash, kind, seconds, cron, input, next_fire_at,
+            created_at, updated_at)
+        SELECT ?1, namespace, name, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8 FROM definitions WHERE hash = ?2
+        """
+
+    /// ?1 id.
+    static let deleteSchedule = "DELETE FROM schedules WHERE id = ?1 RETURNING id"
+
+    /// ?1 id, ?2 paused, ?3 next fire at, ?4 now.
+    static let pauseSchedule = """
+        UPDATE schedules SET paused = ?2, next_fire_at = ?3, revision = revision + 1, updated_at = ?4 WHERE id = ?1
+        """
+
+    /// ?1 id, ?2 revision read, ?3 next fire at, ?4 run id, ?5 fire time, ?6 now: the advance of a firing, only
+    /// where the schedule is as it was read.
+    static let advanceSchedule = """
+        UPDATE schedules SET next_fire_at = ?3, last_run_id = ?4, last_fire_at = ?5, fires = fires + 1,
+            revision = revision + 1, updated_at = ?6
+        WHERE id = ?1 AND revision = ?2 AND paused = 0
+        """
 }

@@ -109,7 +109,7 @@ public enum StoreConformance {
         Check("runs are listed newest first, filtered by status, workflow and parent", runQueries),
         Check("releasing a lease without saving", release),
         Check("the clock and the next wake-up", clockAndNextWake),
-    ]
+    ] + scheduleChecks
 
     // MARK: helpers
 

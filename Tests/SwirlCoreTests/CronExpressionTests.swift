@@ -2,6 +2,34 @@ import SwirlCore
 import Testing
 
 @Suite struct CronExpressionTests {
+    /// 2026-01-01T00:00:00Z, a Thursday.
+    static let newYear = 1_767_225_600.0
+
+    @Test("the next fire time is the first match strictly after, in UTC")
+    func nextFire() throws {
+        let daily = try CronExpression(parsing: "30 6 * * *")
+        #expect(daily.nextFire(after: Self.newYear) == Self.newYear + 6 * 3600 + 1800)
+        #expect(daily.nextFire(after: Self.newYear + 6 * 3600 + 1800) == Self.newYear + 86_400 + 6 * 3600 + 1800)
+        // Mondays at 09:00: the first is 2026-01-05.
+        #expect(try CronExpression(parsing: "0 9 * * MON").nextFire(after: Self.newYear) == Self.newYear + 4 * 86_400 + 9 * 3600)
+        // Either day field may match when both are restricted: the 13th, or any Friday (2026-01-02).
+        #expect(try CronExpression(parsing: "0 0 13 * FRI").nextFire(after: Self.newYear) == Self.newYear + 86_400)
+        // February 29th: 2028.
+        #expect(try CronExpression(parsing: "0 0 29 2 *").nextFire(after: Self.newYear) == 1_835_395_200)
+        #expect(try CronExpression(parsing: "0 0 30 2 *").nextFire(after: Self.newYear) == nil)
+        #expect(try CronExpression(parsing: "*/10 * * * * *").nextFire(after: Self.newYear + 0.5) == Self.newYear + 10)
+    }
+
+    @Test("the last fire time of a range is found without stepping through every match")
+    func lastFire() throws {
+        let minutely = try CronExpression(parsing: "* * * * *")
+        let yearLater = Self.newYear + 365 * 86_400
+        #expect(minutely.lastFire(from: Self.newYear, through: yearLater + 59) == yearLater)
+        let yearly = try CronExpression(parsing: "@yearly")
+        #expect(yearly.lastFire(from: Self.newYear, through: yearLater + 100 * 86_400) == yearLater)
+        #expect(yearly.lastFire(from: Self.newYear + 1, through: yearLater - 1) == nil)
+    }
+
     @Test("reads the five standard fields")
     func fiveFields() throws {
         let cron = try CronExpression(parsing: "*/15 9-17 * JAN,jul MON-FRI")

@@ -199,6 +199,25 @@ actor CountingStore: Store {
         try await inner.purgeEvents(storedBefore: time)
     }
 
+    func saveSchedule(_ schedule: NewSchedule) async throws -> ScheduleRecord {
+        try await inner.saveSchedule(schedule)
+    }
+    func schedules() async throws -> [ScheduleRecord] {
+        try await inner.schedules()
+    }
+    func pauseSchedule(id: String, paused: Bool) async throws -> ScheduleRecord? {
+        try await inner.pauseSchedule(id: id, paused: paused)
+    }
+    func deleteSchedule(id: String) async throws -> Bool {
+        try await inner.deleteSchedule(id: id)
+    }
+    func fireSchedules(asOf: Double, limit: Int) async throws -> [ScheduledRun] {
+        try await inner.fireSchedules(asOf: asOf, limit: limit)
+    }
+    func nextScheduleFire() async throws -> Double? {
+        try await inner.nextScheduleFire()
+    }
+
     func run(id: String) async throws -> RunRecord? {
         try await inner.run(id: id)
     }
@@ -421,6 +440,61 @@ final class CompletionLog: Sendable {
             #expect(ends.count == 1, "run \(id) has \(ends.count) run.completed entries")
             #expect(try await fixture.record(id).output?["echo"] == ["n": 3])
         }
+    }
+
+    /// The fire times of the runs a schedule started, from their idempotency keys, in order.
+    static func fireTimes(_ runs: [RunRecord]) -> [Double] {
+        runs.compactMap { $0.idempotencyKey?.split(separator: ":").last.flatMap { Double($0) }.map { $0 / 1000 } }.sorted()
+    }
+
+    @Test("two workers start an every-hour schedule's runs over a simulated day: each hour once, none missed")
+    @JQActor func workersFireEverySchedule() async throws {
+        let fixture = Fixture()
+        let workflow = try await fixture.add(try Self.program("hourly", "do:\n  - tick: {set: {ticked: true}}\n"))
+        let start = fixture.clock.now()
+        let schedule = try await fixture.store.saveSchedule(
+            NewSchedule(definitionHash: workflow.definition.hash, trigger: .every(seconds: 3600)))
+        #expect(schedule.nextFireAt == start + 3600)
+        let started = CompletionLog()
+        for owner in ["worker-a", "worker-b"] {
+            let (worker, _) = fixture.startWorker(owner: owner, concurrency: 4, maxTakeovers: 1000)
+            worker.onScheduledRun = { started.record($0.runID, by: owner) }
+        }
+        defer { Task { await fixture.stopAll() } }
+        // The manual clock jumps to each fire time as the idle workers sleep until it.
+        try await fixture.eventually("a day of runs completed") {
+            try await fixture.store.runs(RunQuery(status: .completed, limit: 1000)).count >= 24
+        }
+        await fixture.stopAll()
+        let runs = try await fixture.store.runs(RunQuery(workflow: "hourly", limit: 1000))
+        let times = Self.fireTimes(runs)
+        #expect(times.count == runs.count)
+        #expect(times.first == start + 3600)
+        #expect(zip(times, times.dropFirst()).allSatisfy { $1 - $0 == 3600 }, "fire times \(times)")
+        #expect(Set(started.all.map(\.runID)) == Set(runs.map(\.id)))
+        #expect(started.all.count == runs.count)
+    }
+
+    @Test("a worker starts an after schedule's next run only once the previous one has ended, plus the interval")
+    @JQActor func workerFiresAfterSchedule() async throws {
+        let fixture = Fixture()
+        let workflow = try await fixture.add(
+            try Self.program("cooldown", "do:\n  - work: {call: effect, with: {n: 1}}\n  - nap: {wait: PT10M}\n"))
+        _ = try await fixture.store.saveSchedule(
+            NewSchedule(definitionHash: workflow.definition.hash, trigger: .after(seconds: 3600)))
+        fixture.startWorker()
+        defer { Task { await fixture.stopAll() } }
+        try await fixture.eventually("three runs completed") {
+            try await fixture.store.runs(RunQuery(status: .completed, workflow: "cooldown", limit: 100)).count >= 3
+        }
+        await fixture.stopAll()
+        let runs = try await fixture.store.runs(RunQuery(workflow: "cooldown", limit: 100)).sorted { $0.createdAt < $1.createdAt }
+        for (previous, next) in zip(runs, runs.dropFirst()) {
+            let ended = try #require(previous.endedAt)
+            #expect(next.createdAt >= ended + 3600, "run \(next.id) started \(next.createdAt - ended) s after the previous ended")
+        }
+        // Never two at once.
+        #expect(runs.filter { $0.endedAt == nil }.count <= 1)
     }
 
     @Test("an idle worker waits for work instead of asking the store again and again")

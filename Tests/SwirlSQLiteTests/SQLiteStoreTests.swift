@@ -171,6 +171,35 @@ import Testing
         }
     }
 
+    @Test("two stores on one file, as two worker processes, fire a schedule concurrently: each fire time once")
+    func schedulesFireOnceAcrossStores() async throws {
+        try await withTemporaryDatabase { path in
+            let clock = ManualClock()
+            let first = try await SQLiteStore.open(path: path, clock: clock)
+            let second = try await SQLiteStore.open(path: path, clock: clock)
+            let definition = try await first.saveDefinition(Self.definition)
+            let schedule = try await first.saveSchedule(NewSchedule(definitionHash: definition.hash, trigger: .every(seconds: 60)))
+            let start = try #require(schedule.nextFireAt)
+            var started = 0
+            for minute in 0..<20 {
+                let asOf = start + Double(minute) * 60
+                started += try await withThrowingTaskGroup(of: Int.self) { group in
+                    for store in [first, second, first, second] {
+                        group.addTask { try await store.fireSchedules(asOf: asOf, limit: 10).count }
+                    }
+                    return try await group.reduce(0, +)
+                }
+            }
+            #expect(started == 20)
+            let runs = try await second.runs(RunQuery(limit: 100))
+            #expect(runs.count == 20)
+            #expect(Set(runs.compactMap(\.idempotencyKey)).count == 20)
+            #expect(try await second.schedules().first?.fires == 20)
+            await first.close()
+            await second.close()
+        }
+    }
+
     @Test("a wait with a deadline that has passed returns at once, and a closed store refuses calls")
     func pastDeadlineAndClosedStore() async throws {
         try await withTemporaryDatabase { path in

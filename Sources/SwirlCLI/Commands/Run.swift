@@ -66,6 +66,12 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         let workflowInput = try inputOptions.read()
         let program = try WorkflowFile.compile(file, colors: colors)
+        if !quiet, program.definition["schedule"] != nil {
+            let operand = file == "-" ? "FILE" : file
+            Terminal.writeError(
+                "swirl: note: the workflow's schedule is not followed by 'swirl run', which runs it once now; "
+                    + "'swirl start \(operand)' registers the schedule and 'swirl worker' starts its runs\n")
+        }
         let eventSink = try events.map(EventLines.init(path:))
         // Opened before the activities' set-up, which must be shut down on every path once made.
         let opened = ephemeral ? nil : try await store.location.open()

@@ -15,6 +15,12 @@ struct Start: AsyncParsableCommand {
             version already stored is refused), and a run created; its id is printed on stdout. \\
             With --idempotency-key, starting again with the same key prints the first run's id \\
             and creates nothing.
+
+            A workflow whose document has a 'schedule' (every, cron or after; times in UTC) is \
+            registered instead of started: its schedule's id is printed on stdout, and any \
+            'swirl worker' on the same store starts its runs. Starting it again with the same \
+            document and input keeps the schedule as it is; a changed one replaces it. See \
+            'swirl schedules'.
             """
     )
 
@@ -38,11 +44,42 @@ struct Start: AsyncParsableCommand {
         let input = try inputOptions.read()
         let program = try WorkflowFile.compile(file, colors: colors)
         let opened = try await store.open(poolSize: 1)
+        let trigger: ScheduleTrigger?
+        do {
+            trigger = try ScheduleTrigger(document: program.definition)
+        } catch {
+            await opened.close()
+            throw EnvironmentFailure(message: "cannot register the schedule: \(error)")
+        }
+        if let trigger {
+            do {
+                try await Self.register(program, trigger: trigger, input: input, store: opened)
+            } catch {
+                await opened.close()
+                throw error
+            }
+            await opened.close()
+            return
+        }
         let idempotencyKey = self.idempotencyKey
         let created = try await Self.start(program, input: input, idempotencyKey: idempotencyKey, store: opened)
         if !created.created { Terminal.writeError("swirl: a run with this idempotency key exists already\n") }
         Terminal.writeOutput(created.id + "\n")
         await opened.close()
+    }
+
+    /// Stores the definition and registers its schedule; prints the schedule's id on stdout.
+    static func register(_ program: Program, trigger: ScheduleTrigger, input: JSON, store: any Store) async throws {
+        let definition = DefinitionRecord(program: program)
+        let schedule = try await RunsOutput.storeCall {
+            try await store.saveDefinition(definition)
+            return try await store.saveSchedule(NewSchedule(definitionHash: definition.hash, trigger: trigger, input: input))
+        }
+        let next = schedule.dueAt.map { "next run at \(RunsOutput.time($0))" } ?? "paused"
+        Terminal.writeError(
+            "swirl: schedule of \(definition.displayName) registered (\(SchedulesOutput.describe(schedule.trigger)); "
+                + "\(schedule.paused ? "paused" : next)); 'swirl worker' starts its runs\n")
+        Terminal.writeOutput(schedule.id + "\n")
     }
 
     /// Stores the definition and creates the run.

@@ -13,7 +13,8 @@ struct WorkerCommand: AsyncParsableCommand {
         discussion: """
             Any number of workers, on any number of machines, may share one database: each run is \\
             held by one worker at a time under a lease, checkpointed at every side-effecting task, \\
-            and taken over from its last checkpoint when its worker dies. SIGTERM or SIGINT stops \\
+            and taken over from its last checkpoint when its worker dies. Workers also start the \
+            runs of the schedules registered with 'swirl start' (each fire time once, in UTC). SIGTERM or SIGINT stops \\
             claiming, lets the runs in hand reach a checkpoint within the grace period, releases \\
             the rest to other workers, and exits 0. A jq expression that runs past --jq-timeout (or \
             what remains of its task's or workflow's timeout) fails its task with a timeout error; one \
@@ -62,6 +63,11 @@ struct WorkerCommand: AsyncParsableCommand {
                         Terminal.writeError("swirl worker: run \(progress.runID) faulted: \(error.title ?? error.type)\n")
                     default: break
                     }
+                }
+                worker.onScheduledRun = { started in
+                    Terminal.writeError(
+                        "swirl worker: schedule \(started.scheduleID) started run \(started.runID) "
+                            + "(fire time \(RunsOutput.time(started.fireAt)))\n")
                 }
                 Terminal.writeError("swirl worker: \(configuration.owner) serving up to \(configuration.concurrency) runs\n")
             }

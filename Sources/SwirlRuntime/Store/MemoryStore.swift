@@ -15,7 +15,9 @@ public actor MemoryStore: Store {
 
     /// The store's clock, for leases and timestamps.
     public nonisolated let clock: any RuntimeClock
-    private let limits: StoreLimits
+    let limits: StoreLimits
+    /// Registered schedules by id (``ScheduleRecord/dueAt`` is filled in when read).
+    var scheduleRows: [String: ScheduleRecord] = [:]
     private var definitions: [String: DefinitionRecord] = [:]
     private var rows: [String: Row] = [:]
     private var idempotencyKeys: [String: String] = [:]
@@ -393,6 +395,11 @@ public actor MemoryStore: Store {
 
     private func wake(_ id: Int) {
         waiters.removeValue(forKey: id)?.resume()
+    }
+
+    /// Wakes every caller of ``waitForWork(until:)``.
+    func notifyWork() {
+        notify()
     }
 
     private func notify() {

@@ -83,6 +83,32 @@ public protocol Store: Sendable {
     @discardableResult
     func purgeEvents(storedBefore time: Double) async throws -> Int
 
+    // MARK: schedules
+
+    /// Registers a schedule for a stored definition: the workflow (namespace and name) then starts runs by
+    /// itself, under any worker that fires schedules. A workflow has one schedule: registering the same
+    /// definition, trigger and input again returns the stored schedule unchanged (paused or not, with its next
+    /// fire time); anything else replaces it with a new one (a new id, the first fire time counted from now).
+    /// - Throws: ``StoreError/definitionNotFound(_:)`` when the definition is not stored.
+    func saveSchedule(_ schedule: NewSchedule) async throws -> ScheduleRecord
+    /// Every schedule, by workflow namespace and name.
+    func schedules() async throws -> [ScheduleRecord]
+    /// Pauses a schedule (it starts nothing) or resumes it (fire times missed meanwhile are skipped).
+    /// - Returns: the schedule as it is now, or `nil` when no schedule has this id.
+    func pauseSchedule(id: String, paused: Bool) async throws -> ScheduleRecord?
+    /// Removes a schedule; the runs it started stay. Returns whether it existed.
+    @discardableResult
+    func deleteSchedule(id: String) async throws -> Bool
+    /// Starts a run for every schedule due at `asOf` (``ScheduleTiming/fire(_:nextFireAt:lastFireAt:lastRun:asOf:)``),
+    /// up to `limit` of them, and advances each to its next fire time, each schedule all or nothing. A schedule
+    /// fires at most once per fire time however many callers fire at once: the advance is conditional on the
+    /// schedule being unchanged since it was read, and the run's idempotency key names the schedule and the fire
+    /// time. Workers pass the store's ``now()``.
+    /// - Returns: the runs started by this call.
+    func fireSchedules(asOf: Double, limit: Int) async throws -> [ScheduledRun]
+    /// The earliest time an unpaused schedule is due, or `nil` when none is.
+    func nextScheduleFire() async throws -> Double?
+
     // MARK: reading
 
     /// The run with this id, or `nil`.

@@ -85,11 +85,15 @@ public final class Worker {
         public var maxTakeovers: Int
         /// How long delivered events are kept for `listen`s that start later.
         public var eventRetentionSeconds: Double
+        /// Whether ``Worker/run()`` starts the runs of due schedules (`swirl worker` does).
+        public var firesSchedules: Bool
 
         public init(
             owner: String = Worker.defaultOwner(), concurrency: Int = 16, leaseSeconds: Double = 30, pollSeconds: Double = 5,
-            graceSeconds: Double = 10, maxTakeovers: Int = 20, eventRetentionSeconds: Double = 7 * 86400
+            graceSeconds: Double = 10, maxTakeovers: Int = 20, eventRetentionSeconds: Double = 7 * 86400,
+            firesSchedules: Bool = true
         ) {
+            self.firesSchedules = firesSchedules
             self.owner = owner
             self.concurrency = max(1, concurrency)
             self.leaseSeconds = leaseSeconds
@@ -133,6 +137,14 @@ public final class Worker {
     /// Outcomes of runs that ended in this worker, for foreground callers.
     private var ended: [String: RunOutcome] = [:]
     private var lastPurge = 0.0
+    /// The earliest fire time of the store's schedules as last read, on the worker's clock: the idle sleep ends
+    /// then, and the schedules are looked at.
+    private var nextScheduleFire: Double?
+    /// When the schedules were last looked at (wall time): they are looked at again after a poll interval
+    /// anyway, since another process may register or resume one meanwhile.
+    private var lastScheduleCheck: ContinuousClock.Instant?
+    /// Told about each run a schedule started in this worker's loop.
+    public var onScheduledRun: (@Sendable (ScheduledRun) -> Void)?
 
     public init(
         store: any Store, library: WorkflowLibrary, activities: ActivityRegistry = ActivityRegistry(),
@@ -175,6 +187,7 @@ public final class Worker {
         let heartbeat = startHeartbeat()
         defer { heartbeat.cancel() }
         while !Task.isCancelled {
+            if configuration.firesSchedules { await fireSchedulesIfDue() }
             let free = configuration.concurrency - drivers.count
             var claimed = 0
             if free > 0 {
@@ -195,9 +208,38 @@ public final class Worker {
             context.discoveredRuns.removeAll()
             ended.removeAll()
             // With no room for another run, only a run of its own ending (or the poll) matters.
-            await idle(until: free > 0 ? try? await context.store.nextWake(excludingOwner: configuration.owner) : nil)
+            let nextRun = free > 0 ? try? await context.store.nextWake(excludingOwner: configuration.owner) : nil
+            let nextSchedule = configuration.firesSchedules ? nextScheduleFire : nil
+            await idle(until: [nextRun, nextSchedule].compactMap { $0 }.min())
         }
         await stop()
+    }
+
+    /// Starts the runs of the schedules due now, once their time has come (or a poll interval has passed), and
+    /// notes when to look again. Each fire time starts one run however many workers fire it.
+    private func fireSchedulesIfDue() async {
+        let now = context.clock.now()
+        let polled = lastScheduleCheck.map { ContinuousClock.now - $0 >= .seconds(configuration.pollSeconds) } ?? true
+        guard polled || nextScheduleFire.map({ $0 <= now }) == true else { return }
+        lastScheduleCheck = ContinuousClock.now
+        let store = context.store
+        do {
+            let storeNow = try await store.now()
+            let started = try await store.fireSchedules(asOf: storeNow, limit: 100)
+            for run in started { onScheduledRun?(run) }
+            if started.count == 100 {
+                // A full batch: more are due at once.
+                nextScheduleFire = now
+            } else if let next = try await store.nextScheduleFire() {
+                // At least a millisecond on: a schedule the store still reports due must not spin the loop.
+                nextScheduleFire = max(next - storeNow + now, now + 0.001)
+            } else {
+                nextScheduleFire = nil
+            }
+        } catch {
+            context.log("firing schedules failed: \(error)")
+            nextScheduleFire = now + 1
+        }
     }
 
     /// Serves `runID`, and the child runs it starts, until it ends; returns its outcome.
