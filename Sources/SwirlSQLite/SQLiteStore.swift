@@ -135,7 +135,8 @@ public final class SQLiteStore: Store {
     /// ``pollInterval``, jittered), or at `deadline` at the latest (on the wall clock: with a test clock the
     /// deadline is a poll interval, as in ``MemoryStore``), or when the task is cancelled.
     public func waitForWork(until deadline: Double) async {
-        let generation = self.wakeups.generation
+        let generation = self.wakeups.seen
+        defer { self.wakeups.markSeen() }
         let total = min(max(0, deadline - self.clock.now()), 3600)
         let start = ContinuousClock.now
         var version = try? await self.session.run { try $0.dataVersion() }

@@ -7,6 +7,8 @@ import Synchronization
 final class SQLiteWakeups: Sendable {
     private struct State {
         var generation: UInt64 = 0
+        /// The generation when the last wait returned.
+        var seen: UInt64 = 0
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
         /// Waiters whose time ran out, or that were cancelled, before they parked.
         var expired: Set<Int> = []
@@ -20,6 +22,17 @@ final class SQLiteWakeups: Sendable {
     /// The number of notifications so far.
     var generation: UInt64 {
         self.state.withLock { $0.generation }
+    }
+
+    /// The generation when the last wait returned: a wait counts every notification since, so work made while
+    /// nobody waited (between a worker's claim and its wait) is not missed.
+    var seen: UInt64 {
+        self.state.withLock { $0.seen }
+    }
+
+    /// Records that a wait returned: what was notified until now has been looked at.
+    func markSeen() {
+        self.state.withLock { $0.seen = $0.generation }
     }
 
     /// Wakes every waiter.

@@ -109,6 +109,7 @@ public enum StoreConformance {
         Check("runs are listed newest first, filtered by status, workflow and parent", runQueries),
         Check("releasing a lease without saving", release),
         Check("the clock and the next wake-up", clockAndNextWake),
+        Check("work made while nobody waits is not missed: the next wait returns at once", missedWork),
     ] + scheduleChecks
 
     // MARK: helpers
@@ -338,6 +339,19 @@ public enum StoreConformance {
         // A run nobody holds has no lease to end.
         try await store.release(second.lease, wakeAt: nil)
         #expect(try await store.expireLease(runID: "r1", owner: "w2") == false)
+    }
+
+    static func missedWork(_ subject: Subject) async throws {
+        let store = subject.store
+        // Whatever earlier calls announced is looked at first (each wait returns at once, or after a moment).
+        for _ in 0..<2 {
+            await store.waitForWork(until: try await store.now() + 0.3)
+        }
+        try await Self.create(subject, ["r1"])
+        // Nobody waited when the run was made: a worker that claimed just before must not sleep through it.
+        let start = ContinuousClock.now
+        await store.waitForWork(until: try await store.now() + 30)
+        #expect(ContinuousClock.now - start < .seconds(5), "a run made before the wait was left for the next poll")
     }
 
     /// Releases `lease` to run now and claims the run again.

@@ -28,6 +28,9 @@ public actor MemoryStore: Store {
     private var nextSequence: Int64 = 1
     private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
     private var nextWaiter = 0
+    /// Work was made while nobody waited: the next wait returns at once. Without it, a run created between a
+    /// worker's claim (which found nothing) and its wait was left until the worker's next poll.
+    private var missedWork = false
     private let recordsCheckpoints: Bool
     /// How many history entries a run keeps (see ``init(clock:limits:recordingCheckpoints:historyLimit:)``).
     public nonisolated let historyLimit: Int
@@ -374,6 +377,10 @@ public actor MemoryStore: Store {
     }
 
     public func waitForWork(until deadline: Double) async {
+        if missedWork {
+            missedWork = false
+            return
+        }
         let id = nextWaiter
         nextWaiter += 1
         // The deadline is a poll interval: wait it out on the wall clock, so that a manual clock
@@ -404,6 +411,7 @@ public actor MemoryStore: Store {
 
     private func notify() {
         let ready = waiters
+        if ready.isEmpty { missedWork = true }
         waiters.removeAll()
         for continuation in ready.values { continuation.resume() }
     }
