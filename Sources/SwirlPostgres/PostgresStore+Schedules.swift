@@ -8,10 +8,7 @@ public import SwirlRuntime
 /// run's idempotency key (schedule and fire time) covers a statement sent again after a lost reply.
 extension PostgresStore {
     public func saveSchedule(_ schedule: NewSchedule) async throws -> ScheduleRecord {
-        let input = schedule.input.serialized()
-        if input.utf8.count > self.limits.value {
-            throw StoreError.tooLarge("the schedule's input", size: input.utf8.count, limit: self.limits.value)
-        }
+        let input = try self.limits.check(schedule)
         let existing = try await self.perform("reading a schedule") { connection, _ in
             try connection.query(PostgresStatements.scheduleOfWorkflow, [schedule.definitionHash]).first
         }

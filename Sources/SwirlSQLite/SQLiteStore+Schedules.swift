@@ -6,10 +6,7 @@ public import SwirlRuntime
 /// cannot change under it, in this process or another.
 extension SQLiteStore {
     public func saveSchedule(_ schedule: NewSchedule) async throws -> ScheduleRecord {
-        let input = schedule.input.serialized()
-        if input.utf8.count > self.limits.value {
-            throw StoreError.tooLarge("the schedule's input", size: input.utf8.count, limit: self.limits.value)
-        }
+        let input = try self.limits.check(schedule)
         let clock = self.clock
         let saved = try await self.write("registering a schedule") { connection -> ScheduleRecord in
             guard let definition = try connection.query(SQLiteStatements.definition, [.text(schedule.definitionHash)]).first

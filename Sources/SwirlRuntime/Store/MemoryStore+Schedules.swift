@@ -7,8 +7,7 @@ extension MemoryStore {
         guard let definition = definition(hash: schedule.definitionHash) else {
             throw StoreError.definitionNotFound(schedule.definitionHash)
         }
-        let size = schedule.input.serialized().utf8.count
-        if size > limits.value { throw StoreError.tooLarge("the schedule's input", size: size, limit: limits.value) }
+        try limits.check(schedule)
         let workflow = "\(definition.namespace)/\(definition.name)"
         if let existing = scheduleRows.values.first(where: { "\($0.definition.namespace)/\($0.definition.name)" == workflow }) {
             if existing.definition.hash == schedule.definitionHash && existing.trigger == schedule.trigger

@@ -515,6 +515,18 @@ public struct StoreLimits: Hashable, Sendable {
 
     public init() {}
 
+    /// Refuses a schedule whose input is over the limit for a run's input, before a store writes it.
+    /// - Returns: the input as JSON text, as stores keep it.
+    /// - Throws: ``StoreError/tooLarge(_:size:limit:)``.
+    @discardableResult
+    public func check(_ schedule: NewSchedule) throws -> String {
+        let input = schedule.input.serialized()
+        if input.utf8.count > self.value {
+            throw StoreError.tooLarge("the schedule's input", size: input.utf8.count, limit: self.value)
+        }
+        return input
+    }
+
     /// Refuses a checkpoint whose saved state (with its new values), output, emitted events or child inputs are
     /// over the limits, before a store writes any of it.
     /// - Throws: ``StoreError/tooLarge(_:size:limit:)`` naming the first value over its limit.
