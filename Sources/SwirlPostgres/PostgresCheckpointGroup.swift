@@ -29,7 +29,8 @@ struct CheckpointWrite: Sendable {
     /// lost reply, find out from it whether the write matched.
     let token: String
     let lock: EventLock?
-    /// Whether saving it makes work due for other runs (events, children, an end), whatever the row says.
+    /// Whether saving it makes work due for other runs (events, children), whatever the row says. An end does
+    /// when its statement nudged a parent or cancelled children.
     let announces: Bool
     /// The run's row for the fenced write: the elements of $1 to $15 of ``PostgresStatements/checkpointRuns``.
     var row: [String?] = []

@@ -7,7 +7,8 @@ import Synchronization
 /// delivered), the store calls ``workIsDue()``. It sends `NOTIFY` outside the writing transaction, on a pooled
 /// connection, and coalesces: at most one is in flight per store, and the signals that arrive meanwhile become
 /// one more, sent no sooner than `minimumInterval` after the previous one. (A `NOTIFY` inside every commit would
-/// serialize commits on the server's notification queue lock.)
+/// serialize commits on the server's notification queue lock.) The waiters of the same store are woken at once,
+/// without waiting for the notification to come back, and its echo is ignored.
 ///
 /// **Listening.** ``wait(seconds:)`` parks the caller until a notification for the store's schema arrives or
 /// the time is up. One dedicated connection, on a thread of its own, listens from the first wait until
@@ -15,7 +16,8 @@ import Synchronization
 /// since notifications sent meanwhile were missed. A notification that arrives while nobody waits is kept, and
 /// the next wait returns at once, so work signalled between a worker's claim and its wait is not slept through.
 final class PostgresNotifications: Sendable {
-    /// The channel; the payload is the schema's name, so stores in other schemas of the database ignore it.
+    /// The channel; the payload is the schema's name and the sending store's tag, so stores in other schemas of
+    /// the database ignore it, and so does the store that sent it.
     static let channel = "swirl_wake"
 
     private struct State {
@@ -40,6 +42,8 @@ final class PostgresNotifications: Sendable {
     private let configuration: PGPool.Configuration
     private let pool: PGPool
     private let minimumInterval: Duration
+    /// This store's tag in the payloads it sends: 64 random bits, in hex.
+    private let sender = String(UInt64.random(in: .min ... .max), radix: 16)
     private let state = Mutex(State())
 
     /// - Parameters:
@@ -56,6 +60,9 @@ final class PostgresNotifications: Sendable {
 
     /// Tells the other processes that work may be due, soon and at most once per burst of calls.
     func workIsDue() {
+        // The waiters of this process learn of it at once; the notification is for the others (its echo,
+        // tagged with this store's sender id, is ignored).
+        self.wakeAll()
         self.state.withLock { state in
             guard !state.closed else {
                 return
@@ -80,7 +87,7 @@ final class PostgresNotifications: Sendable {
             if wait > .zero {
                 try? await Task.sleep(for: wait)
             }
-            let payload = self.configuration.schema
+            let payload = self.configuration.schema + " " + self.sender
             // A lost notification costs a poll interval, not correctness: failures are not reported.
             _ = try? await self.pool.withConnection(retry: .once) { connection, _ in
                 try connection.query(PostgresStatements.notify, [Self.channel, payload])
@@ -181,6 +188,20 @@ final class PostgresNotifications: Sendable {
         }
     }
 
+    /// Whether a notification's payload (`SCHEMA SENDER`, or a bare schema name or nothing from other senders)
+    /// wakes this store's waiters: it is for this store's schema and was not sent by this store, whose
+    /// waiters were woken when it was sent.
+    private func concernsOthers(_ payload: String) -> Bool {
+        let schema = self.configuration.schema
+        if payload.isEmpty || payload == schema {
+            return true
+        }
+        guard payload.hasPrefix(schema + " ") else {
+            return false
+        }
+        return payload.dropFirst(schema.utf8.count + 1) != self.sender
+    }
+
     private func wake(_ id: Int) {
         let continuation = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
             if let continuation = state.waiters.removeValue(forKey: id) {
@@ -254,10 +275,7 @@ final class PostgresNotifications: Sendable {
             }
             do {
                 let notifications = try open.notifications(waitingUpTo: 0.25)
-                let schema = self.configuration.schema
-                if notifications.contains(where: {
-                    $0.channel == Self.channel && ($0.payload.isEmpty || $0.payload == schema)
-                }) {
+                if notifications.contains(where: { $0.channel == Self.channel && self.concernsOthers($0.payload) }) {
                     self.wakeAll()
                 }
             } catch {

@@ -1,6 +1,14 @@
 import SwirlCore
 public import SwirlRuntime
 
+/// The statements of one checkpoint transaction: the position of the fenced write, and of each run's end
+/// statement (whose reply says whether the end concerned other runs).
+struct Transaction {
+    var statements: [(statement: PGStatement, parameters: [String?])]
+    var main: Int
+    var ends: [String: Int]
+}
+
 /// The fenced write of a run.
 extension PostgresStore {
     /// Saves a checkpoint in one pipelined transaction (one round trip; one more first when it starts child
@@ -46,13 +54,12 @@ extension PostgresStore {
     /// Sends one checkpoint in a transaction of its own. After a lost reply (or when `retrying`), it first looks
     /// for the token: found, the checkpoint was saved and is not written twice.
     nonisolated(nonsending) func saveAlone(_ write: CheckpointWrite, retrying: Bool) async throws -> CheckpointOutcome {
-        let (statements, main) = self.transaction(of: [write])
+        let transaction = self.transaction(of: [write])
         return try await self.perform("saving a checkpoint") { connection, attempt -> CheckpointOutcome in
             if attempt > 1 || retrying, let found = try Self.lookUp(write, on: connection) {
                 return found
             }
-            let saved = Self.savedRows(try connection.pipeline(statements)[main])
-            return Self.outcome(of: write, row: saved[write.runID])
+            return Self.outcomes(of: [write], in: transaction, replies: try connection.pipeline(transaction.statements))[0]
         }
     }
 
@@ -70,19 +77,36 @@ extension PostgresStore {
 
     /// ``saveGroup(_:)`` on `connection`, from the connection's own thread.
     func saveGroup(_ writes: [CheckpointWrite], on connection: PGConnection) throws -> [CheckpointOutcome] {
-        let (statements, main) = self.transaction(of: writes)
-        let saved = Self.savedRows(try connection.pipeline(statements)[main])
-        return writes.map { Self.outcome(of: $0, row: saved[$0.runID]) }
+        let transaction = self.transaction(of: writes)
+        return Self.outcomes(of: writes, in: transaction, replies: try connection.pipeline(transaction.statements))
+    }
+
+    /// What became of each of `writes`, from the replies to the statements of `transaction`.
+    private static func outcomes(of writes: [CheckpointWrite], in transaction: Transaction, replies: [PGRows])
+        -> [CheckpointOutcome]
+    {
+        let saved = Self.savedRows(replies[transaction.main])
+        return writes.map { write in
+            guard let row = saved[write.runID] else {
+                return CheckpointOutcome(saved: false, control: nil, announces: false)
+            }
+            // An end concerns others only when it nudged a parent or asked children to cancel.
+            let endMoved = transaction.ends[write.runID].map { index in
+                replies[index].first.map { (Int($0["parents"] ?? "0") ?? 0) + (Int($0["children"] ?? "0") ?? 0) > 0 } ?? false
+            } ?? false
+            return CheckpointOutcome(
+                saved: true, control: row["control"].flatMap(ControlRequest.init(rawValue:)),
+                announces: write.announces || endMoved || PGText.bool(row["due"]))
+        }
     }
 
     /// The statements of one transaction holding `writes` (one per run): the event lock once, in the strongest
     /// mode any of them needs, then one fenced write for all, then what follows each write; with the position of
     /// the fenced write. The runs go in the order of their ids, so that two groups never wait on each other's
     /// rows in opposite orders.
-    private func transaction(of writes: [CheckpointWrite]) -> (
-        statements: [(statement: PGStatement, parameters: [String?])], main: Int
-    ) {
+    private func transaction(of writes: [CheckpointWrite]) -> Transaction {
         var statements: [(statement: PGStatement, parameters: [String?])] = []
+        var ends: [String: Int] = [:]
         if let lock = writes.compactMap(\.lock).max() {
             statements.append(self.lockItem(lock))
         }
@@ -90,9 +114,14 @@ extension PostgresStore {
         let main = statements.count
         statements.append((PostgresStatements.checkpointRuns, Self.parameters(of: ordered)))
         for write in ordered {
-            statements += write.after
+            for item in write.after {
+                if item.statement == PostgresStatements.checkpointEnd {
+                    ends[write.runID] = statements.count
+                }
+                statements.append(item)
+            }
         }
-        return (statements, main)
+        return Transaction(statements: statements, main: main, ends: ends)
     }
 
     /// The arrays of ``PostgresStatements/checkpointRuns`` for `writes`.
@@ -132,7 +161,7 @@ extension PostgresStore {
     }
 
     /// Tells the workers when saved checkpoints made work due: a run nudged or due now, events emitted,
-    /// children started or a run ended (its parent or children have something to do).
+    /// children started, or an end that nudged a parent or asked children to cancel.
     func announce(_ outcomes: [CheckpointOutcome]) {
         if outcomes.contains(where: \.announces) {
             self.notifications.workIsDue()
@@ -155,15 +184,6 @@ extension PostgresStore {
         return CheckpointOutcome(
             saved: true, control: row["control"].flatMap(ControlRequest.init(rawValue:)),
             announces: true)
-    }
-
-    private static func outcome(of write: CheckpointWrite, row: PGRows.Row?) -> CheckpointOutcome {
-        guard let row else {
-            return CheckpointOutcome(saved: false, control: nil, announces: false)
-        }
-        return CheckpointOutcome(
-            saved: true, control: row["control"].flatMap(ControlRequest.init(rawValue:)),
-            announces: write.announces || PGText.bool(row["due"]))
     }
 
     private static func ends(_ status: RunStatus) -> Bool {
@@ -192,7 +212,7 @@ extension PostgresStore {
         var write = CheckpointWrite(
             runID: lease.runID, token: token,
             lock: !checkpoint.events.isEmpty ? .exclusive : listening ? .shared : nil,
-            announces: !checkpoint.events.isEmpty || !checkpoint.children.isEmpty || ended)
+            announces: !checkpoint.events.isEmpty || !checkpoint.children.isEmpty)
         write.row = [
             lease.runID, String(lease.epoch), lease.owner, token,
             String(decoding: checkpoint.state.bytes, as: UTF8.self),

@@ -14,6 +14,7 @@ public enum EmbeddedResources {
             ("m0001_init.sql", PackageResources.m0001_init_sql),
             ("m0002_runs_fillfactor.sql", PackageResources.m0002_runs_fillfactor_sql),
             ("m0003_schedules.sql", PackageResources.m0003_schedules_sql),
+            ("m0004_history_keys.sql", PackageResources.m0004_history_keys_sql),
         ].map { (name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }
     }
 

@@ -115,15 +115,17 @@ struct CheckpointWrite: Sendable {
             // rolled back with it.
             _ = try SQLiteStore.insert(child.run, input: child.input, now: now, on: connection)
         }
+        // An end concerns others when it nudges a parent or asks children to cancel.
+        var endMoved = false
         if self.ended {
-            try connection.execute(SQLiteStatements.nudgeParent, [.text(self.runID), .real(now)])
+            endMoved = try connection.execute(SQLiteStatements.nudgeParent, [.text(self.runID), .real(now)]) > 0
         }
         if self.cancelled {
-            try connection.execute(SQLiteStatements.cancelChildren, [.text(self.runID), .real(now)])
+            endMoved = try connection.execute(SQLiteStatements.cancelChildren, [.text(self.runID), .real(now)]) > 0 || endMoved
         }
         let due = row[1].bool
         return .saved(
             control: row[0].text.flatMap(ControlRequest.init(rawValue:)),
-            announces: due || stored || !self.children.isEmpty || self.ended)
+            announces: due || stored || !self.children.isEmpty || endMoved)
     }
 }

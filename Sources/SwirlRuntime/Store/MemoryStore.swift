@@ -13,13 +13,31 @@ public actor MemoryStore: Store {
         var eventBase: Int64
     }
 
+    /// The runs by id, with the ids of those not ended (pending, running or waiting) beside them, so that claims
+    /// and wake-up times look at live runs only, however many ended runs the store keeps.
+    private struct Table {
+        private(set) var all: [String: Row] = [:]
+        private(set) var live: Set<String> = []
+
+        subscript(id: String) -> Row? {
+            get { all[id] }
+            set {
+                all[id] = newValue
+                switch newValue?.record.status {
+                case .pending?, .running?, .waiting?: live.insert(id)
+                default: live.remove(id)
+                }
+            }
+        }
+    }
+
     /// The store's clock, for leases and timestamps.
     public nonisolated let clock: any RuntimeClock
     let limits: StoreLimits
     /// Registered schedules by id (``ScheduleRecord/dueAt`` is filled in when read).
     var scheduleRows: [String: ScheduleRecord] = [:]
     private var definitions: [String: DefinitionRecord] = [:]
-    private var rows: [String: Row] = [:]
+    private var rows = Table()
     private var idempotencyKeys: [String: String] = [:]
     private var values: [String: [String: [UInt8]]] = [:]
     private var histories: [String: [HistoryEntry]] = [:]
@@ -97,7 +115,7 @@ public actor MemoryStore: Store {
 
     public func claim(owner: String, limit: Int, leaseSeconds: Double, runID: String?) throws -> [ClaimedRun] {
         let now = clock.now()
-        let candidates = (runID.map { [$0] } ?? Array(rows.keys)).compactMap { id -> (String, Double)? in
+        let candidates = (runID.map { [$0] } ?? Array(rows.live)).compactMap { id -> (String, Double)? in
             guard let row = rows[id], Self.isClaimable(row, now: now) else { return nil }
             return (id, row.record.wakeAt ?? now)
         }
@@ -179,17 +197,23 @@ public actor MemoryStore: Store {
         appendHistory(checkpoint.history, runID: id, now: now)
         for event in checkpoint.events { _ = store(event, now: now) }
         for child in checkpoint.children { _ = try createRun(child) }
-        if ended, let parent = row.record.parentID { nudge(parent, now: now) }
+        // An end concerns others when it nudges a parent or asks children to cancel.
+        var endMoved = false
+        if ended, let parent = row.record.parentID {
+            nudge(parent, now: now)
+            endMoved = true
+        }
         if checkpoint.status == .cancelled {
-            for (childID, child) in rows where child.record.parentID == id {
+            for (childID, child) in rows.all where child.record.parentID == id {
                 _ = try? request(.cancel, runID: childID)
+                endMoved = true
             }
         }
         if recordsCheckpoints {
             let whole = try RunStateCoding.encode(RunStateCoding.decode(checkpoint.state.bytes, values: values[id] ?? [:]))
             checkpoints.append((id, whole))
         }
-        if checkpoint.release || !checkpoint.events.isEmpty || !checkpoint.children.isEmpty || ended { notify() }
+        if (checkpoint.release && !ended) || !checkpoint.events.isEmpty || !checkpoint.children.isEmpty || endMoved { notify() }
         return .saved(control: control)
     }
 
@@ -301,7 +325,7 @@ public actor MemoryStore: Store {
         let sequence = nextSequence
         nextSequence += 1
         events.append(StoredEvent(sequence: sequence, event: event, storedAt: now))
-        for (id, row) in rows where row.listening { nudge(id, now: now) }
+        for id in rows.live where rows[id]?.listening == true { nudge(id, now: now) }
         notify()
         return .stored(sequence: sequence)
     }
@@ -331,7 +355,7 @@ public actor MemoryStore: Store {
     }
 
     public func runs(_ query: RunQuery) -> [RunRecord] {
-        rows.values.map(\.record)
+        rows.all.values.map(\.record)
             .filter { record in
                 (query.status == nil || record.status == query.status)
                     && (query.parentID == nil || record.parentID == query.parentID)
@@ -368,8 +392,7 @@ public actor MemoryStore: Store {
     }
 
     public func nextWake(excludingOwner owner: String?) -> Double? {
-        rows.values.filter { [.pending, .running, .waiting].contains($0.record.status) && (owner == nil || $0.record.leaseOwner != owner) }
-            .compactMap(\.record.wakeAt).min()
+        rows.live.compactMap { id in rows[id].flatMap { owner == nil || $0.record.leaseOwner != owner ? $0.record.wakeAt : nil } }.min()
     }
 
     public func now() -> Double {

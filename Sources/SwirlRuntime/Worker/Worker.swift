@@ -134,6 +134,11 @@ public final class Worker {
     private var doorbell: AsyncStream<Void>.Continuation?
     /// Rung while the worker was not asleep: the next sleep returns at once.
     private var rang = false
+    /// Inside ``serve(runID:giveUpWhenIdle:)``: every run that ends matters to the loop.
+    private var servesOne = false
+    /// The store's clock minus the worker's, and when it was last read: a sleep's deadline is on the store's
+    /// clock, and reading it before every sleep would cost a database round trip each time.
+    private var storeClock: (offset: Double, readAt: ContinuousClock.Instant, workerTime: Double)?
     /// Outcomes of runs that ended in this worker, for foreground callers.
     private var ended: [String: RunOutcome] = [:]
     private var lastPurge = 0.0
@@ -247,7 +252,11 @@ public final class Worker {
     /// on (it waits for an event or for another worker).
     public func serve(runID: String, giveUpWhenIdle: Bool = false) async throws -> RunOutcome? {
         let heartbeat = startHeartbeat()
-        defer { heartbeat.cancel() }
+        servesOne = true
+        defer {
+            heartbeat.cancel()
+            servesOne = false
+        }
         var scope = [runID]
         while !Task.isCancelled {
             if let outcome = ended[runID] { return outcome }
@@ -282,6 +291,11 @@ public final class Worker {
                 // something to wait for, not a run that nothing can move on.
                 if record.leaseOwner != nil, let expiry = record.leaseExpiresAt {
                     earliest = min(earliest ?? expiry, expiry)
+                }
+                // Another process serves it: its end is not announced, so look again each second.
+                if let holder = record.leaseOwner, holder != configuration.owner {
+                    let soon = context.clock.now() + 1
+                    earliest = min(earliest ?? soon, soon)
                 }
                 // Without a wake-up time nothing can claim it (it waits for an event or a child).
                 guard record.wakeAt != nil else { continue }
@@ -337,9 +351,17 @@ public final class Worker {
     }
 
     private func finished(_ driver: RunDriver, _ result: RunDriver.Result) {
+        let wasFull = drivers.count >= configuration.concurrency
         // A driver fenced out by a newer claim of this worker leaves the newer one in place.
         if drivers[driver.runID] === driver { drivers[driver.runID] = nil }
-        if case .ended(let outcome) = result { ended[driver.runID] = outcome }
+        if case .ended(let outcome) = result {
+            ended[driver.runID] = outcome
+            // A run that ended changes nothing the serving loop waits for, unless it made room for a claim
+            // or a foreground caller waits for it: the loop goes on sleeping (what the end made due
+            // elsewhere, the store announces).
+            if !wasFull && !servesOne { return }
+        }
+        // Otherwise the loop looks again: a run parked with a timer moves the next wake-up.
         ring()
     }
 
@@ -382,7 +404,7 @@ public final class Worker {
             doorbell = nil
             rang = false
         }
-        let storeNow = (try? await store.now()) ?? now
+        let storeNow = await storeTime(now)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await store.waitForWork(until: storeNow + poll) }
             group.addTask {
@@ -394,6 +416,25 @@ public final class Worker {
             await group.next()
             group.cancelAll()
         }
+    }
+
+    /// The store's time when the worker's clock reads `now`, from the offset between the clocks, read again
+    /// once a minute, when the worker's clock did not move as the wall clock did (a test's manual clock), or
+    /// after a failure.
+    private func storeTime(_ now: Double) async -> Double {
+        if let storeClock {
+            let elapsed = ContinuousClock.now - storeClock.readAt
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            if seconds < 60, abs(now - storeClock.workerTime - seconds) < 0.05 {
+                return now + storeClock.offset
+            }
+        }
+        guard let storeNow = try? await context.store.now() else {
+            storeClock = nil
+            return now
+        }
+        storeClock = (storeNow - now, ContinuousClock.now, now)
+        return storeNow
     }
 
     private func purgeEventsIfDue() async {
