@@ -260,4 +260,9 @@ final class CountingStore: Store {
         try await inner.fireSchedules(asOf: asOf, limit: limit)
     }
     func nextScheduleFire() async throws -> Double? { try await inner.nextScheduleFire() }
+    func advanceEventSchedule(id: String, revision: Int64, cursor: Int64, progress: String?, runs: [NewRun]) async throws
+        -> [String]?
+    {
+        try await inner.advanceEventSchedule(id: id, revision: revision, cursor: cursor, progress: progress, runs: runs)
+    }
 }

@@ -450,7 +450,7 @@ enum PostgresStatements {
         extract(epoch FROM s.next_fire_at)::float8 AS next_fire_at, s.last_run_id,
         extract(epoch FROM s.last_fire_at)::float8 AS last_fire_at, s.fires,
         extract(epoch FROM s.created_at)::float8 AS created_at, s.revision, r.id IS NOT NULL AS run_exists,
-        extract(epoch FROM r.ended_at)::float8 AS run_ended_at
+        extract(epoch FROM r.ended_at)::float8 AS run_ended_at, s.events, s.event_cursor, s.event_progress
         """
 
     private static let scheduleSource = """
@@ -497,16 +497,21 @@ enum PostgresStatements {
         "SELECT min(\(scheduleDueAt)) AS next FROM \(scheduleSource) WHERE NOT s.paused"
     )
 
-    /// $1 id, $2 definition hash, $3 kind, $4 seconds, $5 cron, $6 input, $7 next fire at. Replaces the schedule
-    /// of the same workflow. Returns the id, or no row when the definition is not stored.
+    /// $1 id, $2 definition hash, $3 kind, $4 seconds, $5 cron, $6 input, $7 next fire at, $8 events (the strategy
+    /// of `on`). Replaces the schedule of the same workflow; an `on` schedule looks at events stored from now on.
+    /// Returns the id, or no row when the definition is not stored.
     static let saveSchedule = PGStatement(
         """
-        INSERT INTO schedules (id, namespace, name, definition_hash, kind, seconds, cron, input, next_fire_at)
-        SELECT $1, namespace, name, $2, $3, $4::float8, $5, $6, to_timestamp($7::float8) FROM definitions WHERE hash = $2
+        INSERT INTO schedules (id, namespace, name, definition_hash, kind, seconds, cron, input, next_fire_at, events,
+            event_cursor)
+        SELECT $1, namespace, name, $2, $3, $4::float8, $5, $6, to_timestamp($7::float8), $8,
+            (SELECT coalesce(max(seq), 0) FROM events)
+        FROM definitions WHERE hash = $2
         ON CONFLICT (namespace, name) DO UPDATE SET
             id = EXCLUDED.id, definition_hash = EXCLUDED.definition_hash, kind = EXCLUDED.kind,
             seconds = EXCLUDED.seconds, cron = EXCLUDED.cron, input = EXCLUDED.input, paused = false,
             next_fire_at = EXCLUDED.next_fire_at, last_run_id = NULL, last_fire_at = NULL, fires = 0,
+            events = EXCLUDED.events, event_cursor = EXCLUDED.event_cursor, event_progress = NULL,
             revision = schedules.revision + 1, created_at = now(), updated_at = now()
         RETURNING id
         """
@@ -519,9 +524,39 @@ enum PostgresStatements {
     static let pauseSchedule = PGStatement(
         """
         UPDATE schedules SET paused = $2::boolean, next_fire_at = to_timestamp($3::float8), revision = revision + 1,
-            updated_at = now()
+            updated_at = now(),
+            -- Resumed: events stored while it was paused are skipped, as missed fire times are.
+            event_cursor = CASE WHEN paused AND NOT $2::boolean THEN (SELECT coalesce(max(seq), 0) FROM events)
+                ELSE event_cursor END,
+            event_progress = CASE WHEN paused AND NOT $2::boolean THEN NULL ELSE event_progress END
         WHERE id = $1 AND revision = $4
         RETURNING id
+        """
+    )
+
+    /// $1 id, $2 revision read, $3 event cursor, $4 event progress, $5 run ids[], $6 inputs[], $7 idempotency
+    /// keys[]. Moves an `on` schedule past the events it has looked at and creates the runs they call for, only
+    /// where the schedule is unpaused and as it was read. Returns whether it advanced and the ids created.
+    static let advanceEventSchedule = PGStatement(
+        prepared: "swirl_advance_event_schedule",
+        """
+        WITH advanced AS (
+            UPDATE schedules SET event_cursor = greatest(event_cursor, $3::bigint), event_progress = $4,
+                last_run_id = coalesce(($5::text[])[cardinality($5::text[])], last_run_id),
+                last_fire_at = CASE WHEN cardinality($5::text[]) > 0 THEN now() ELSE last_fire_at END,
+                fires = fires + cardinality($5::text[]), revision = revision + 1, updated_at = now()
+            WHERE id = $1 AND revision = $2 AND NOT paused
+            RETURNING definition_hash
+        ), inserted AS (
+            INSERT INTO runs (id, definition_hash, status, input, idempotency_key, wake_at, event_base)
+            SELECT r.id, a.definition_hash, 'pending', r.input, r.key, now(), (SELECT coalesce(max(seq), 0) FROM events)
+            FROM advanced a, unnest($5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS r(id, input, key, n)
+            ORDER BY r.n
+            ON CONFLICT DO NOTHING
+            RETURNING id
+        )
+        SELECT (SELECT count(*) FROM advanced) AS advanced,
+            coalesce((SELECT json_agg(id) FROM inserted)::text, '[]') AS inserted
         """
     )
 

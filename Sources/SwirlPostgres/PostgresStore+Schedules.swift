@@ -22,6 +22,7 @@ extension PostgresStore {
         let parameters: [String?] = [
             id, schedule.definitionHash, schedule.trigger.kind, schedule.trigger.seconds.map { String($0) },
             schedule.trigger.cron, input, ScheduleTiming.firstFire(schedule.trigger, now: now).map { String($0) },
+            schedule.trigger.events?.strategy.serialized(),
         ]
         let row = try await self.perform("registering a schedule") { connection, _ -> PGRows.Row? in
             guard try connection.query(PostgresStatements.saveSchedule, parameters).first != nil else { return nil }
@@ -111,6 +112,27 @@ extension PostgresStore {
         return started
     }
 
+    public func advanceEventSchedule(id: String, revision: Int64, cursor: Int64, progress: String?, runs: [NewRun])
+        async throws -> [String]?
+    {
+        let inputs = try self.limits.checkInputs(of: runs)
+        let parameters: [String?] = [
+            id, String(revision), String(cursor), progress, PGText.array(runs.map { $0.id as String? }), PGText.array(inputs.map { $0 as String? }),
+            PGText.array(runs.map(\.idempotencyKey)),
+        ]
+        let reply = try await self.perform("advancing a schedule") { connection, _ in
+            try connection.query(PostgresStatements.advanceEventSchedule, parameters).first
+        }
+        guard reply?["advanced"] == "1" else {
+            return nil
+        }
+        let created = (try? JSON(parsing: reply?["inserted"] ?? "[]"))?.arrayValue?.compactMap(\.stringValue) ?? []
+        if !created.isEmpty {
+            self.notifications.workIsDue()
+        }
+        return created
+    }
+
     public func nextScheduleFire() async throws -> Double? {
         let row = try await self.perform("reading the next schedule fire time") { connection, _ in
             try connection.query(PostgresStatements.nextScheduleFire, []).first
@@ -121,7 +143,9 @@ extension PostgresStore {
     /// A schedule from the columns of ``PostgresStatements`` `scheduleColumns`, with its revision and what became
     /// of its last run.
     static func schedule(from row: PGRows.Row) throws -> (record: ScheduleRecord, revision: Int64, lastRun: ScheduleTiming.LastRun) {
-        guard let trigger = ScheduleTrigger(kind: row["kind"] ?? "", seconds: PGText.double(row["seconds"]), cron: row["cron"])
+        guard
+            let trigger = ScheduleTrigger(
+                kind: row["kind"] ?? "", seconds: PGText.double(row["seconds"]), cron: row["cron"], events: row["events"])
         else {
             throw PostgresStoreDataError(what: "a schedule's trigger")
         }
@@ -140,7 +164,9 @@ extension PostgresStore {
             trigger: trigger, input: try Self.json(row["input"], "a schedule's input") ?? [:],
             paused: PGText.bool(row["paused"]), nextFireAt: nextFireAt, lastRunID: lastRunID, lastFireAt: lastFireAt,
             fires: row["fires"].flatMap { Int($0) } ?? 0, createdAt: PGText.double(row["created_at"]) ?? 0,
-            dueAt: ScheduleTiming.dueAt(trigger, nextFireAt: nextFireAt, lastFireAt: lastFireAt, lastRun: lastRun))
-        return (record, row["revision"].flatMap { Int64($0) } ?? 0, lastRun)
+            dueAt: ScheduleTiming.dueAt(trigger, nextFireAt: nextFireAt, lastFireAt: lastFireAt, lastRun: lastRun),
+            revision: row["revision"].flatMap { Int64($0) } ?? 0, eventCursor: row["event_cursor"].flatMap { Int64($0) } ?? 0,
+            eventProgress: row["event_progress"])
+        return (record, record.revision, lastRun)
     }
 }

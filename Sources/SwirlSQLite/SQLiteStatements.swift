@@ -257,7 +257,7 @@ enum SQLiteStatements {
     private static let scheduleColumns = """
         s.id, d.namespace, d.name, d.version, s.definition_hash, s.kind, s.seconds, s.cron, s.input, s.paused,
         s.next_fire_at, s.last_run_id, s.last_fire_at, s.fires, s.created_at, s.revision, r.id IS NOT NULL,
-        r.ended_at
+        r.ended_at, s.events, s.event_cursor, s.event_progress
         """
 
     private static let scheduleSource = """
@@ -294,19 +294,36 @@ enum SQLiteStatements {
     /// The earliest time an unpaused schedule is due.
     static let nextScheduleFire = "SELECT min(\(scheduleDueAt)) FROM \(scheduleSource) WHERE s.paused = 0"
 
-    /// ?1 id, ?2 definition hash, ?3 kind, ?4 seconds, ?5 cron, ?6 input, ?7 next fire at, ?8 now.
+    /// ?1 id, ?2 definition hash, ?3 kind, ?4 seconds, ?5 cron, ?6 input, ?7 next fire at, ?8 now, ?9 events (the
+    /// strategy of `on`, which looks at events stored from now on).
     static let insertSchedule = """
         INSERT INTO schedules (id, namespace, name, definition_hash, kind, seconds, cron, input, next_fire_at,
-            created_at, updated_at)
-        SELECT ?1, namespace, name, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8 FROM definitions WHERE hash = ?2
+            created_at, updated_at, events, event_cursor)
+        SELECT ?1, namespace, name, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9,
+            coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)
+        FROM definitions WHERE hash = ?2
         """
 
     /// ?1 id.
     static let deleteSchedule = "DELETE FROM schedules WHERE id = ?1 RETURNING id"
 
-    /// ?1 id, ?2 paused, ?3 next fire at, ?4 now.
+    /// ?1 id, ?2 paused, ?3 next fire at, ?4 now. Resumed, it skips the events stored while it was paused, as it
+    /// skips missed fire times.
     static let pauseSchedule = """
-        UPDATE schedules SET paused = ?2, next_fire_at = ?3, revision = revision + 1, updated_at = ?4 WHERE id = ?1
+        UPDATE schedules SET paused = ?2, next_fire_at = ?3, revision = revision + 1, updated_at = ?4,
+            event_cursor = CASE WHEN paused = 1 AND ?2 = 0
+                THEN coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) ELSE event_cursor END,
+            event_progress = CASE WHEN paused = 1 AND ?2 = 0 THEN NULL ELSE event_progress END
+        WHERE id = ?1
+        """
+
+    /// ?1 id, ?2 revision read, ?3 event cursor, ?4 event progress, ?5 last run id, ?6 runs started, ?7 now: the
+    /// advance of an `on` schedule past the events it has looked at, only where it is as it was read.
+    static let advanceEventSchedule = """
+        UPDATE schedules SET event_cursor = max(event_cursor, ?3), event_progress = ?4,
+            last_run_id = coalesce(?5, last_run_id), last_fire_at = CASE WHEN ?6 > 0 THEN ?7 ELSE last_fire_at END,
+            fires = fires + ?6, revision = revision + 1, updated_at = ?7
+        WHERE id = ?1 AND revision = ?2 AND paused = 0
         """
 
     /// ?1 id, ?2 revision read, ?3 next fire at, ?4 run id, ?5 fire time, ?6 now: the advance of a firing, only

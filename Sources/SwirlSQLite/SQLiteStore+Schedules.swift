@@ -30,6 +30,7 @@ extension SQLiteStore {
                     .text(id), .text(schedule.definitionHash), .text(schedule.trigger.kind),
                     .optional(schedule.trigger.seconds), .optional(schedule.trigger.cron), .text(input),
                     .optional(ScheduleTiming.firstFire(schedule.trigger, now: now)), .real(now),
+                    .optional(schedule.trigger.events?.strategy.serialized()),
                 ])
             guard let row = try connection.query(SQLiteStatements.schedule, [.text(id)]).first else {
                 throw SQLiteStoreDataError(what: "no schedule where one was just registered")
@@ -116,6 +117,36 @@ extension SQLiteStore {
         return started
     }
 
+    public func advanceEventSchedule(id: String, revision: Int64, cursor: Int64, progress: String?, runs: [NewRun])
+        async throws -> [String]?
+    {
+        let inputs = try self.limits.checkInputs(of: runs)
+        let clock = self.clock
+        let created = try await self.write("advancing a schedule") { connection -> [String]? in
+            let now = clock.now()
+            let advanced = try connection.execute(
+                SQLiteStatements.advanceEventSchedule,
+                [
+                    .text(id), .integer(revision), .integer(cursor), .optional(progress), .optional(runs.last?.id),
+                    .integer(Int64(runs.count)), .real(now),
+                ])
+            guard advanced == 1 else {
+                return nil
+            }
+            var created: [String] = []
+            for (run, input) in zip(runs, inputs) {
+                // A definition that is not stored throws here, inside the transaction: the advance is rolled back.
+                let result = try Self.insert(run, input: input, now: now, on: connection)
+                if result.created { created.append(result.id) }
+            }
+            return created
+        }
+        if created?.isEmpty == false {
+            self.wakeups.notify()
+        }
+        return created
+    }
+
     public func nextScheduleFire() async throws -> Double? {
         try await self.read("reading the next schedule fire time") { connection in
             try connection.query(SQLiteStatements.nextScheduleFire).first?[0].real
@@ -125,7 +156,8 @@ extension SQLiteStore {
     /// A schedule from the columns of ``SQLiteStatements`` `scheduleColumns`, in their order, with its revision
     /// and what became of its last run.
     static func schedule(from row: SQLiteRow) throws -> (record: ScheduleRecord, revision: Int64, lastRun: ScheduleTiming.LastRun) {
-        guard let trigger = ScheduleTrigger(kind: row[5].text ?? "", seconds: row[6].real, cron: row[7].text) else {
+        guard let trigger = ScheduleTrigger(kind: row[5].text ?? "", seconds: row[6].real, cron: row[7].text, events: row[18].text)
+        else {
             throw SQLiteStoreDataError(what: "a schedule's trigger")
         }
         let lastRunID = row[11].text
@@ -140,7 +172,8 @@ extension SQLiteStore {
             trigger: trigger, input: try Self.json(row[8], "a schedule's input") ?? [:], paused: row[9].integer == 1,
             nextFireAt: nextFireAt, lastRunID: lastRunID, lastFireAt: lastFireAt,
             fires: row[13].integer.map { Int($0) } ?? 0, createdAt: row[14].real ?? 0,
-            dueAt: ScheduleTiming.dueAt(trigger, nextFireAt: nextFireAt, lastFireAt: lastFireAt, lastRun: lastRun))
-        return (record, row[15].integer ?? 0, lastRun)
+            dueAt: ScheduleTiming.dueAt(trigger, nextFireAt: nextFireAt, lastFireAt: lastFireAt, lastRun: lastRun),
+            revision: row[15].integer ?? 0, eventCursor: row[19].integer ?? 0, eventProgress: row[20].text)
+        return (record, record.revision, lastRun)
     }
 }

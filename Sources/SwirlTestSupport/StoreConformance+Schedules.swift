@@ -13,6 +13,7 @@ extension StoreConformance {
         Check("an after schedule starts again only once its previous run has ended, plus the interval", afterWaitsForTheEnd),
         Check("schedules fired by many callers at once start each fire time's run exactly once", concurrentFiring),
         Check("a paused schedule starts nothing; resumed, it skips the times it missed", pausedSchedules),
+        Check("an event schedule looks at events from its registration on and starts its runs with each advance", eventSchedules),
     ]
 
     static func scheduledRuns(_ subject: Subject, _ workflow: String) async throws -> [RunRecord] {
@@ -222,5 +223,76 @@ extension StoreConformance {
         #expect(Self.near(resumed.nextFireAt, first, subject))
         #expect(try await store.fireSchedules(asOf: first, limit: 10).count == 1)
         #expect(try await Self.scheduledRuns(subject, "hourly").count == 1)
+    }
+
+    static func eventSchedules(_ subject: Subject) async throws {
+        let store = subject.store
+        // An event stored before the schedule exists is behind its cursor.
+        guard case .stored(let early) = try await store.deliver(event: Self.event("early")) else {
+            Issue.record("the first event was not stored")
+            return
+        }
+        let definition = try await store.saveDefinition(Self.definition("on-events"))
+        let trigger = ScheduleTrigger.on(try ScheduleEvents(["one": ["with": ["type": "com.example.test"]]]))
+        let schedule = try await store.saveSchedule(NewSchedule(definitionHash: definition.hash, trigger: trigger))
+        #expect(schedule.trigger == trigger)
+        #expect(schedule.eventCursor == early)
+        #expect(schedule.nextFireAt == nil && schedule.dueAt == nil)
+        #expect(try await store.nextScheduleFire() == nil)
+        #expect(try await store.fireSchedules(asOf: try await store.now() + 86_400, limit: 10).isEmpty)
+        // The same registration again keeps the schedule and its cursor.
+        #expect(try await store.saveSchedule(NewSchedule(definitionHash: definition.hash, trigger: trigger)) == schedule)
+        guard case .stored(let late) = try await store.deliver(event: Self.event("late")) else {
+            Issue.record("the second event was not stored")
+            return
+        }
+        let run = NewRun(
+            id: "from-event", definitionHash: definition.hash, input: [Self.event("late")],
+            idempotencyKey: ScheduleTiming.idempotencyKey(scheduleID: schedule.id, eventSequence: late))
+        let created = try await store.advanceEventSchedule(
+            id: schedule.id, revision: schedule.revision, cursor: late, progress: nil, runs: [run])
+        #expect(created == ["from-event"])
+        let record = try #require(try await store.run(id: "from-event"))
+        #expect(record.input == [Self.event("late")])
+        #expect(record.status == .pending)
+        let advanced = try #require(try await store.schedules().first)
+        #expect(advanced.eventCursor == late)
+        #expect(advanced.fires == 1 && advanced.lastRunID == "from-event")
+        #expect(advanced.revision != schedule.revision)
+        // An advance from a revision read before another one changes nothing.
+        #expect(
+            try await store.advanceEventSchedule(
+                id: schedule.id, revision: schedule.revision, cursor: late + 10, progress: nil,
+                runs: [NewRun(id: "stale", definitionHash: definition.hash, input: [])]) == nil)
+        #expect(try await store.run(id: "stale") == nil)
+        // The same run again (another worker's retry): its idempotency key keeps it one; the progress is kept.
+        let again = try await store.advanceEventSchedule(
+            id: schedule.id, revision: advanced.revision, cursor: late, progress: "[null]",
+            runs: [NewRun(id: "duplicate", definitionHash: definition.hash, input: [], idempotencyKey: run.idempotencyKey)])
+        #expect(again == [])
+        #expect(try await store.run(id: "duplicate") == nil)
+        #expect(try await store.schedules().first?.eventProgress == "[null]")
+        // Too large an input is refused before anything is written.
+        let huge = JSON.string(String(repeating: "x", count: Self.limits.value + 1))
+        let current = try #require(try await store.schedules().first)
+        await #expect(throws: StoreError.self) {
+            try await store.advanceEventSchedule(
+                id: schedule.id, revision: current.revision, cursor: late + 1, progress: nil,
+                runs: [NewRun(id: "huge", definitionHash: definition.hash, input: [huge])])
+        }
+        #expect(try await store.schedules().first?.revision == current.revision)
+        // Paused, it starts nothing; resumed, it skips what was stored meanwhile.
+        _ = try await store.pauseSchedule(id: schedule.id, paused: true)
+        let paused = try #require(try await store.schedules().first)
+        #expect(
+            try await store.advanceEventSchedule(
+                id: schedule.id, revision: paused.revision, cursor: late, progress: nil, runs: []) == nil)
+        guard case .stored(let meanwhile) = try await store.deliver(event: Self.event("meanwhile")) else {
+            Issue.record("the third event was not stored")
+            return
+        }
+        let resumed = try #require(try await store.pauseSchedule(id: schedule.id, paused: false))
+        #expect(resumed.eventCursor == meanwhile)
+        #expect(resumed.eventProgress == nil)
     }
 }

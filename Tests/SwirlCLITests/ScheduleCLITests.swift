@@ -82,8 +82,67 @@ import Testing
         #expect(try JSON(parsing: result.stdout) == ["ticked": true])
     }
 
-    @Test("swirl start refuses schedule.on, which is not supported yet")
-    func refusesOn() throws {
+    static let onEvents = """
+        document: {dsl: '1.0.3', namespace: cli, name: on-event, version: '1.0.0'}
+        schedule:
+          on:
+            one:
+              with: {type: com.example.ping, source: 'https://example\\.com/.*'}
+        do:
+          - greet: {set: {got: '${ $workflow.input[0].data.n }', count: '${ $workflow.input | length }'}}
+        """
+
+    @Test("schedule.on: swirl start registers it; under swirl worker each matching event starts a run with the events as input")
+    func eventSchedule() async throws {
+        let scratch = try ScratchFolder()
+        let file = try scratch.write("on.yaml", Self.onEvents)
+        let emit = { (type: String, id: String, n: Int) in
+            try RunBinary.swirl(
+                ["emit", "--type", type, "--source", "https://example.com/pings", "--id", id, "--data", #"{"n": \#(n)}"#],
+                directory: scratch.path)
+        }
+        // An event before the registration starts nothing.
+        #expect(try emit("com.example.ping", "before", 0).exitCode == 0)
+        let started = try RunBinary.swirl(["start", file], directory: scratch.path)
+        #expect(started.exitCode == 0, "\(started.stderr)")
+        #expect(started.stderr.contains("on events"), "\(started.stderr)")
+        let listed = try JSON(parsing: try RunBinary.swirl(["schedules", "list", "--json"], directory: scratch.path).stdout)
+        #expect(listed.arrayValue?.first?["schedule"]?["kind"] == "on")
+
+        let worker = try SwirlProcess(
+            ["worker", "--db", "sqlite:" + scratch.path + "/.swirl/swirl.db", "--grace", "0"], name: "worker", scratch: scratch.path)
+        defer { _ = worker.terminate(within: 10) }
+        #expect(try emit("com.example.ping", "first", 1).exitCode == 0)
+        #expect(try emit("com.example.other", "ignored", 2).exitCode == 0)
+        #expect(try emit("com.example.ping", "second", 3).exitCode == 0)
+        // A second copy of an event (same source and id) is stored once and starts nothing more.
+        #expect(try emit("com.example.ping", "second", 3).exitCode == 0)
+
+        var outputs: [JSON] = []
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let runs = try JSON(parsing: try RunBinary.swirl(["runs", "list", "--json"], directory: scratch.path).stdout)
+            let items = runs.arrayValue ?? []
+            if items.count >= 2, items.allSatisfy({ $0["status"] == "completed" }) {
+                outputs = try items.map { item in
+                    let id = try #require(item["id"]?.stringValue)
+                    let shown = try JSON(parsing: try RunBinary.swirl(["runs", "show", id, "--json"], directory: scratch.path).stdout)
+                    return shown["output"] ?? .null
+                }
+                break
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(
+            Set(outputs.map { $0.serialized() }) == [#"{"got":1,"count":1}"#, #"{"got":3,"count":1}"#], "\(worker.output)")
+        // Nothing else was started.
+        try await Task.sleep(for: .milliseconds(500))
+        let runs = try JSON(parsing: try RunBinary.swirl(["runs", "list", "--json"], directory: scratch.path).stdout)
+        #expect(runs.arrayValue?.count == 2)
+    }
+
+    @Test("schedule.on with an expression filter is refused by swirl start, naming the attribute")
+    func refusesExpressionFilters() throws {
         let scratch = try ScratchFolder()
         let file = try scratch.write(
             "on.yaml",
@@ -91,13 +150,13 @@ import Testing
             document: {dsl: '1.0.3', namespace: cli, name: on-event, version: '1.0.0'}
             schedule:
               on:
-                one:
-                  with: {type: com.example.ping}
+                any:
+                  - with: {type: '${ . == "com.example.ping" }'}
             do:
               - tick: {set: {ticked: true}}
             """)
         let result = try RunBinary.swirl(["start", file], directory: scratch.path)
         #expect(result.exitCode == 2)
-        #expect(result.stderr.contains("schedule.on"))
+        #expect(result.stderr.contains("schedule.on.any[0].with.type"), "\(result.stderr)")
     }
 }

@@ -217,6 +217,11 @@ actor CountingStore: Store {
     func nextScheduleFire() async throws -> Double? {
         try await inner.nextScheduleFire()
     }
+    func advanceEventSchedule(id: String, revision: Int64, cursor: Int64, progress: String?, runs: [NewRun]) async throws
+        -> [String]?
+    {
+        try await inner.advanceEventSchedule(id: id, revision: revision, cursor: cursor, progress: progress, runs: runs)
+    }
 
     func run(id: String) async throws -> RunRecord? {
         try await inner.run(id: id)
@@ -473,6 +478,36 @@ final class CompletionLog: Sendable {
         #expect(zip(times, times.dropFirst()).allSatisfy { $1 - $0 == 3600 }, "fire times \(times)")
         #expect(Set(started.all.map(\.runID)) == Set(runs.map(\.id)))
         #expect(started.all.count == runs.count)
+    }
+
+    @Test("two workers start an event schedule's runs: one per matching event, each exactly once, with the event as input")
+    @JQActor func workersFireEventSchedule() async throws {
+        let fixture = Fixture()
+        let workflow = try await fixture.add(
+            try Self.program("pinged", "do:\n  - echo: {set: {n: '${ $workflow.input[0].data.n }'}}\n"))
+        let trigger = ScheduleTrigger.on(try ScheduleEvents(["one": ["with": ["type": "com.example.ping"]]]))
+        _ = try await fixture.store.saveSchedule(NewSchedule(definitionHash: workflow.definition.hash, trigger: trigger))
+        let started = CompletionLog()
+        for owner in ["worker-a", "worker-b"] {
+            let (worker, _) = fixture.startWorker(owner: owner, concurrency: 4, maxTakeovers: 1000)
+            worker.onScheduledRun = { started.record($0.runID, by: owner) }
+        }
+        defer { Task { await fixture.stopAll() } }
+        for n in 0..<30 {
+            let type = n % 3 == 2 ? "com.example.other" : "com.example.ping"
+            _ = try await fixture.store.deliver(
+                event: ["specversion": "1.0", "id": .string("e\(n)"), "source": "https://example.com", "type": .string(type), "data": ["n": .number(Double(n))]])
+        }
+        try await fixture.eventually("a run for each ping completed") {
+            try await fixture.store.runs(RunQuery(status: .completed, workflow: "pinged", limit: 100)).count >= 20
+        }
+        await fixture.stopAll()
+        let runs = try await fixture.store.runs(RunQuery(workflow: "pinged", limit: 100))
+        #expect(runs.count == 20)
+        let outputs = runs.compactMap { $0.output?["n"]?.numberValue.map(Int.init) }.sorted()
+        #expect(outputs == (0..<30).filter { $0 % 3 != 2 })
+        #expect(started.all.count == 20)
+        #expect(try await fixture.store.schedules().first?.fires == 20)
     }
 
     @Test("a worker starts an after schedule's next run only once the previous one has ended, plus the interval")

@@ -75,7 +75,7 @@ struct Start: AsyncParsableCommand {
             try await store.saveDefinition(definition)
             return try await store.saveSchedule(NewSchedule(definitionHash: definition.hash, trigger: trigger, input: input))
         }
-        let next = schedule.dueAt.map { "next run at \(RunsOutput.time($0))" } ?? "paused"
+        let next = schedule.dueAt.map { "next run at \(RunsOutput.time($0))" } ?? SchedulesOutput.next(schedule)
         Terminal.writeError(
             "swirl: schedule of \(definition.displayName) registered (\(SchedulesOutput.describe(schedule.trigger)); "
                 + "\(schedule.paused ? "paused" : next)); 'swirl worker' starts its runs\n")

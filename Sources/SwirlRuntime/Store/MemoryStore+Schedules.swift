@@ -21,7 +21,7 @@ extension MemoryStore {
         let record = ScheduleRecord(
             id: ScheduleTiming.newID(), definition: definition.reference, trigger: schedule.trigger, input: schedule.input,
             paused: false, nextFireAt: ScheduleTiming.firstFire(schedule.trigger, now: now), lastRunID: nil,
-            lastFireAt: nil, fires: 0, createdAt: now, dueAt: nil)
+            lastFireAt: nil, fires: 0, createdAt: now, dueAt: nil, eventCursor: lastEventSequence)
         scheduleRows[record.id] = record
         notifyWork()
         return scheduleRecord(record)
@@ -36,8 +36,12 @@ extension MemoryStore {
         guard var row = scheduleRows[id] else { return nil }
         if row.paused && !paused {
             row.nextFireAt = ScheduleTiming.resumed(row.trigger, nextFireAt: row.nextFireAt, now: clock.now())
+            // Events stored while it was paused are skipped, as missed fire times are.
+            row.eventCursor = lastEventSequence
+            row.eventProgress = nil
         }
         row.paused = paused
+        row.revision += 1
         scheduleRows[id] = row
         notifyWork()
         return scheduleRecord(row)
@@ -63,10 +67,35 @@ extension MemoryStore {
             row.lastRunID = created.id
             row.lastFireAt = fireAt
             row.fires += 1
+            row.revision += 1
             scheduleRows[id] = row
             if created.created { started.append(ScheduledRun(scheduleID: id, runID: created.id, fireAt: fireAt)) }
         }
         return started
+    }
+
+    public func advanceEventSchedule(id: String, revision: Int64, cursor: Int64, progress: String?, runs: [NewRun]) throws
+        -> [String]?
+    {
+        guard var row = scheduleRows[id], !row.paused, row.revision == revision else { return nil }
+        // Checked before anything is written: all or nothing.
+        try limits.checkInputs(of: runs)
+        for run in runs where definition(hash: run.definitionHash) == nil {
+            throw StoreError.definitionNotFound(run.definitionHash)
+        }
+        var created: [String] = []
+        for run in runs {
+            let result = try createRun(run)
+            if result.created { created.append(result.id) }
+            row.lastRunID = result.id
+            row.lastFireAt = clock.now()
+        }
+        row.fires += runs.count
+        row.eventCursor = max(row.eventCursor, cursor)
+        row.eventProgress = progress
+        row.revision += 1
+        scheduleRows[id] = row
+        return created
     }
 
     public func nextScheduleFire() -> Double? {

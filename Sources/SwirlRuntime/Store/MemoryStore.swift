@@ -391,6 +391,9 @@ public actor MemoryStore: Store {
         histories[runID] = trimmed
     }
 
+    /// The sequence number of the newest stored event (0 when none was ever stored).
+    var lastEventSequence: Int64 { nextSequence - 1 }
+
     public func nextWake(excludingOwner owner: String?) -> Double? {
         rows.live.compactMap { id in rows[id].flatMap { owner == nil || $0.record.leaseOwner != owner ? $0.record.wakeAt : nil } }.min()
     }

@@ -5,18 +5,20 @@ import Foundation
 ///
 /// Times are UTC. `every` fires at fixed intervals from its registration, whether or not the previous run has
 /// ended; `cron` at the times its expression matches; `after` once at registration, then again the given time
-/// after each run has ended. (`schedule.on` is not supported.)
+/// after each run has ended; `on` for each event (or set of events) its strategy matches (``ScheduleEvents``).
 public enum ScheduleTrigger: Hashable, Sendable {
     case every(seconds: Double)
     case cron(String)
     case after(seconds: Double)
+    case on(ScheduleEvents)
 
-    /// `every`, `cron` or `after`: the column stores keep.
+    /// `every`, `cron`, `after` or `on`: the column stores keep.
     public var kind: String {
         switch self {
         case .every: "every"
         case .cron: "cron"
         case .after: "after"
+        case .on: "on"
         }
     }
 
@@ -24,8 +26,14 @@ public enum ScheduleTrigger: Hashable, Sendable {
     public var seconds: Double? {
         switch self {
         case .every(let seconds), .after(let seconds): seconds
-        case .cron: nil
+        case .cron, .on: nil
         }
+    }
+
+    /// The strategy of `on`.
+    public var events: ScheduleEvents? {
+        if case .on(let events) = self { return events }
+        return nil
     }
 
     /// The expression of `cron`.
@@ -34,12 +42,18 @@ public enum ScheduleTrigger: Hashable, Sendable {
         return nil
     }
 
-    /// The trigger stores wrote as `kind`, `seconds` and `cron`, or `nil` when they make none.
-    public init?(kind: String, seconds: Double?, cron: String?) {
+    /// The trigger stores wrote as `kind`, `seconds`, `cron` and `events` (the strategy of `on`, JSON text), or
+    /// `nil` when they make none.
+    public init?(kind: String, seconds: Double?, cron: String?, events: String? = nil) {
         switch (kind, seconds, cron) {
         case ("every", let seconds?, _) where seconds > 0: self = .every(seconds: seconds)
         case ("after", let seconds?, _) where seconds >= 0: self = .after(seconds: seconds)
         case ("cron", _, let text?) where (try? CronExpression(parsing: text)) != nil: self = .cron(text)
+        case ("on", _, _):
+            guard let text = events, let strategy = try? JSON(parsing: text), let parsed = try? ScheduleEvents(strategy) else {
+                return nil
+            }
+            self = .on(parsed)
         default: return nil
         }
     }
@@ -50,7 +64,8 @@ public enum ScheduleTrigger: Hashable, Sendable {
     }
 
     /// The trigger of a validated document's `schedule` object; `nil` when the document has none.
-    /// - Throws: ``Unsupported`` for `schedule.on`, a duration in months or years, or one of zero length.
+    /// - Throws: ``Unsupported`` for a duration in months or years, one of zero length, or a `schedule.on`
+    ///   strategy ``ScheduleEvents`` cannot match.
     public init?(document: JSON) throws(Unsupported) {
         guard let schedule = document["schedule"]?.objectValue else { return nil }
         if let text = schedule["cron"]?.stringValue {
@@ -81,8 +96,9 @@ public enum ScheduleTrigger: Hashable, Sendable {
             }
             return
         }
-        if schedule["on"] != nil {
-            throw Unsupported(description: "schedule.on (starting a run for events) is not supported yet")
+        if let on = schedule["on"] {
+            self = .on(try ScheduleEvents(on))
+            return
         }
         return nil
     }
@@ -119,11 +135,22 @@ public struct ScheduleRecord: Hashable, Sendable {
     public var createdAt: Double
     /// When it is due next, considering the last run (`after`): `nil` while that run goes on.
     public var dueAt: Double?
+    /// Bumped by every change: ``Store/advanceEventSchedule(id:revision:cursor:progress:runs:)`` writes only
+    /// where it is still the one read.
+    public var revision: Int64
+    /// `on`: the sequence number of the last stored event the schedule has looked at, and how far an `all`
+    /// strategy has got (``ScheduleEvents/encode(_:)``).
+    public var eventCursor: Int64
+    public var eventProgress: String?
 
     public init(
         id: String, definition: DefinitionRecord.Reference, trigger: ScheduleTrigger, input: JSON, paused: Bool,
-        nextFireAt: Double?, lastRunID: String?, lastFireAt: Double?, fires: Int, createdAt: Double, dueAt: Double?
+        nextFireAt: Double?, lastRunID: String?, lastFireAt: Double?, fires: Int, createdAt: Double, dueAt: Double?,
+        revision: Int64 = 0, eventCursor: Int64 = 0, eventProgress: String? = nil
     ) {
+        self.revision = revision
+        self.eventCursor = eventCursor
+        self.eventProgress = eventProgress
         self.id = id
         self.definition = definition
         self.trigger = trigger
@@ -166,12 +193,13 @@ public enum ScheduleTiming {
     }
 
     /// The first fire time of a schedule registered at `now`: `every` one interval later, `cron` its next
-    /// match, `after` at once. `nil` for a cron expression that never matches.
+    /// match, `after` at once. `nil` for a cron expression that never matches, and for `on` (events fire it).
     public static func firstFire(_ trigger: ScheduleTrigger, now: Double) -> Double? {
         switch trigger {
         case .every(let seconds): now + seconds
         case .cron(let text): (try? CronExpression(parsing: text))?.nextFire(after: now)
         case .after: now
+        case .on: nil
         }
     }
 
@@ -208,6 +236,8 @@ public enum ScheduleTiming {
             return (fireAt, cron.nextFire(after: asOf))
         case .after:
             return (due, nil)
+        case .on:
+            return nil
         }
     }
 
@@ -218,13 +248,19 @@ public enum ScheduleTiming {
         switch trigger {
         case .every(let seconds): return next + ((now - next) / seconds).rounded(.up) * seconds
         case .cron(let text): return (try? CronExpression(parsing: text))?.nextFire(after: now)
-        case .after: return next
+        case .after, .on: return next
         }
     }
 
     /// The idempotency key of the run a schedule starts for a fire time: the same for every worker that fires it.
     public static func idempotencyKey(scheduleID: String, fireAt: Double) -> String {
         "schedule:\(scheduleID):\(Int64((fireAt * 1000).rounded()))"
+    }
+
+    /// The idempotency key of the run an `on` schedule starts for the event with sequence number `sequence` (the
+    /// last of its triggering events).
+    public static func idempotencyKey(scheduleID: String, eventSequence sequence: Int64) -> String {
+        "schedule:\(scheduleID):event:\(sequence)"
     }
 
     /// A new schedule id.

@@ -108,6 +108,13 @@ public protocol Store: Sendable {
     func fireSchedules(asOf: Double, limit: Int) async throws -> [ScheduledRun]
     /// The earliest time an unpaused schedule is due, or `nil` when none is.
     func nextScheduleFire() async throws -> Double?
+    /// Moves an `on` schedule's cursor to `cursor` (the last event it has looked at), keeps `progress` (how far
+    /// an `all` strategy has got), and creates `runs` (each with its idempotency key), all or nothing, only where
+    /// the schedule is unpaused and its revision is still `revision`.
+    /// - Returns: the ids of the runs created (a run whose idempotency key exists already is not), or `nil` when
+    ///   the schedule changed, was paused or is gone since it was read.
+    func advanceEventSchedule(id: String, revision: Int64, cursor: Int64, progress: String?, runs: [NewRun])
+        async throws -> [String]?
 
     // MARK: reading
 
@@ -514,6 +521,20 @@ public struct StoreLimits: Hashable, Sendable {
     public var definition: Int = 10 << 20
 
     public init() {}
+
+    /// Refuses runs to create whose inputs are over the limit, before a store writes any of them.
+    /// - Returns: each input as JSON text, as stores keep it.
+    /// - Throws: ``StoreError/tooLarge(_:size:limit:)``.
+    @discardableResult
+    public func checkInputs(of runs: [NewRun]) throws -> [String] {
+        try runs.map { run in
+            let input = run.input.serialized()
+            if input.utf8.count > self.value {
+                throw StoreError.tooLarge("the run's input", size: input.utf8.count, limit: self.value)
+            }
+            return input
+        }
+    }
 
     /// Refuses a schedule whose input is over the limit for a run's input, before a store writes it.
     /// - Returns: the input as JSON text, as stores keep it.

@@ -148,6 +148,9 @@ public final class Worker {
     /// When the schedules were last looked at (wall time): they are looked at again after a poll interval
     /// anyway, since another process may register or resume one meanwhile.
     private var lastScheduleCheck: ContinuousClock.Instant?
+    /// The unpaused `on` schedules as last read, and when (``fireEventSchedules()``).
+    private var eventSchedules: [ScheduleRecord] = []
+    private var eventSchedulesReadAt: ContinuousClock.Instant?
     /// Told about each run a schedule started in this worker's loop.
     public var onScheduledRun: (@Sendable (ScheduledRun) -> Void)?
 
@@ -192,7 +195,10 @@ public final class Worker {
         let heartbeat = startHeartbeat()
         defer { heartbeat.cancel() }
         while !Task.isCancelled {
-            if configuration.firesSchedules { await fireSchedulesIfDue() }
+            if configuration.firesSchedules {
+                await fireSchedulesIfDue()
+                await fireEventSchedules()
+            }
             let free = configuration.concurrency - drivers.count
             var claimed = 0
             if free > 0 {
@@ -244,6 +250,65 @@ public final class Worker {
         } catch {
             context.log("firing schedules failed: \(error)")
             nextScheduleFire = now + 1
+        }
+    }
+
+    /// Starts the runs that the events stored since each `on` schedule last looked call for, and moves each
+    /// schedule past them (``ScheduleEvents``). The schedules are read again each poll interval and after another
+    /// worker moved one; without any, this costs nothing.
+    private func fireEventSchedules() async {
+        let store = context.store
+        let stale = eventSchedulesReadAt.map { ContinuousClock.now - $0 >= .seconds(configuration.pollSeconds) } ?? true
+        do {
+            if stale {
+                eventSchedules = try await store.schedules().filter { $0.trigger.events != nil && !$0.paused }
+                eventSchedulesReadAt = .now
+            }
+            guard let oldest = eventSchedules.map(\.eventCursor).min() else { return }
+            let batch = 256
+            let events = try await store.events(after: oldest, limit: batch)
+            guard !events.isEmpty else { return }
+            for index in eventSchedules.indices {
+                let schedule = eventSchedules[index]
+                guard let strategy = schedule.trigger.events else { continue }
+                let unseen = events.filter { $0.sequence > schedule.eventCursor }
+                guard let last = unseen.last else { continue }
+                let (fires, progress) = strategy.offer(unseen, progress: ScheduleEvents.decode(schedule.eventProgress))
+                let runs = fires.map { fire in
+                    NewRun(
+                        id: UUID().uuidString.lowercased(), definitionHash: schedule.definition.hash, input: fire.input,
+                        idempotencyKey: ScheduleTiming.idempotencyKey(scheduleID: schedule.id, eventSequence: fire.sequence))
+                }
+                let encoded = ScheduleEvents.encode(progress)
+                var created: [String]?
+                do {
+                    created = try await store.advanceEventSchedule(
+                        id: schedule.id, revision: schedule.revision, cursor: last.sequence, progress: encoded, runs: runs)
+                } catch StoreError.tooLarge(let what, let size, let limit) {
+                    // Events too large together for a run's input start nothing rather than stop the schedule.
+                    context.log(
+                        "schedule \(schedule.id): \(what) would be \(size) bytes (the limit is \(limit)); the events up to "
+                            + "\(last.sequence) start no run")
+                    created = try await store.advanceEventSchedule(
+                        id: schedule.id, revision: schedule.revision, cursor: last.sequence, progress: nil, runs: [])
+                }
+                guard let created else {
+                    // Another worker moved it first (or it was paused): read the schedules again next time.
+                    eventSchedulesReadAt = nil
+                    continue
+                }
+                eventSchedules[index].eventCursor = last.sequence
+                eventSchedules[index].eventProgress = encoded
+                eventSchedules[index].revision += 1
+                for id in created {
+                    onScheduledRun?(ScheduledRun(scheduleID: schedule.id, runID: id, fireAt: last.storedAt))
+                }
+            }
+            // A full batch: more events wait; the loop comes back at once.
+            if events.count == batch { rang = true }
+        } catch {
+            context.log("firing event schedules failed: \(error)")
+            eventSchedulesReadAt = nil
         }
     }
 

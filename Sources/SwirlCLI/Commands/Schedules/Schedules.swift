@@ -127,6 +127,7 @@ enum SchedulesOutput {
         case .every(let seconds): "every \(length(seconds))"
         case .cron(let text): "cron '\(text)' UTC"
         case .after(let seconds): "after \(length(seconds))"
+        case .on(let events): "on events \(events.strategy.serialized())"
         }
     }
 
@@ -137,6 +138,7 @@ enum SchedulesOutput {
     static func next(_ schedule: ScheduleRecord) -> String {
         if let due = schedule.dueAt { return RunsOutput.time(due) }
         if case .after = schedule.trigger, let last = schedule.lastRunID { return "when \(last) ends" }
+        if case .on = schedule.trigger { return "at each matching event" }
         return "never"
     }
 
@@ -144,6 +146,7 @@ enum SchedulesOutput {
         var trigger: OrderedDictionary<String, JSON> = ["kind": .string(schedule.trigger.kind)]
         if let seconds = schedule.trigger.seconds { trigger["seconds"] = .number(seconds) }
         if let cron = schedule.trigger.cron { trigger["cron"] = .string(cron) }
+        if let events = schedule.trigger.events { trigger["on"] = events.strategy }
         var object: OrderedDictionary<String, JSON> = [
             "id": .string(schedule.id),
             "workflow": [
