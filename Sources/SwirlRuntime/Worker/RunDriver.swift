@@ -381,10 +381,15 @@ final class RunDriver {
     /// Starts the activities the machine asked for since the last save.
     private func launchPending() {
         for (request, activity) in pendingStarts {
-            running[request.key] = Task.detached { [weak self] in
+            // Started on the jq thread, which the driver runs on: an activity runs there until it awaits I/O (a
+            // request, a process), and its result comes back without waking another thread. (Detached, each
+            // start and each result cost a thread wake-up: most of a no-op activity's cost.) Activities must
+            // not block; one that computes for long should move that work off the thread itself.
+            let body: @JQActor @Sendable () async -> Void = { [weak self] in
                 let result = await Self.perform(request, with: activity)
-                if !Task.isCancelled { await self?.signal(.activity(key: request.key, result: result)) }
+                if !Task.isCancelled { self?.signal(.activity(key: request.key, result: result)) }
             }
+            running[request.key] = Task(executorPreference: JQThreadExecutor.shared, operation: body)
         }
         pendingStarts.removeAll()
     }
