@@ -41,6 +41,18 @@ public enum RunBinary {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw Failure(description: "no swirl executable at \(executable.path); build the package first")
         }
+        return try run(executable.path, arguments, standardInput: standardInput, directory: directory, environment: environment)
+    }
+
+    /// Runs any program as ``swirl(_:standardInput:directory:environment:)`` runs `swirl`, and waits for it.
+    public static func run(
+        _ path: String,
+        _ arguments: [String],
+        standardInput: String? = nil,
+        directory: String = PackageRoot.path,
+        environment: [String: String?] = [:]
+    ) throws -> BinaryResult {
+        let executable = URL(fileURLWithPath: path)
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
