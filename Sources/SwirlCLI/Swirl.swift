@@ -18,7 +18,7 @@ struct Swirl: AsyncParsableCommand {
             """,
         version: SwirlVersion.current,
         subcommands: [
-            Validate.self, Run.self, Graph.self, Start.self, WorkerCommand.self, Runs.self, Schedules.self, Migrate.self, Emit.self, Schema.self,
+            Validate.self, Run.self, Graph.self, Start.self, WorkerCommand.self, Runs.self, Schedules.self, Migrate.self, Emit.self, Schema.self, Explain.self,
         ]
     )
 
