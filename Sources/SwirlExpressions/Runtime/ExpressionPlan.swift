@@ -72,6 +72,8 @@ struct ExpressionPlan {
     let inputCount: Int
     /// The branch text: bindings, then the expression applied to the data.
     let branch: String
+    /// The expression evaluated in Swift when it is simple enough (see ``DirectExpression``).
+    let direct: DirectExpression?
 
     /// Plans `source`, after checking it is a whole, valid jq expression on its own.
     ///
@@ -111,6 +113,7 @@ struct ExpressionPlan {
         self.scoped = scoped
         inputCount = Slot.firstScoped + (scoped.map(\.position).max().map { $0 + 1 } ?? 0)
         branch = Self.branch(source.text, bindings: bindings, identity: scan.compilesToIdentity)
+        direct = DirectExpression(source.text, declared: declared)
     }
 
     /// The elements of the input array for one evaluation: unused slots stay `null`, so only what
