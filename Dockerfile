@@ -4,10 +4,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends libyaml-dev lib
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN swift build -c release --product swirl
+# The Swift runtime and Foundation linked in: the image below needs no Swift toolchain.
+RUN swift build -c release --static-swift-stdlib --product swirl
 
-# The Swift runtime libraries come with the slim Swift image.
-FROM swift:6.1-bookworm-slim
+FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends libyaml-0-2 libjq1 libpq5 libsqlite3-0 ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/.build/release/swirl /usr/local/bin/swirl
