@@ -1,5 +1,5 @@
 public import SwirlCore
-public import SwirlSyntax
+import SwirlSyntax
 
 /// What every diagnostic code means, with an example that produces it and how to fix it: the one source of
 /// `swirl explain` (and of any other documentation of the codes). A test checks that every code the stages can

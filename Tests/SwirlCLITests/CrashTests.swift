@@ -154,7 +154,7 @@ struct CrashTests {
         let started = Date()
         var finished = false
         while Date().timeIntervalSince(started) < 150 {
-            try await Task.sleep(for: .milliseconds(Int.random(in: 150...450)))
+            try await Task.sleep(for: .milliseconds(Int.random(in: 100...300)))
             let ended = try await store.runs(RunQuery(limit: 10_000)).filter { [.completed, .faulted, .cancelled].contains($0.status) }
             if ended.count == count {
                 finished = true
@@ -166,8 +166,9 @@ struct CrashTests {
                 restarted = true
                 continue
             }
-            // Stop killing once most runs are done, so the tail is not starved.
-            if ended.count < count * 9 / 10 {
+            // Stop killing once most runs are done, so the tail is not starved; but not before 30 kills, however
+            // fast the workers got through the runs.
+            if ended.count < count * 9 / 10 || kills < 30 {
                 let slot = Int.random(in: 0..<3)
                 workers[slot]?.kill9()
                 kills += 1
