@@ -175,7 +175,7 @@ public enum DiagnosticCatalogue {
         Entry(
             code: CompilerDiagnostics.unsupportedLanguageCode, name: "unsupported-language", summary: "Expressions in a language other than jq.",
             explanation: "`evaluate.language` names another language; Swirl checks and runs jq only.",
-            example: "document: {dsl: '1.0.3', namespace: examples, name: flow, version: '1.0.0'}\nevaluate: {language: javascript}\ndo:\n  - a: {set: {b: 1}}\n",
+            example: header + "evaluate: {language: javascript}\ndo:\n  - a: {set: {b: 1}}\n",
             fix: "Write the expressions in jq and remove `evaluate.language` (jq is the default)."),
         Entry(
             code: CompilerDiagnostics.partialInterpolationCode, name: "partial-interpolation", summary: "A string with `${ … }` inside other text is a literal.",
@@ -227,7 +227,7 @@ public enum DiagnosticCatalogue {
         Entry(
             code: CompilerDiagnostics.invalidCronCode, name: "invalid-cron", summary: "A cron expression that cannot be read.",
             explanation: "`schedule.cron` takes five fields (minute hour day-of-month month day-of-week), six with seconds first, or `@daily` and the like.",
-            example: "document: {dsl: '1.0.3', namespace: examples, name: flow, version: '1.0.0'}\nschedule: {cron: '61 * * * *'}\ndo:\n  - a: {set: {b: 1}}\n",
+            example: header + "schedule: {cron: '61 * * * *'}\ndo:\n  - a: {set: {b: 1}}\n",
             fix: "Correct the field the message names."),
         Entry(
             code: CompilerDiagnostics.invalidURITemplateCode, name: "invalid-uri-template", summary: "An endpoint that is not a valid URI template.",

@@ -88,8 +88,8 @@ extension MemoryStore {
             let result = try createRun(run)
             if result.created { created.append(result.id) }
             row.lastRunID = result.id
-            row.lastFireAt = clock.now()
         }
+        if !runs.isEmpty { row.lastFireAt = clock.now() }
         row.fires += runs.count
         row.eventCursor = max(row.eventCursor, cursor)
         row.eventProgress = progress
