@@ -223,7 +223,7 @@ enum PostgresStatements {
     /// a group costs the server one statement, whatever its size, and the common checkpoint is one round trip.
     ///
     /// Each run is one element of the arrays $1 ids, $2 epochs, $3 owners, $4 tokens, $5 states, $6 statuses,
-    /// $7 listening, $8 clears control, $9 ended, $10 releases the lease, $11 outputs, $12 errors, $13 stops (ended
+    /// $7 subscriptions (`NULL` when not listening), $8 clears control, $9 ended, $10 releases the lease, $11 outputs, $12 errors, $13 stops (ended
     /// or suspended: no wake), $14 event cursors, $15 wake at; each value one of $16 run ids, $17 hashes,
     /// $18 values; each history entry one of $19 run ids, $20 times, $21 kinds, $22 tasks, $23 step keys,
     /// $24 attempts, $25 data (in order: history keeps it). No run appears twice. Returns, for each run whose lease
@@ -235,9 +235,9 @@ enum PostgresStatements {
         """
         WITH input AS (
             SELECT * FROM unnest(
-                $1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::boolean[],
+                $1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[],
                 $9::boolean[], $10::boolean[], $11::text[], $12::text[], $13::boolean[], $14::bigint[], $15::float8[]
-            ) AS i(id, epoch, owner, token, state, status, listening, clears_control, ended, releases, output, error,
+            ) AS i(id, epoch, owner, token, state, status, subscription, clears_control, ended, releases, output, error,
                 stops, event_cursor, wake_at)
         ),
         run AS (
@@ -245,7 +245,8 @@ enum PostgresStatements {
                 state = i.state,
                 status = i.status,
                 updated_at = now(),
-                listening = i.listening,
+                listening = i.subscription IS NOT NULL,
+                subscription = i.subscription,
                 last_checkpoint = i.token,
                 control = CASE WHEN i.ended OR i.clears_control THEN NULL ELSE runs.control END,
                 output = CASE WHEN i.ended THEN i.output ELSE runs.output END,
@@ -257,7 +258,7 @@ enum PostgresStatements {
                     WHEN NOT i.releases THEN runs.wake_at
                     WHEN i.stops THEN NULL
                     WHEN runs.nudged OR (NOT i.clears_control AND runs.control IN ('cancel', 'suspend'))
-                        OR (i.listening AND EXISTS (SELECT 1 FROM events WHERE seq > i.event_cursor)) THEN now()
+                        OR (i.subscription IS NOT NULL AND EXISTS (SELECT 1 FROM events WHERE seq > i.event_cursor)) THEN now()
                     ELSE to_timestamp(i.wake_at)
                 END,
                 nudged = runs.nudged AND NOT i.releases
@@ -292,7 +293,7 @@ enum PostgresStatements {
         woken AS (
             UPDATE runs SET nudged = true, wake_at = CASE WHEN lease_owner IS NULL THEN now() ELSE wake_at END
             WHERE listening AND status IN \(active) AND EXISTS (SELECT 1 FROM stored)
-            RETURNING id
+            RETURNING subscription
         )
         """
 
@@ -382,7 +383,9 @@ enum PostgresStatements {
             RETURNING seq
         ),
         \(nudgeListeners)
-        SELECT seq FROM stored
+        SELECT seq, NULL AS subscription, false AS listener FROM stored
+        UNION ALL
+        SELECT NULL, subscription, true FROM woken
         """
     )
 

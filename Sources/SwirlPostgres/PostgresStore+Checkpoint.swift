@@ -216,7 +216,7 @@ extension PostgresStore {
         write.row = [
             lease.runID, String(lease.epoch), lease.owner, token,
             String(decoding: checkpoint.state.bytes, as: UTF8.self),
-            checkpoint.status.rawValue, PGText.bool(listening), PGText.bool(checkpoint.clearsControl),
+            checkpoint.status.rawValue, listening ? (checkpoint.subscription ?? .unknown).text : nil, PGText.bool(checkpoint.clearsControl),
             PGText.bool(ended), PGText.bool(releases),
             ended ? checkpoint.output?.serialized() : nil,
             ended ? checkpoint.error.map { $0.json.serialized() } : nil,

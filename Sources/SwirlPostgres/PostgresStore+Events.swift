@@ -4,7 +4,7 @@ public import SwirlRuntime
 /// Durable CloudEvents.
 extension PostgresStore {
     /// Stores the event and nudges every listening run, under the exclusive event lock, in one pipelined
-    /// transaction (one round trip).
+    /// transaction (one round trip); counts the runs whose subscriptions match it.
     ///
     /// A retry after a lost reply whose first attempt was committed finds the event stored and answers
     /// `duplicate`.
@@ -21,11 +21,13 @@ extension PostgresStore {
                 (PostgresStatements.deliver, [key.source, key.id, key.type, text]),
             ])
         }
-        guard let sequence = results[1].first?["seq"].flatMap({ Int64($0) }) else {
+        // One row for the stored event, then one per listening run it nudged.
+        guard let sequence = results[1].lazy.compactMap({ $0["seq"].flatMap { Int64($0) } }).first else {
             return .duplicate
         }
         self.notifications.workIsDue()
-        return .stored(sequence: sequence)
+        let subscriptions = results[1].lazy.filter { PGText.bool($0["listener"]) }.map { $0["subscription"].map(EventSubscription.init(text:)) }
+        return .stored(sequence: sequence, listeners: ListenerCount(event: event, subscriptions: subscriptions))
     }
 
     public func events(after sequence: Int64, limit: Int) async throws -> [StoredEvent] {

@@ -16,6 +16,7 @@ public enum EmbeddedResources {
             ("m0003_schedules.sql", PackageResources.m0003_schedules_sql),
             ("m0004_history_keys.sql", PackageResources.m0004_history_keys_sql),
             ("m0005_event_schedules.sql", PackageResources.m0005_event_schedules_sql),
+            ("m0006_subscriptions.sql", PackageResources.m0006_subscriptions_sql),
         ].map { (name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }
     }
 
@@ -29,6 +30,7 @@ public enum EmbeddedResources {
             ("s0001_init.sql", PackageResources.s0001_init_sql),
             ("s0002_schedules.sql", PackageResources.s0002_schedules_sql),
             ("s0003_event_schedules.sql", PackageResources.s0003_event_schedules_sql),
+            ("s0004_subscriptions.sql", PackageResources.s0004_subscriptions_sql),
         ].map { (name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }
     }
 }

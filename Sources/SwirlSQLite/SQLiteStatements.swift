@@ -139,7 +139,8 @@ enum SQLiteStatements {
 
     /// The fenced write of a run: only where its epoch and owner still match. ?1 id, ?2 epoch, ?3 owner, ?4 state,
     /// ?5 status, ?6 now, ?7 listening, ?8 clears control, ?9 ended, ?10 output, ?11 error, ?12 releases the
-    /// lease, ?13 stops (ended or suspended: no wake), ?14 event cursor, ?15 wake at.
+    /// lease, ?13 stops (ended or suspended: no wake), ?14 event cursor, ?15 wake at, ?16 subscription (when
+    /// listening).
     ///
     /// A run released while nudged, or with a cancel or suspend request still open (the next claim carries it
     /// out), or listening behind an event it has not seen, is due now. (Every `SET` expression reads the row as it
@@ -151,6 +152,7 @@ enum SQLiteStatements {
             status = ?5,
             updated_at = ?6,
             listening = ?7,
+            subscription = ?16,
             control = CASE WHEN ?9 OR ?8 THEN NULL ELSE control END,
             output = CASE WHEN ?9 THEN ?10 ELSE output END,
             error = CASE WHEN ?9 THEN ?11 ELSE error END,
@@ -215,6 +217,9 @@ enum SQLiteStatements {
         UPDATE runs SET nudged = 1, wake_at = CASE WHEN lease_owner IS NULL THEN ?1 ELSE wake_at END
         WHERE listening = 1 AND status IN \(active)
         """
+
+    /// ``nudgeListeners``, returning the subscription of each run it nudged, for `swirl emit`'s count.
+    static let nudgeListenersCounted = nudgeListeners + " RETURNING subscription"
 
     /// ?1 after, ?2 limit.
     static let events = "SELECT seq, event, stored_at FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2"

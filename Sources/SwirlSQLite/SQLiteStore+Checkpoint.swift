@@ -67,6 +67,7 @@ struct CheckpointWrite: Sendable {
             .optional(ended ? checkpoint.output?.serialized() : nil),
             .optional(ended ? checkpoint.error.map { $0.json.serialized() } : nil),
             .bool(releases), .bool(stops), .integer(checkpoint.eventCursor), .optional(checkpoint.wakeAt),
+            .optional(ended ? nil : checkpoint.subscription?.text),
         ]
         self.values = checkpoint.state.newValues.sorted { $0.key < $1.key }.map { (hash: $0.key, value: $0.value) }
         self.history = checkpoint.history.map { entry in

@@ -13,7 +13,7 @@ extension SQLiteStore {
         let id = event["id"]?.stringValue ?? ""
         let type = event["type"]?.stringValue
         let clock = self.clock
-        let sequence = try await self.write("storing an event") { connection -> Int64? in
+        let stored = try await self.write("storing an event") { connection -> (sequence: Int64, subscriptions: [String?])? in
             let now = clock.now()
             guard
                 let row = try connection.query(
@@ -22,14 +22,15 @@ extension SQLiteStore {
             else {
                 return nil
             }
-            try connection.execute(SQLiteStatements.nudgeListeners, [.real(now)])
-            return row[0].integer
+            let listeners = try connection.query(SQLiteStatements.nudgeListenersCounted, [.real(now)])
+            return (row[0].integer ?? 0, listeners.map { $0[0].text })
         }
-        guard let sequence else {
+        guard let stored else {
             return .duplicate
         }
         self.wakeups.notify()
-        return .stored(sequence: sequence)
+        let subscriptions = stored.subscriptions.lazy.map { $0.map(EventSubscription.init(text:)) }
+        return .stored(sequence: stored.sequence, listeners: ListenerCount(event: event, subscriptions: subscriptions))
     }
 
     public func events(after sequence: Int64, limit: Int) async throws -> [StoredEvent] {

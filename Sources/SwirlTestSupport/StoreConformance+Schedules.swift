@@ -228,7 +228,7 @@ extension StoreConformance {
     static func eventSchedules(_ subject: Subject) async throws {
         let store = subject.store
         // An event stored before the schedule exists is behind its cursor.
-        guard case .stored(let early) = try await store.deliver(event: Self.event("early")) else {
+        guard case .stored(let early, _) = try await store.deliver(event: Self.event("early")) else {
             Issue.record("the first event was not stored")
             return
         }
@@ -242,7 +242,7 @@ extension StoreConformance {
         #expect(try await store.fireSchedules(asOf: try await store.now() + 86_400, limit: 10).isEmpty)
         // The same registration again keeps the schedule and its cursor.
         #expect(try await store.saveSchedule(NewSchedule(definitionHash: definition.hash, trigger: trigger)) == schedule)
-        guard case .stored(let late) = try await store.deliver(event: Self.event("late")) else {
+        guard case .stored(let late, _) = try await store.deliver(event: Self.event("late")) else {
             Issue.record("the second event was not stored")
             return
         }
@@ -287,7 +287,7 @@ extension StoreConformance {
         #expect(
             try await store.advanceEventSchedule(
                 id: schedule.id, revision: paused.revision, cursor: late, progress: nil, runs: []) == nil)
-        guard case .stored(let meanwhile) = try await store.deliver(event: Self.event("meanwhile")) else {
+        guard case .stored(let meanwhile, _) = try await store.deliver(event: Self.event("meanwhile")) else {
             Issue.record("the third event was not stored")
             return
         }

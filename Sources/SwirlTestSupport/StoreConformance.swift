@@ -102,6 +102,7 @@ public enum StoreConformance {
         Check("an event wakes a run parked in a listen", eventWakesListener),
         Check("an event nudges a leased listener, which is due as soon as it parks", eventNudgesLeasedListener),
         Check("a listener parking behind an event it has not seen is due at once", listenerRace),
+        Check("a delivery counts the listening runs whose subscriptions match the event", listenerCount),
         Check("events emitted by a checkpoint are stored once and wake listeners", emittedEvents),
         Check("child runs are created once by a checkpoint, and wake their parent when they end", children),
         Check("a cancelled run asks its unfinished children to cancel", cancelCascades),
@@ -154,20 +155,23 @@ public enum StoreConformance {
 
     static func checkpoint(
         _ lease: Lease, status: RunStatus = .running, step: Int = 0, wakeAt: Double? = nil, release: Bool = false,
-        listening: Bool = false, eventCursor: Int64 = 0, output: JSON? = nil, error: WorkflowError? = nil,
+        subscription: EventSubscription? = nil, eventCursor: Int64 = 0, output: JSON? = nil, error: WorkflowError? = nil,
         history: [HistoryEntry] = [], events: [JSON] = [], children: [NewRun] = [], clearsControl: Bool = false
     ) throws -> Checkpoint {
         Checkpoint(
             lease: lease, state: try Self.state(lease.runID, step: step).1, status: status, wakeAt: wakeAt,
-            release: release, listening: listening, eventCursor: eventCursor, output: output, error: error,
+            release: release, subscription: subscription, eventCursor: eventCursor, output: output, error: error,
             history: history, events: events, children: children, clearsControl: clearsControl)
     }
 
-    static func event(_ id: String, source: String = "https://example.com/tests", data: JSON = ["z": 1, "a": 2])
-        -> JSON
-    {
-        ["specversion": "1.0", "id": .string(id), "source": .string(source), "type": "com.example.test", "data": data]
+    static func event(
+        _ id: String, source: String = "https://example.com/tests", type: String = "com.example.test", data: JSON = ["z": 1, "a": 2]
+    ) -> JSON {
+        ["specversion": "1.0", "id": .string(id), "source": .string(source), "type": .string(type), "data": data]
     }
+
+    /// A listen for the events of ``event(_:source:type:data:)``.
+    static let listens = EventSubscription(filters: [.init(attributes: ["type": "com.example.test"], decisive: true)])
 
     static func near(_ value: Double?, _ expected: Double, _ subject: Subject, within: Double? = nil) -> Bool {
         guard let value else {
@@ -670,7 +674,7 @@ public enum StoreConformance {
         let before = try await store.now()
         #expect(
             try await store.checkpoint(
-                Self.checkpoint(ok.lease, status: .completed, step: 1, listening: true, output: output,
+                Self.checkpoint(ok.lease, status: .completed, step: 1, subscription: Self.listens, output: output,
                     history: [HistoryEntry(time: 1_767_225_600, kind: "run.completed")]))
                 == .saved(control: nil))
         var record = try #require(try await store.run(id: "ok"))
@@ -736,13 +740,13 @@ public enum StoreConformance {
         let bystander = try await Self.claimOne(subject, "bystander")
         #expect(
             try await store.checkpoint(
-                Self.checkpoint(listener.lease, status: .waiting, step: 1, release: true, listening: true))
+                Self.checkpoint(listener.lease, status: .waiting, step: 1, release: true, subscription: Self.listens))
                 == .saved(control: nil))
         #expect(
             try await store.checkpoint(Self.checkpoint(bystander.lease, status: .waiting, step: 1, release: true))
                 == .saved(control: nil))
         #expect(!(try await Self.isDue(subject, "listener")))
-        #expect(try await store.deliver(event: Self.event("e1")) == .stored(sequence: 1))
+        #expect(try await store.deliver(event: Self.event("e1")) == .stored(sequence: 1, listeners: ListenerCount(matched: 1)))
         #expect(try await Self.isDue(subject, "listener"))
         #expect(!(try await Self.isDue(subject, "bystander")))
         let woken = try await store.claim(owner: "w", limit: 5, leaseSeconds: subject.lease, runID: nil)
@@ -752,7 +756,7 @@ public enum StoreConformance {
         let again = try #require(woken.first)
         #expect(
             try await store.checkpoint(
-                Self.checkpoint(again.lease, status: .waiting, step: 2, release: true, listening: true, eventCursor: 1))
+                Self.checkpoint(again.lease, status: .waiting, step: 2, release: true, subscription: Self.listens, eventCursor: 1))
                 == .saved(control: nil))
         #expect(try await store.deliver(event: Self.event("e1")) == .duplicate)
         #expect(!(try await Self.isDue(subject, "listener")))
@@ -762,8 +766,8 @@ public enum StoreConformance {
         let store = subject.store
         try await Self.create(subject, ["r1"])
         let claimed = try await Self.claimOne(subject, "r1")
-        #expect(try await store.checkpoint(Self.checkpoint(claimed.lease, step: 1, listening: true)) == .saved(control: nil))
-        #expect(try await store.deliver(event: Self.event("e1")) == .stored(sequence: 1))
+        #expect(try await store.checkpoint(Self.checkpoint(claimed.lease, step: 1, subscription: Self.listens)) == .saved(control: nil))
+        #expect(try await store.deliver(event: Self.event("e1")) == .stored(sequence: 1, listeners: ListenerCount(matched: 1)))
         let record = try #require(try await store.run(id: "r1"))
         #expect(record.leaseOwner == "w1")
         #expect(try await store.claim(owner: "w2", limit: 1, leaseSeconds: subject.lease, runID: nil).isEmpty)
@@ -771,7 +775,7 @@ public enum StoreConformance {
         let later = try await store.now() + subject.lease
         #expect(
             try await store.checkpoint(
-                Self.checkpoint(claimed.lease, status: .waiting, step: 2, wakeAt: later, release: true, listening: true,
+                Self.checkpoint(claimed.lease, status: .waiting, step: 2, wakeAt: later, release: true, subscription: Self.listens,
                     eventCursor: 1))
                 == .saved(control: nil))
         #expect(try await Self.isDue(subject, "r1"))
@@ -779,7 +783,7 @@ public enum StoreConformance {
         // The claim cleared the nudge: parking again with everything seen waits.
         #expect(
             try await store.checkpoint(
-                Self.checkpoint(again.lease, status: .waiting, step: 3, release: true, listening: true, eventCursor: 1))
+                Self.checkpoint(again.lease, status: .waiting, step: 3, release: true, subscription: Self.listens, eventCursor: 1))
                 == .saved(control: nil))
         #expect(!(try await Self.isDue(subject, "r1")))
     }
@@ -796,13 +800,64 @@ public enum StoreConformance {
             let listening = run.lease.runID != "not-listening"
             #expect(
                 try await store.checkpoint(
-                    Self.checkpoint(run.lease, status: .waiting, step: 1, release: true, listening: listening,
+                    Self.checkpoint(run.lease, status: .waiting, step: 1, release: true, subscription: listening ? Self.listens : nil,
                         eventCursor: cursor))
                     == .saved(control: nil))
         }
         #expect(try await Self.isDue(subject, "behind"))
         #expect(!(try await Self.isDue(subject, "caught-up")))
         #expect(!(try await Self.isDue(subject, "not-listening")))
+    }
+
+    static func listenerCount(_ subject: Subject) async throws {
+        let store = subject.store
+        let test = EventSubscription.Filter(attributes: ["type": "com.example.test"], decisive: true)
+        let subscriptions: [(String, EventSubscription?)] = [
+            ("exact", Self.listens),
+            ("other-type", EventSubscription(filters: [.init(attributes: ["type": "com.example.other"], decisive: true)])),
+            ("pattern", EventSubscription(filters: [.init(attributes: ["source": "https://example\\.com/t.*"], decisive: true)])),
+            ("two-filters", EventSubscription(filters: [.init(attributes: ["type": "com.example.other"], decisive: true), test])),
+            ("expression-too", EventSubscription(filters: [.init(attributes: ["type": "com.example.test"], decisive: false)])),
+            ("unknown", .unknown),
+            ("any-event", EventSubscription(filters: [.init(attributes: [:], decisive: true)])),
+            ("not-listening", nil),
+        ]
+        try await Self.create(subject, subscriptions.map(\.0) + ["held"])
+        let runs = try await store.claim(owner: "w", limit: 10, leaseSeconds: subject.lease, runID: nil)
+        #expect(runs.count == subscriptions.count + 1)
+        for run in runs {
+            let id = run.lease.runID
+            if id == "held" {
+                // Leased and listening beside running activities: it counts too.
+                #expect(try await store.checkpoint(Self.checkpoint(run.lease, step: 1, subscription: Self.listens)) == .saved(control: nil))
+                continue
+            }
+            let subscription = subscriptions.first { $0.0 == id }?.1
+            #expect(
+                try await store.checkpoint(
+                    Self.checkpoint(run.lease, status: .waiting, step: 1, release: true, subscription: subscription))
+                    == .saved(control: nil))
+        }
+        #expect(
+            try await store.deliver(event: Self.event("e1"))
+                == .stored(sequence: 1, listeners: ListenerCount(matched: 5, possible: 2)))
+        #expect(
+            try await store.deliver(event: Self.event("e2", source: "https://example.org/x", type: "com.example.other"))
+                == .stored(sequence: 2, listeners: ListenerCount(matched: 3, possible: 1)))
+        #expect(try await store.deliver(event: Self.event("e2", source: "https://example.org/x")) == .duplicate)
+
+        // An ended run, or one that stopped listening, is not counted.
+        let woken = try await store.claim(owner: "w", limit: 10, leaseSeconds: subject.lease, runID: nil)
+        for run in woken where run.lease.runID == "exact" || run.lease.runID == "unknown" {
+            let status: RunStatus = run.lease.runID == "exact" ? .completed : .waiting
+            #expect(
+                try await store.checkpoint(
+                    Self.checkpoint(run.lease, status: status, step: 2, release: true, eventCursor: 2, output: ["done": true]))
+                    == .saved(control: nil))
+        }
+        #expect(
+            try await store.deliver(event: Self.event("e3"))
+                == .stored(sequence: 3, listeners: ListenerCount(matched: 4, possible: 1)))
     }
 
     static func emittedEvents(_ subject: Subject) async throws {
@@ -812,7 +867,7 @@ public enum StoreConformance {
         let emitter = try await Self.claimOne(subject, "emitter")
         #expect(
             try await store.checkpoint(
-                Self.checkpoint(listener.lease, status: .waiting, step: 1, release: true, listening: true))
+                Self.checkpoint(listener.lease, status: .waiting, step: 1, release: true, subscription: Self.listens))
                 == .saved(control: nil))
         let emitted = [Self.event("x1"), Self.event("x2"), Self.event("x1")]
         #expect(try await store.checkpoint(Self.checkpoint(emitter.lease, step: 1, events: emitted)) == .saved(control: nil))
@@ -825,7 +880,7 @@ public enum StoreConformance {
         let again = try await Self.claimOne(subject, "listener")
         #expect(
             try await store.checkpoint(
-                Self.checkpoint(again.lease, status: .waiting, step: 2, release: true, listening: true, eventCursor: 2))
+                Self.checkpoint(again.lease, status: .waiting, step: 2, release: true, subscription: Self.listens, eventCursor: 2))
                 == .saved(control: nil))
         #expect(try await store.checkpoint(Self.checkpoint(emitter.lease, step: 2, events: emitted)) == .saved(control: nil))
         #expect(try await store.events(after: 0, limit: 10).count == 2)
@@ -1021,7 +1076,7 @@ public enum StoreConformance {
         #expect(again.takeovers == 0)
 
         // A nudge while leased makes a release due now, whatever time it asks for.
-        #expect(try await store.checkpoint(Self.checkpoint(again.lease, step: 1, listening: true)) == .saved(control: nil))
+        #expect(try await store.checkpoint(Self.checkpoint(again.lease, step: 1, subscription: Self.listens)) == .saved(control: nil))
         _ = try await store.deliver(event: Self.event("e1"))
         try await store.release(again.lease, wakeAt: try await store.now() + subject.lease)
         #expect(try await Self.isDue(subject, "r1"))

@@ -111,11 +111,17 @@ struct DurableCLITests {
                 == "waiting"
         })
         #expect(worker.terminate() == 0)
+        let unrelated = try RunBinary.swirl([
+            "emit", "--db", database.url, "--type", "com.example.other", "--source", "https://example.com", "--id", "e0",
+        ])
+        #expect(unrelated.exitCode == 0, "\(unrelated.stderr)")
+        #expect(unrelated.stderr.contains("swirl: the event matched no waiting run\n"), "\(unrelated.stderr)")
         let emitted = try RunBinary.swirl([
             "emit", "--db", database.url, "--type", "com.example.decision", "--source", "https://example.com", "--id", "e1",
             "--data", #"{"approved": true}"#,
         ])
         #expect(emitted.exitCode == 0, "\(emitted.stderr)")
+        #expect(emitted.stderr.contains("swirl: the event matched 1 waiting run\n"), "\(emitted.stderr)")
         let duplicate = try RunBinary.swirl([
             "emit", "--db", database.url, "--type", "com.example.decision", "--source", "https://example.com", "--id", "e1",
             "--data", #"{"approved": false}"#,

@@ -59,7 +59,11 @@ struct LocalCrashTests {
             #expect(announced, "\(run.output)")
             let id = try #require(Self.runID(in: run.output), "no run id: \(run.output)")
             ids[id] = index
-            try await Task.sleep(for: .milliseconds(Int.random(in: 0...400)))
+            // Killed at a random point of the workflow, whatever the machine's speed: once a random task has
+            // started or completed (the last one only started: the run ends right after), a moment later.
+            let marker = Self.markers.randomElement()!
+            _ = await eventually(within: 30, every: 0.005) { run.output.contains(marker) || !run.isRunning }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...15)))
             if run.isRunning {
                 run.kill9()
                 kills += 1
@@ -108,6 +112,11 @@ struct LocalCrashTests {
         print("local crash test: \(ids.count) runs, \(kills) kills, \(repeats) effects re-run (in flight when killed)")
         await store.close()
     }
+
+    /// Progress lines of ``workflow`` to kill a run after.
+    static let markers =
+        ["/do/0/t1", "/do/1/t2", "/do/2/t3", "/do/3/t4", "/do/4/t5", "/do/5/t6"].flatMap { ["\($0) started", "\($0) completed"] }
+        + ["/do/6/t7 started"]
 
     static func runID(in output: String) -> String? {
         output.split(separator: "\n").first { $0.hasPrefix("swirl: run ") }.map { String($0.dropFirst("swirl: run ".count)) }

@@ -12,12 +12,12 @@ struct PostgresConcurrencyTests {
         namespace: "tests", name: "race", version: "1.0.0", hash: "hash-race", document: #"{"do":[]}"#)
 
     private static func checkpoint(_ lease: Lease, status: RunStatus = .running, release: Bool = false,
-        listening: Bool = false, eventCursor: Int64 = 0, history: [HistoryEntry] = []) throws -> Checkpoint
+        subscription: EventSubscription? = nil, eventCursor: Int64 = 0, history: [HistoryEntry] = []) throws -> Checkpoint
     {
         let state = RunState(runID: lease.runID, input: [:], startedAt: 1_767_225_600, seed: 1)
         return Checkpoint(
             lease: lease, state: try RunStateCoding.encode(state, skipping: []), status: status, release: release,
-            listening: listening, eventCursor: eventCursor, history: history)
+            subscription: subscription, eventCursor: eventCursor, history: history)
     }
 
     @Test("a listener that parks while an event is delivered is always due afterwards")
@@ -34,12 +34,12 @@ struct PostgresConcurrencyTests {
                     try await store.claim(owner: "w", limit: 1, leaseSeconds: 600, runID: id).first)
                 let seen = cursor
                 let parking = try Self.checkpoint(
-                    claimed.lease, status: .waiting, release: true, listening: true, eventCursor: seen)
+                    claimed.lease, status: .waiting, release: true, subscription: .unknown, eventCursor: seen)
                 let event: JSON = ["specversion": "1.0", "id": .string("e\(iteration)"), "source": "race", "type": "t"]
                 async let parked = store.checkpoint(parking)
                 async let delivered = deliverer.deliver(event: event)
                 #expect(try await parked == .saved(control: nil))
-                guard case .stored(let sequence) = try await delivered else {
+                guard case .stored(let sequence, _) = try await delivered else {
                     Issue.record("the event was not stored")
                     return
                 }

@@ -75,7 +75,7 @@ import Testing
         let actions = run.handle(.start)
         let request = ActivityRequest(
             key: "/do/0/first#0", kind: "call:effect", arguments: ["n": 1], input: ["n": 1], task: "/do/0/first", runID: "run-1")
-        #expect(Self.decisions(actions) == [.startActivity(request), .park(wakeAt: nil, listening: false)])
+        #expect(Self.decisions(actions) == [.startActivity(request), .park(wakeAt: nil, subscription: nil)])
         #expect(Self.reports(actions).contains { $0.kind == .started && $0.task == "/do/0/first" && $0.time == 1000 })
         #expect(run.state.activitiesInFlight == [request])
         #expect(run.state.status == .waiting)
@@ -110,7 +110,7 @@ import Testing
         let start = run.handle(.start)
         let key = try #require(Self.started(start).first?.key)
         // The task's deadline is what the run waits for, beside the activity.
-        #expect(Self.decisions(start).last == .park(wakeAt: 1005, listening: false))
+        #expect(Self.decisions(start).last == .park(wakeAt: 1005, subscription: nil))
 
         run.now = 1004
         let early = run.handle(.timerFired)
@@ -188,7 +188,7 @@ import Testing
 
         // b finishes first; the fork still waits for a.
         let halfway = run.handle(.activityCompleted(key: requests[1].key, output: "B"))
-        #expect(Self.decisions(halfway) == [.park(wakeAt: nil, listening: false)])
+        #expect(Self.decisions(halfway) == [.park(wakeAt: nil, subscription: nil)])
         let done = run.handle(.activityCompleted(key: requests[0].key, output: "A"))
         #expect(Self.decisions(done) == [.complete(["A", "B"])])
     }
@@ -278,10 +278,11 @@ import Testing
     @Test("a listen parks listening; an event is consumed once, and its sequence offered again is discarded")
     @JQActor func listenConsumesOnce() throws {
         var run = try Harness(Self.approval)
-        #expect(Self.decisions(run.handle(.start)) == [.park(wakeAt: nil, listening: true)])
+        let approval = EventSubscription(filters: [.init(attributes: ["type": "com.example.approval"], decisive: true)])
+        #expect(Self.decisions(run.handle(.start)) == [.park(wakeAt: nil, subscription: approval)])
 
         let first = run.handle(.eventReceived(Self.event("com.example.approval", "yes"), sequence: 3))
-        #expect(Self.decisions(first) == [.park(wakeAt: nil, listening: true)])
+        #expect(Self.decisions(first) == [.park(wakeAt: nil, subscription: approval)])
         #expect(run.state.consumedEvents == [3])
         #expect(run.state.eventCursor == 3)
 
@@ -292,6 +293,73 @@ import Testing
         let second = run.handle(.eventReceived(Self.event("com.example.approval", "also"), sequence: 4))
         #expect(Self.decisions(second) == [.complete(["yes", "also"])])
         #expect(run.state.consumedEvents == [3, 4])
+    }
+
+    @Test("a parked run's subscription holds the filters its listens still wait on, and says which only it can decide")
+    @JQActor func subscriptionOfListens() throws {
+        func filter(_ attributes: OrderedDictionary<String, JSON>, decisive: Bool = true) -> EventSubscription.Filter {
+            EventSubscription.Filter(attributes: attributes, decisive: decisive)
+        }
+        var run = try Harness(
+            """
+            do:
+              - both:
+                  fork:
+                    branches:
+                      - gather:
+                          listen:
+                            to:
+                              all:
+                                - with: {type: com.example.a, source: 'https://example\\.com/.*'}
+                                - with: {type: com.example.b, subject: '${ . == "x" }'}
+                                - with: {type: com.example.c}
+                                  correlate: {order: {from: '${ .data.order }'}}
+                      - stream:
+                          listen:
+                            to:
+                              any: []
+                              until:
+                                one: {with: {type: com.example.stop}}
+            """)
+        let start = run.handle(.start)
+        #expect(
+            Self.decisions(start) == [
+                .park(
+                    wakeAt: nil,
+                    subscription: EventSubscription(filters: [
+                        filter(["type": "com.example.a", "source": "https://example\\.com/.*"]),
+                        filter(["type": "com.example.b"], decisive: false),
+                        filter(["type": "com.example.c"], decisive: false),
+                        filter([:]), filter(["type": "com.example.stop"]),
+                    ]))
+            ])
+        // The `all` filter an event satisfied drops out; the endless `any` keeps every event.
+        let event: JSON = ["specversion": "1.0", "id": "a-1", "source": "https://example.com/orders", "type": "com.example.a", "data": 1]
+        let after = run.handle(.eventReceived(event, sequence: 1))
+        #expect(
+            Self.decisions(after) == [
+                .park(
+                    wakeAt: nil,
+                    subscription: EventSubscription(filters: [
+                        filter(["type": "com.example.b"], decisive: false),
+                        filter(["type": "com.example.c"], decisive: false),
+                        filter([:]), filter(["type": "com.example.stop"]),
+                    ]))
+            ])
+        // The stored form reads back as it was.
+        if case .park(_, let subscription?)? = Self.decisions(after).first {
+            #expect(EventSubscription(text: subscription.text) == subscription)
+        }
+        // A listen that is over leaves the subscription.
+        let stop = run.handle(.eventReceived(Self.event("com.example.stop", 2), sequence: 2))
+        #expect(
+            Self.decisions(stop) == [
+                .park(
+                    wakeAt: nil,
+                    subscription: EventSubscription(filters: [
+                        filter(["type": "com.example.b"], decisive: false), filter(["type": "com.example.c"], decisive: false),
+                    ]))
+            ])
     }
 
     @Test("an event no listen wants is discarded and the listen goes on waiting")
@@ -322,7 +390,8 @@ import Testing
         #expect(Self.isDiscarded(run.handle(.eventReceived(Self.event("com.example.b", 6), sequence: 6))))
         #expect(run.state.eventCursor == 6)
         let next = run.handle(.eventReceived(Self.event("com.example.a", 7), sequence: 7))
-        #expect(Self.decisions(next) == [.park(wakeAt: nil, listening: true)])
+        let second = EventSubscription(filters: [.init(attributes: ["type": "com.example.b"], decisive: true)])
+        #expect(Self.decisions(next) == [.park(wakeAt: nil, subscription: second)])
         // The second listen began: it must see event 6 again, so the cursor is back at the base.
         #expect(run.state.eventCursor == 5)
         // Offered again from the base: 7 was consumed by the first listen, 6 is what the second wants.
@@ -338,10 +407,10 @@ import Testing
     @JQActor func waitParksWithItsTime() throws {
         var run = try Harness("do:\n  - pause: {wait: PT1H}\n  - after: {set: {done: true}}\n", now: 2000)
         let actions = run.handle(.start)
-        #expect(Self.decisions(actions) == [.park(wakeAt: 5600, listening: false)])
+        #expect(Self.decisions(actions) == [.park(wakeAt: 5600, subscription: nil)])
         #expect(Self.reports(actions).contains { $0.kind == .waiting(until: 5600) && $0.task == "/do/0/pause" && $0.time == 2000 })
         run.now = 5599
-        #expect(Self.decisions(run.handle(.timerFired)) == [.park(wakeAt: 5600, listening: false)])
+        #expect(Self.decisions(run.handle(.timerFired)) == [.park(wakeAt: 5600, subscription: nil)])
         run.now = 5600
         #expect(Self.decisions(run.handle(.timerFired)) == [.complete(["done": true])])
     }

@@ -962,7 +962,9 @@ final class CompletionLog: Sendable {
         serving.cancel()
         try await serving.value
         #expect(first.activeRuns == 0)
-        #expect(try await fixture.store.deliver(event: Self.event(id: "late", data: ["ok": 1])) == .stored(sequence: 1))
+        #expect(
+            try await fixture.store.deliver(event: Self.event(id: "late", data: ["ok": 1]))
+                == .stored(sequence: 1, listeners: ListenerCount(matched: 1)))
         #expect(try await fixture.record("listener").wakeAt != nil, "the delivery did not make the run due")
 
         fixture.startWorker(owner: "second")

@@ -4,8 +4,8 @@ import SwirlCore
 import SwirlPostgres
 import SwirlRuntime
 
-/// `swirl emit`: delivers a CloudEvent to the runs of `swirl run` on this machine that listen
-/// for events, through a spool folder they watch.
+/// `swirl emit`: stores a CloudEvent in the store the runs use, wakes the runs that listen for
+/// events, and says how many of them it matched.
 struct Emit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "emit",
@@ -16,7 +16,7 @@ struct Emit: AsyncParsableCommand {
             duplicate), and every run waiting in a listen there is woken to look at it, even one \
             no process holds: a parked run receives it when it is next claimed. Runs started \
             with 'swirl run --ephemeral' live in memory and receive only their own events. The \
-            event is printed on stdout.
+            event is printed on stdout, and on stderr how many waiting runs it matched.
             """
     )
 
@@ -57,7 +57,22 @@ struct Emit: AsyncParsableCommand {
         }
         let value = CloudEvents.envelope(attributes, time: Date().timeIntervalSince1970)
         let delivery = try await RunsOutput.reading(store) { try await $0.deliver(event: value) }
-        if delivery == .duplicate { Terminal.writeError("swirl: an event with this source and id was delivered before\n") }
+        switch delivery {
+        case .duplicate: Terminal.writeError("swirl: an event with this source and id was delivered before\n")
+        case .stored(_, let listeners): Terminal.writeError("swirl: \(Self.describe(listeners))\n")
+        }
         Terminal.writeOutput(value.serialized() + "\n")
+    }
+
+    /// What `swirl emit` says of the runs an event reached.
+    static func describe(_ listeners: ListenerCount) -> String {
+        func runs(_ count: Int) -> String { count == 1 ? "1 waiting run" : "\(count) waiting runs" }
+        var text = listeners.matched == 0 ? "the event matched no waiting run" : "the event matched \(runs(listeners.matched))"
+        if listeners.possible > 0 {
+            text += listeners.possible == 1
+                ? "; 1 more may take it (its listen also filters with expressions or correlations, which the run evaluates when it wakes)"
+                : "; \(listeners.possible) more may take it (their listens also filter with expressions or correlations, which each run evaluates when it wakes)"
+        }
+        return text
     }
 }

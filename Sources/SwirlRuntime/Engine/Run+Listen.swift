@@ -51,6 +51,57 @@ extension Run {
         return consumed
     }
 
+    /// What the run's listens wait for, or `nil` when none takes events: the listens ``deliver(_:)`` offers an
+    /// event to, with the filters of each that an event could still satisfy.
+    var subscription: EventSubscription? {
+        var filters: [EventSubscription.Filter] = []
+        var listening = false
+        for fiber in state.fibers {
+            for position in fiber.frames.indices {
+                guard case .task(let task) = fiber.frames[position], case .listening(let progress) = task.progress,
+                    case .listen(let listen) = program[task.address].kind
+                else { continue }
+                let isTop = position == fiber.frames.count - 1
+                guard !progress.satisfied, isTop ? fiber.wait == .events : progress.iterating else { continue }
+                listening = true
+                Self.collect(listen.strategy, matched: progress.matched, into: &filters)
+            }
+        }
+        return listening ? EventSubscription(filters: filters) : nil
+    }
+
+    /// The filters of `strategy` still open (for `all`, those `matched` does not mark), with those of a nested
+    /// `until` strategy: its events end the listen.
+    private static func collect(_ strategy: EventStrategy, matched: [Bool], into filters: inout [EventSubscription.Filter]) {
+        switch strategy {
+        case .one(let filter):
+            filters.append(subscriptionFilter(filter))
+        case .all(let all):
+            for (index, filter) in all.enumerated() where !(index < matched.count && matched[index]) {
+                filters.append(subscriptionFilter(filter))
+            }
+        case .any(let any, let until):
+            if any.isEmpty {
+                filters.append(EventSubscription.Filter(attributes: [:], decisive: true))
+            } else {
+                filters += any.map(subscriptionFilter)
+            }
+            if case .strategy(let stop)? = until { collect(stop, matched: [], into: &filters) }
+        }
+    }
+
+    private static func subscriptionFilter(_ filter: EventFilter) -> EventSubscription.Filter {
+        var attributes: OrderedDictionary<String, JSON> = [:]
+        var decisive = filter.correlations.isEmpty
+        for (name, match) in filter.attributes {
+            switch match {
+            case .literal(let value): attributes[name] = value
+            case .expression: decisive = false
+            }
+        }
+        return EventSubscription.Filter(attributes: attributes, decisive: decisive)
+    }
+
     /// The variables of the list holding the frame at `position`.
     func variables(below position: Int, fiber: Int) -> [String: StoredJSON] {
         for case .list(let list) in state.fibers[fiber].frames[..<position].reversed() {
@@ -235,7 +286,7 @@ extension Run {
                 case .failure(let error): return .failure(error)
                 }
             case .literal(.string(let pattern)):
-                guard let text = value.stringValue, Self.fullMatch(pattern, text) else { return .success(false) }
+                guard let text = value.stringValue, EventPattern.fullMatch(pattern, text) else { return .success(false) }
             case .literal(let expected):
                 if value != expected { return .success(false) }
             }
@@ -260,12 +311,5 @@ extension Run {
         }
         progress.correlation = fixed
         return .success(true)
-    }
-
-    /// Whether `text` equals `pattern` or matches it as a whole regular expression.
-    static func fullMatch(_ pattern: String, _ text: String) -> Bool {
-        if JSON.sameCodePoints(pattern, text) { return true }
-        guard let expression = try? NSRegularExpression(pattern: "^(?:" + pattern + ")$") else { return false }
-        return expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
     }
 }

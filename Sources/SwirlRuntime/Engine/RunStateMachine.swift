@@ -39,8 +39,9 @@ public struct RunStateMachine {
         /// Stop this activity: nobody waits for its result any more.
         case cancelActivity(key: String)
         /// Every fiber waits: call back with ``Event/timerFired`` at `wakeAt` (never, when `nil`),
-        /// and offer stored events after ``RunState/eventCursor`` when `listening`.
-        case park(wakeAt: Double?, listening: Bool)
+        /// and offer stored events after ``RunState/eventCursor`` when the run listens for some
+        /// (`subscription` says which).
+        case park(wakeAt: Double?, subscription: EventSubscription?)
         case complete(JSON)
         case fault(WorkflowError)
         case cancelled
@@ -284,7 +285,7 @@ struct Run {
         }
         removeSettledFibers(always: true)
         state.status = .waiting
-        return [.park(wakeAt: nextWake(), listening: isListening)]
+        return [.park(wakeAt: nextWake(), subscription: subscription)]
     }
 
     /// Makes fiber `index` ready to run.
@@ -327,15 +328,6 @@ struct Run {
     }
 
     /// Whether a `listen` of the run waits for events.
-    var isListening: Bool {
-        state.fibers.contains { fiber in
-            fiber.wait == .events
-                || fiber.frames.contains { frame in
-                    if case .task(let task) = frame, case .listening(let progress) = task.progress { progress.iterating } else { false }
-                }
-        }
-    }
-
     func nextWake() -> Double? {
         var times: [Double] = []
         if let deadline = state.deadline { times.append(deadline) }

@@ -1,8 +1,8 @@
 public import Foundation
 public import SwirlCore
 
-/// Carries CloudEvents within one process: what a test or `swirl emit`'s spool folder hands
-/// it reaches every subscriber at that moment (an ``Interpreter`` delivers them to its store).
+/// Carries CloudEvents within one process: what a test hands it reaches every subscriber at
+/// that moment (an ``Interpreter`` delivers them to its store).
 public actor EventBus {
     private var subscribers: [UUID: AsyncStream<JSON>.Continuation] = [:]
 

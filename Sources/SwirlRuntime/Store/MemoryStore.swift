@@ -9,7 +9,8 @@ public actor MemoryStore: Store {
         var state: [UInt8]?
         var epoch: Int64 = 0
         var nudged = false
-        var listening = false
+        /// What the run's listens wait for; `nil` when it listens for nothing.
+        var subscription: EventSubscription?
         var eventBase: Int64
     }
 
@@ -167,7 +168,7 @@ public actor MemoryStore: Store {
         row.state = checkpoint.state.bytes
         row.record.status = checkpoint.status
         row.record.updatedAt = now
-        row.listening = checkpoint.listening
+        row.subscription = checkpoint.subscription
         if checkpoint.clearsControl { row.record.control = nil }
         let ended = [.completed, .faulted, .cancelled].contains(checkpoint.status)
         if ended {
@@ -175,7 +176,7 @@ public actor MemoryStore: Store {
             row.record.error = checkpoint.error
             row.record.endedAt = now
             row.record.control = nil
-            row.listening = false
+            row.subscription = nil
         }
         if checkpoint.release || ended || checkpoint.status == .suspended {
             row.record.leaseOwner = nil
@@ -325,9 +326,14 @@ public actor MemoryStore: Store {
         let sequence = nextSequence
         nextSequence += 1
         events.append(StoredEvent(sequence: sequence, event: event, storedAt: now))
-        for id in rows.live where rows[id]?.listening == true { nudge(id, now: now) }
+        var subscriptions: [EventSubscription] = []
+        for id in rows.live {
+            guard let subscription = rows[id]?.subscription else { continue }
+            subscriptions.append(subscription)
+            nudge(id, now: now)
+        }
         notify()
-        return .stored(sequence: sequence)
+        return .stored(sequence: sequence, listeners: ListenerCount(event: event, subscriptions: subscriptions))
     }
 
     public func events(after sequence: Int64, limit: Int) -> [StoredEvent] {

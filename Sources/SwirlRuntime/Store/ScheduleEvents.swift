@@ -108,12 +108,6 @@ public struct ScheduleEvents: Hashable, Sendable {
     }
 
     private static func matches(_ event: JSON, _ attributes: [(name: String, value: JSON)]) -> Bool {
-        attributes.allSatisfy { name, expected in
-            let value = event[name] ?? .null
-            if case .string(let pattern) = expected {
-                return value.stringValue.map { Run.fullMatch(pattern, $0) } ?? false
-            }
-            return value == expected
-        }
+        EventPattern.matches(event, attributes.lazy.map { (key: $0.name, value: $0.value) })
     }
 }

@@ -74,7 +74,8 @@ public protocol Store: Sendable {
     // MARK: events
 
     /// Stores a CloudEvent once: a second event with the same `source` and `id` is a duplicate.
-    /// Every run waiting in a `listen` becomes due, so a parked listener cannot miss it.
+    /// Every run waiting in a `listen` becomes due, so a parked listener cannot miss it; the reply counts those
+    /// whose subscriptions match the event.
     /// - Throws: ``StoreError/tooLarge(_:size:limit:)`` for an event over the store's limit.
     func deliver(event: JSON) async throws -> EventDelivery
     /// Stored events with a sequence number above `sequence`, oldest first.
@@ -267,8 +268,11 @@ public struct Checkpoint: Sendable {
     public var wakeAt: Double?
     /// Gives up the lease (the run parks, is suspended, or ended).
     public var release: Bool
-    /// Whether the run waits in a `listen`: delivered events make it due.
-    public var listening: Bool
+    /// What the run's `listen`s wait for, or `nil` when it waits for no event: delivered events make a
+    /// listening run due, and ``Store/deliver(event:)`` counts the runs they match.
+    public var subscription: EventSubscription?
+    /// Whether the run waits in a `listen`.
+    public var listening: Bool { subscription != nil }
     /// The highest event sequence number the run has looked at. A listening run released while
     /// a later event is already stored is due at once, so an event delivered while the run was
     /// parking is never missed (stores make delivery and this check mutually exclusive).
@@ -286,7 +290,8 @@ public struct Checkpoint: Sendable {
 
     public init(
         lease: Lease, state: EncodedRunState, status: RunStatus, wakeAt: Double? = nil, release: Bool = false,
-        listening: Bool = false, eventCursor: Int64 = 0, output: JSON? = nil, error: WorkflowError? = nil, history: [HistoryEntry] = [],
+        subscription: EventSubscription? = nil, eventCursor: Int64 = 0, output: JSON? = nil, error: WorkflowError? = nil,
+        history: [HistoryEntry] = [],
         events: [JSON] = [], children: [NewRun] = [], clearsControl: Bool = false
     ) {
         self.lease = lease
@@ -294,7 +299,7 @@ public struct Checkpoint: Sendable {
         self.status = status
         self.wakeAt = wakeAt
         self.release = release
-        self.listening = listening
+        self.subscription = subscription
         self.eventCursor = eventCursor
         self.output = output
         self.error = error
@@ -356,7 +361,8 @@ public enum ControlReply: Hashable, Sendable {
 
 /// What ``Store/deliver(event:)`` did.
 public enum EventDelivery: Hashable, Sendable {
-    case stored(sequence: Int64)
+    /// Stored, with how many listening runs the event matched.
+    case stored(sequence: Int64, listeners: ListenerCount = ListenerCount())
     /// An event with the same source and id was stored before.
     case duplicate
 }

@@ -151,7 +151,7 @@ final class RunDriver {
         }
 
         // The machine's latest word on what the run waits for; kept across batches that leave it unchanged.
-        var park: (wakeAt: Double?, listening: Bool)?
+        var park: (wakeAt: Double?, subscription: EventSubscription?)?
         while true {
             var ending: RunOutcome?
             var budgetSpent = false
@@ -162,7 +162,7 @@ final class RunDriver {
                 budgetSpent = step.budgetSpent
             }
             // Offer stored events to the run's listens until none is left.
-            while ending == nil, let listening = park, listening.listening {
+            while ending == nil, park?.subscription != nil {
                 let events = try await context.store.events(after: state.eventCursor, limit: 64)
                 if events.isEmpty { break }
                 for stored in events {
@@ -174,7 +174,7 @@ final class RunDriver {
                 }
             }
             if ending == nil, budgetSpent {
-                switch try await pause(listening: park?.listening ?? false) {
+                switch try await pause(subscription: park?.subscription) {
                 case .events(let events):
                     batch = events
                     continue
@@ -203,13 +203,13 @@ final class RunDriver {
             }
             if running.isEmpty && pendingStarts.isEmpty {
                 // Nothing runs in this process: save and release the run until it is due.
-                switch try await save(status: .waiting, release: true, wakeAt: park?.wakeAt, listening: park?.listening ?? false) {
+                switch try await save(status: .waiting, release: true, wakeAt: park?.wakeAt, subscription: park?.subscription) {
                 case .saved: return .parked
                 case .leaseLost: return .leaseLost
                 }
             }
             if dirty || !children.isEmpty || !outbox.isEmpty {
-                switch try await save(status: .running, release: false, wakeAt: nil, listening: park?.listening ?? false) {
+                switch try await save(status: .running, release: false, wakeAt: nil, subscription: park?.subscription) {
                 case .saved(let control?) where control != .resume: signal(.control(control))
                 case .saved: break
                 case .leaseLost: return .leaseLost
@@ -271,7 +271,7 @@ final class RunDriver {
     /// What one machine call produced.
     private struct Step {
         var ending: RunOutcome?
-        var park: (wakeAt: Double?, listening: Bool)?
+        var park: (wakeAt: Double?, subscription: EventSubscription?)?
         /// The machine spent its step budget: the run is ready and goes on after a pause.
         var budgetSpent = false
     }
@@ -289,13 +289,13 @@ final class RunDriver {
     /// heartbeat and requests in, writes what should not wait (activities to start, children,
     /// events, a full history buffer), and hands back what to apply next, always ending with
     /// ``RunStateMachine/Event/timerFired`` (which first applies the deadlines that passed).
-    private func pause(listening: Bool) async throws -> Translation {
+    private func pause(subscription: EventSubscription?) async throws -> Translation {
         flushProgress()
         // A checkpoint encodes every fiber: with a wide fork, wait for as many entries as there
         // are fibers, so the writes cost O(1) per entry however wide the run is.
         let flushAt = max(Self.historyFlushThreshold, state.fibers.count * 4)
         if !pendingStarts.isEmpty || !children.isEmpty || !outbox.isEmpty || history.count >= flushAt {
-            switch try await save(status: .running, release: false, wakeAt: nil, listening: listening) {
+            switch try await save(status: .running, release: false, wakeAt: nil, subscription: subscription) {
             case .saved(let control?) where control != .resume: signal(.control(control))
             case .saved: break
             case .leaseLost: return .finished(.leaseLost)
@@ -337,8 +337,8 @@ final class RunDriver {
                 running.removeValue(forKey: key)?.cancel()
                 pendingStarts.removeAll { $0.request.key == key }
                 if let child = awaitedChildren.removeValue(forKey: key) { _ = try? await context.store.request(.cancel, runID: child) }
-            case .park(let wakeAt, let listening):
-                step.park = (wakeAt, listening)
+            case .park(let wakeAt, let subscription):
+                step.park = (wakeAt, subscription)
             case .complete(let output):
                 step.ending = .completed(output)
             case .fault(let error):
@@ -511,7 +511,7 @@ final class RunDriver {
 
     // MARK: waiting
 
-    private func arm(_ park: (wakeAt: Double?, listening: Bool)?) {
+    private func arm(_ park: (wakeAt: Double?, subscription: EventSubscription?)?) {
         if let wakeAt = park?.wakeAt {
             if timer?.at != wakeAt {
                 timer?.task.cancel()
@@ -528,7 +528,7 @@ final class RunDriver {
         }
         // A listen beside running activities: nothing nudges a run that is held, so look for
         // stored events now and then (jittered, on the wall clock).
-        if park?.listening == true {
+        if park?.subscription != nil {
             if poller == nil {
                 poller = Task { [weak self] in
                     while !Task.isCancelled {
@@ -565,14 +565,16 @@ final class RunDriver {
 
     // MARK: writing
 
-    private func save(status: RunStatus, release: Bool, wakeAt: Double?, listening: Bool, output: JSON? = nil, error: WorkflowError? = nil)
+    private func save(
+        status: RunStatus, release: Bool, wakeAt: Double?, subscription: EventSubscription?, output: JSON? = nil, error: WorkflowError? = nil
+    )
         async throws -> CheckpointResult
     {
         var saved = state
         saved.error = state.error.map(secrets.redact)
         let encoded = try RunStateCoding.encode(saved, skipping: storedValues, cache: &valueCache)
         let checkpoint = Checkpoint(
-            lease: lease, state: encoded, status: status, wakeAt: wakeAt, release: release, listening: listening,
+            lease: lease, state: encoded, status: status, wakeAt: wakeAt, release: release, subscription: subscription,
             eventCursor: state.eventCursor, output: output, error: error, history: history, events: outbox, children: children,
             clearsControl: clearsControl)
         let result = try await context.store.checkpoint(checkpoint)
@@ -620,7 +622,7 @@ final class RunDriver {
         }
         lifecycleOutbox.append(lifecycle.workflowEnded(outcome, at: now))
         stopEverything()
-        switch try await save(status: status, release: true, wakeAt: nil, listening: false, output: output, error: error) {
+        switch try await save(status: status, release: true, wakeAt: nil, subscription: nil, output: output, error: error) {
         case .saved: return .ended(outcome)
         case .leaseLost: return .leaseLost
         }
@@ -630,7 +632,7 @@ final class RunDriver {
         stopEverything()
         clearsControl = true
         history.append(HistoryEntry(time: context.clock.now(), kind: "run.suspended"))
-        switch try await save(status: .suspended, release: true, wakeAt: nil, listening: false) {
+        switch try await save(status: .suspended, release: true, wakeAt: nil, subscription: nil) {
         case .saved: return .suspended
         case .leaseLost: return .leaseLost
         }
