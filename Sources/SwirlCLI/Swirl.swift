@@ -16,13 +16,19 @@ struct Swirl: AsyncParsableCommand {
             environment error (bad arguments, unreadable file, unreachable database); 130 \
             interrupted (SIGINT); 143 stopped by SIGTERM.
             """,
-        version: SwirlVersion.current,
+        version: "swirl \(SwirlVersion.current) (commit \(BuildInfo.commit)); reads Serverless Workflow DSL \(SwirlVersion.supportedDSL)",
         subcommands: [
             Validate.self, Run.self, Graph.self, Start.self, WorkerCommand.self, Runs.self, Schedules.self, Migrate.self, Emit.self, Schema.self, Explain.self,
+            Completion.self, Manual.self,
         ]
     )
 
     static func main() async {
+        // Bare `swirl` is a usage error: the help goes to stderr and the exit status says nothing ran.
+        if CommandLine.arguments.count == 1 {
+            Terminal.writeError(helpMessage() + "\n")
+            exitChecked(.environmentError)
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
