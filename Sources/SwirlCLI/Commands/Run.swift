@@ -65,7 +65,8 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let workflowInput = try inputOptions.read()
-        let program = try WorkflowFile.compile(file, colors: colors)
+        let compiled = try WorkflowFile.load(file, colors: colors, quiet: quiet)
+        let program = compiled.program
         if !quiet, program.definition["schedule"] != nil {
             let operand = file == "-" ? "FILE" : file
             Terminal.writeError(
@@ -77,6 +78,8 @@ struct Run: AsyncParsableCommand {
         let opened = ephemeral ? nil : try await store.location.open()
         var foreground = Foreground(quiet: quiet, style: output == .pretty ? .pretty : .compact)
         foreground.database = store.named
+        let colored = colors.useColor
+        foreground.locateFault = { compiled.describe($0, colored: colored) }
         let setup: RuntimeSetup
         do {
             setup = try activityOptions.setup(
