@@ -249,6 +249,16 @@ public enum DiagnosticCatalogue {
             explanation: "A function from a catalog is called as `name:version@catalog`.",
             example: header + "do:\n  - check: {call: 'log@default'}\n",
             fix: "Write `name:version@catalog` (`log:1.0.0@default`), or call a function defined under `use.functions`."),
+        Entry(
+            code: RuntimeSupportDiagnostics.unsupportedTaskCode, name: "unsupported-task",
+            summary: "A task kind this build of Swirl cannot run (`call: grpc`, `call: asyncapi`, a catalog function...).",
+            explanation: """
+                The document is valid DSL, but `swirl run` and `swirl worker` would fault the run with 501 when it \
+                reaches the task. `swirl validate` says so ahead of time, as a warning (an error with --strict); the \
+                in-process validator does not, as it knows no runtime.
+                """,
+            example: nil,
+            fix: "Call the service another way (`call: http`), or keep the workflow for a runtime that has the task kind."),
     ]
 
     static let shell: [Entry] = [

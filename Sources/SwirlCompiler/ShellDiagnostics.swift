@@ -29,3 +29,21 @@ public enum ShellDiagnostics {
             notes: [Diagnostic.Note("pass the values as `run.shell.arguments` (\"$1\", \"$2\"… in the command), which the shell never parses")])
     }
 }
+
+/// The diagnostic of `swirl validate` for tasks the runtime of this build cannot carry out.
+public enum RuntimeSupportDiagnostics {
+    public static let unsupportedTaskCode = DiagnosticCode("SWL4012")
+
+    /// `call: grpc` and the like, which would fault with 501 when the run reaches them.
+    public static func unsupportedTask(kind: String, path: JSONPointer, location: SourceLocation?) -> Diagnostic {
+        // `call:grpc` as written: `call: grpc`.
+        let what = kind.firstIndex(of: ":").map { kind[..<$0] + ": " + kind[kind.index(after: $0)...] } ?? kind
+        let isCatalog = kind.hasPrefix("call:") && kind.contains("@")
+        return Diagnostic(
+            .warning, code: unsupportedTaskCode,
+            message: isCatalog
+                ? "this build of Swirl cannot fetch catalog functions: a run faults (501) when it reaches `\(what)`"
+                : "this build of Swirl cannot run `\(what)` tasks: a run faults (501) when it reaches one",
+            path: path, part: .key, location: location)
+    }
+}

@@ -73,4 +73,33 @@ import Testing
         #expect(result.stderr.contains("SWL5002"))
         #expect(result.stdout.contains("1 file: 0 errors, 1 warning"), "\(result.stdout)")
     }
+
+    @Test("task kinds this build cannot run are warnings at the task, errors with --strict")
+    func unsupportedTasks() throws {
+        let scratch = try ScratchFolder()
+        let file = try scratch.write(
+            "calls.yaml",
+            """
+            document: {dsl: '1.0.3', namespace: t, name: t, version: '1.0.0'}
+            do:
+              - rpc:
+                  call: grpc
+                  with:
+                    proto: {endpoint: 'http://example.com/a.proto'}
+                    service: {name: S, host: example.com}
+                    method: M
+              - fn: {call: 'log:1.0.0@default'}
+              - ok: {call: http, with: {method: get, endpoint: 'http://example.com'}}
+              - sh: {run: {shell: {command: 'true'}}}
+
+            """)
+        let result = try RunBinary.swirl(["validate", "--no-shellcheck", file])
+        #expect(result.exitCode == 0)
+        #expect(result.stderr.contains("\(file):3:5: warning: this build of Swirl cannot run `call: grpc` tasks"), "\(result.stderr)")
+        #expect(result.stderr.contains("\(file):9:5: warning: this build of Swirl cannot fetch catalog functions"), "\(result.stderr)")
+        #expect(result.stderr.contains("`call: log:1.0.0@default`"), "\(result.stderr)")
+        #expect(result.stdout.contains("0 errors, 2 warnings"), "\(result.stdout)")
+        let strict = try RunBinary.swirl(["validate", "--no-shellcheck", "--strict", file])
+        #expect(strict.exitCode == 1)
+    }
 }

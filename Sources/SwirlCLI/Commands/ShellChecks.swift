@@ -2,6 +2,7 @@ import Foundation
 import SwirlCompiler
 import SwirlCore
 import SwirlExpressions
+import SwirlRuntime
 
 /// The checks `swirl validate` makes of `run: shell` commands: ShellCheck on literal commands, when it is on the
 /// PATH, with its findings placed in the workflow file; and a warning for commands built by joining data into
@@ -152,5 +153,27 @@ struct ShellChecks: Sendable {
             guard line == 1 else { return start }
             return SourceLocation(file: start.file, line: start.line, column: start.column + column - 1)
         }
+    }
+}
+
+/// The tasks of a valid program that this build's runtime cannot carry out: the activities `swirl run` and
+/// `swirl worker` register, and the kinds the driver itself performs.
+enum RuntimeSupport {
+    static let driverKinds: Set<String> = ["call:http", "emit", "run:workflow"]
+
+    static func check(_ program: Program, sourceMap: SourceMap) -> [Diagnostic] {
+        let registry = ActivityRegistry.local()
+        var diagnostics: [Diagnostic] = []
+        for scope in program.scopes {
+            for node in scope.nodes {
+                guard case .activity(let call) = node.kind, !driverKinds.contains(call.kind), registry.activity(for: call.kind) == nil,
+                    let path = try? JSONPointer(parsing: node.reference)
+                else { continue }
+                diagnostics.append(
+                    RuntimeSupportDiagnostics.unsupportedTask(
+                        kind: call.kind, path: path, location: sourceMap.location(of: path, .key) ?? sourceMap.location(of: path)))
+            }
+        }
+        return diagnostics
     }
 }
