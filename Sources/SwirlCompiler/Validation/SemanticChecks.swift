@@ -41,14 +41,43 @@ public struct SemanticChecks: Sendable {
     }
 
     /// ``check(_:)`` with the compiler's walk of `document` already done.
-    func check(_ document: JSON, compiled: Compiler.Walk) -> (
-        diagnostics: [Diagnostic], expressionProblems: [Int: ExpressionProblem]
-    ) {
+    func check(_ document: JSON, compiled: Compiler.Walk) -> Findings {
+        checkStructure(document).followed(by: checkExpressions(document, compiled: compiled))
+    }
+
+    /// What a part of the checks found: diagnostics (with paths, no locations yet) and, by index
+    /// into them, where inside a string value an expression's problem is.
+    struct Findings: Sendable {
+        var diagnostics: [Diagnostic]
+        var expressionProblems: [Int: ExpressionProblem]
+
+        /// These findings, then `later`'s, with `later`'s problem indices moved past these diagnostics.
+        func followed(by later: Findings) -> Findings {
+            var combined = self
+            combined.diagnostics += later.diagnostics
+            for (index, problem) in later.expressionProblems {
+                combined.expressionProblems[diagnostics.count + index] = problem
+            }
+            return combined
+        }
+    }
+
+    /// The checks that read the document alone: the DSL version, names and flow, references,
+    /// durations, cron, URI templates, partial interpolation. They come first in ``check(_:compiled:)``.
+    func checkStructure(_ document: JSON) -> Findings {
         var walk = Walk(document: document, checkExpression: checkExpression)
         walk.run()
+        return Findings(diagnostics: walk.diagnostics, expressionProblems: walk.expressionProblems)
+    }
+
+    /// The checks of what the compiler's walk found: the jq of every expression site and the
+    /// names constructs bind. Independent of ``checkStructure(_:)``, so the two may run at once.
+    func checkExpressions(_ document: JSON, compiled: Compiler.Walk) -> Findings {
+        var walk = Walk(document: document, checkExpression: checkExpression)
+        walk.checksJQ = Walk.checksJQ(document)
         walk.check(compiled.sites)
         walk.check(compiled.bindings)
-        return (walk.diagnostics, walk.expressionProblems)
+        return Findings(diagnostics: walk.diagnostics, expressionProblems: walk.expressionProblems)
     }
 }
 
@@ -181,10 +210,16 @@ private struct Walk {
     mutating func checkEvaluate() {
         guard let evaluate = document["evaluate"] else { return }
         loose = evaluate["mode"]?.stringValue == "loose"
+        checksJQ = Self.checksJQ(document)
         if let language = evaluate["language"]?.stringValue, language != "jq" {
-            checksJQ = false
             diagnostics.append(CompilerDiagnostics.unsupportedLanguage(language, path: "/evaluate/language"))
         }
+    }
+
+    /// Whether the document's expressions are jq, which is all Swirl checks (and runs).
+    static func checksJQ(_ document: JSON) -> Bool {
+        guard let language = document["evaluate"]?["language"]?.stringValue else { return true }
+        return language == "jq"
     }
 
     /// Where each task name is first used, anywhere in the workflow's task lists.

@@ -18,7 +18,21 @@ struct YAMLLoader {
     /// Thrown after the diagnostic that explains why loading cannot go on has been recorded.
     private struct Stop: Error {}
 
-    private let parser: LibYAMLParser
+    /// Where the events come from: libyaml on this thread, or for a large text a pipe from a
+    /// helper thread that parses ahead.
+    private enum Events {
+        case direct(LibYAMLParser)
+        case ahead(YAMLEventPipe)
+
+        func next() throws(YAMLSyntaxError) -> YAMLEvent? {
+            switch self {
+            case .direct(let parser): try parser.next()
+            case .ahead(let pipe): try pipe.next()
+            }
+        }
+    }
+
+    private let events: Events
     /// The text, for finding an unclosed bracket after a syntax error (copied into an array only then).
     private let source: ArraySlice<UInt8>
     private let file: String
@@ -34,8 +48,9 @@ struct YAMLLoader {
     private(set) var sourceMap: SourceMap
     private(set) var diagnostics: [Diagnostic] = []
 
-    init(bytes: ArraySlice<UInt8>, file: String, limits: Loader.Limits) {
-        self.parser = LibYAMLParser(bytes: bytes)
+    /// - Parameter parseAhead: parse on a helper thread (for a large text).
+    init(bytes: ArraySlice<UInt8>, file: String, limits: Loader.Limits, parseAhead: Bool = false) {
+        events = parseAhead ? .ahead(YAMLEventPipe(bytes: bytes)) : .direct(LibYAMLParser(bytes: bytes))
         self.source = bytes
         self.file = file
         self.limits = limits
@@ -268,7 +283,7 @@ struct YAMLLoader {
 
     private mutating func nextEvent() throws(Stop) -> YAMLEvent? {
         do {
-            return try parser.next()
+            return try events.next()
         } catch {
             if let opening = unclosedFlowCollection(error) {
                 diagnostics.append(
