@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SwirlCore
+import SwirlSyntax
 
 /// The `swirl` command: validates and runs Serverless Workflow DSL 1.0 definitions.
 ///
@@ -22,7 +23,13 @@ struct Swirl: AsyncParsableCommand {
         ]
     )
 
+    /// The commands that validate a workflow file before anything else.
+    private static let validatingCommands: Set<String> = ["validate", "run", "graph", "start"]
+
     static func main() async {
+        if CommandLine.arguments.count > 1, validatingCommands.contains(CommandLine.arguments[1]) {
+            WorkflowSchema.compileInBackground()
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
