@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SwirlCore
+import SwirlSyntax
 
 /// The `swirl` command: validates and runs Serverless Workflow DSL 1.0 definitions.
 ///
@@ -23,11 +24,17 @@ struct Swirl: AsyncParsableCommand {
         ]
     )
 
+    /// The commands that validate a workflow file before anything else.
+    private static let validatingCommands: Set<String> = ["validate", "run", "graph", "start"]
+
     static func main() async {
         // Bare `swirl` is a usage error: the help goes to stderr and the exit status says nothing ran.
         if CommandLine.arguments.count == 1 {
             Terminal.writeError(helpMessage() + "\n")
             exitChecked(.environmentError)
+        }
+        if validatingCommands.contains(CommandLine.arguments[1]) {
+            WorkflowSchema.compileInBackground()
         }
         do {
             var command = try parseAsRoot()

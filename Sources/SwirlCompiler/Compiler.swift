@@ -206,7 +206,7 @@ private struct CompilerState {
         var nodes: [Node] = []
         nodes.reserveCapacity(entries.count)
         for (position, entry) in entries.enumerated() {
-            let taskPointer = pointer.appending(position).appending(entry.name)
+            let taskPointer = pointer.appending(position, entry.name)
             var node = compileTask(entry.name, entry.body, at: taskPointer, variables, resolve: { resolve($0, after: position) })
             node.then = resolve(entry.body["then"], after: position)
             nodes.append(node)
@@ -433,7 +433,7 @@ private struct CompilerState {
 
     mutating func fillBranch(_ scope: Int, branch: JSON, index: Int, at pointer: JSONPointer, _ variables: [String]) {
         guard let entry = branch.objectValue?.elements.first else { return }
-        let taskPointer = pointer.appending(index).appending(entry.key)
+        let taskPointer = pointer.appending(index, entry.key)
         let body = entry.value.objectValue ?? [:]
         var node = compileTask(entry.key, body, at: taskPointer, variables, resolve: { _ in .exit })
         node.then = body["then"]?.stringValue == "end" ? .end : .exit

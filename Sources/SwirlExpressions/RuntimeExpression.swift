@@ -8,6 +8,14 @@ public enum RuntimeExpression {
     /// - Returns: the text between `${` and `}`, and its offset in UTF-8 bytes from the start of
     ///   `text`, so errors inside the expression can point at the right column.
     public static func unwrap(_ text: String) -> (body: String, offset: Int)? {
+        guard let body = bodyRange(text) else { return nil }
+        let bytes = text.utf8
+        return (String(decoding: bytes[body], as: UTF8.self), bytes.distance(from: bytes.startIndex, to: body.lowerBound))
+    }
+
+    /// Where the body of a whole-string `${ … }` is in `text`, or `nil` when `text` is none:
+    /// ``unwrap(_:)`` without copying the body.
+    private static func bodyRange(_ text: String) -> Range<String.UTF8View.Index>? {
         let bytes = text.utf8
         var start = bytes.startIndex
         var end = bytes.endIndex
@@ -16,11 +24,9 @@ public enum RuntimeExpression {
         guard bytes.distance(from: start, to: end) >= 3, bytes[start] == UInt8(ascii: "$"),
             bytes[bytes.index(after: start)] == UInt8(ascii: "{"), bytes[bytes.index(before: end)] == UInt8(ascii: "}")
         else { return nil }
-        let bodyStart = bytes.index(start, offsetBy: 2)
-        let bodyEnd = bytes.index(before: end)
-        let body = String(decoding: bytes[bodyStart..<bodyEnd], as: UTF8.self)
-        guard body.utf8.contains(where: { !isSpace($0) }) else { return nil }
-        return (body, bytes.distance(from: bytes.startIndex, to: bodyStart))
+        let body = bytes.index(start, offsetBy: 2)..<bytes.index(before: end)
+        guard bytes[body].contains(where: { !isSpace($0) }) else { return nil }
+        return body
     }
 
     /// The jq text of a field that is always an expression (`if`, `when`, `for.in`, …): the body
@@ -45,7 +51,7 @@ public enum RuntimeExpression {
             previous = byte
         }
         guard let afterOpen, bytes[afterOpen...].contains(UInt8(ascii: "}")) else { return false }
-        return unwrap(text) == nil
+        return bodyRange(text) == nil
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool {

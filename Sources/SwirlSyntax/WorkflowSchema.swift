@@ -17,4 +17,11 @@ public enum WorkflowSchema {
             preconditionFailure("the embedded workflow schema does not compile: \(error)")
         }
     }()
+
+    /// Starts building ``compiled`` on a helper thread and returns at once, for a command that
+    /// will validate a workflow: the schema compiles while the command parses its arguments and
+    /// reads its files, and the first use of ``compiled`` waits only for what is left.
+    public static func compileInBackground() {
+        _ = HelperThread { _ = compiled }
+    }
 }

@@ -180,7 +180,10 @@ public enum ProgramSchema: Sendable {
 
 /// A value with runtime expressions inside: literals stay literals, `${ }` strings become
 /// expressions evaluated against the task's data.
-public indirect enum ValueTemplate: Hashable, Sendable {
+///
+/// Not `indirect`: the nesting goes through arrays and dictionaries, which are references
+/// already, so a template (a literal above all, which most are) costs no box of its own.
+public enum ValueTemplate: Hashable, Sendable {
     case literal(JSON)
     case expression(ExpressionID)
     case array([ValueTemplate])

@@ -41,14 +41,43 @@ public struct SemanticChecks: Sendable {
     }
 
     /// ``check(_:)`` with the compiler's walk of `document` already done.
-    func check(_ document: JSON, compiled: Compiler.Walk) -> (
-        diagnostics: [Diagnostic], expressionProblems: [Int: ExpressionProblem]
-    ) {
+    func check(_ document: JSON, compiled: Compiler.Walk) -> Findings {
+        checkStructure(document).followed(by: checkExpressions(document, compiled: compiled))
+    }
+
+    /// What a part of the checks found: diagnostics (with paths, no locations yet) and, by index
+    /// into them, where inside a string value an expression's problem is.
+    struct Findings: Sendable {
+        var diagnostics: [Diagnostic]
+        var expressionProblems: [Int: ExpressionProblem]
+
+        /// These findings, then `later`'s, with `later`'s problem indices moved past these diagnostics.
+        func followed(by later: Findings) -> Findings {
+            var combined = self
+            combined.diagnostics += later.diagnostics
+            for (index, problem) in later.expressionProblems {
+                combined.expressionProblems[diagnostics.count + index] = problem
+            }
+            return combined
+        }
+    }
+
+    /// The checks that read the document alone: the DSL version, names and flow, references,
+    /// durations, cron, URI templates, partial interpolation. They come first in ``check(_:compiled:)``.
+    func checkStructure(_ document: JSON) -> Findings {
         var walk = Walk(document: document, checkExpression: checkExpression)
         walk.run()
+        return Findings(diagnostics: walk.diagnostics, expressionProblems: walk.expressionProblems)
+    }
+
+    /// The checks of what the compiler's walk found: the jq of every expression site and the
+    /// names constructs bind. Independent of ``checkStructure(_:)``, so the two may run at once.
+    func checkExpressions(_ document: JSON, compiled: Compiler.Walk) -> Findings {
+        var walk = Walk(document: document, checkExpression: checkExpression)
+        walk.checksJQ = Walk.checksJQ(document)
         walk.check(compiled.sites)
         walk.check(compiled.bindings)
-        return (walk.diagnostics, walk.expressionProblems)
+        return Findings(diagnostics: walk.diagnostics, expressionProblems: walk.expressionProblems)
     }
 }
 
@@ -181,10 +210,16 @@ private struct Walk {
     mutating func checkEvaluate() {
         guard let evaluate = document["evaluate"] else { return }
         loose = evaluate["mode"]?.stringValue == "loose"
+        checksJQ = Self.checksJQ(document)
         if let language = evaluate["language"]?.stringValue, language != "jq" {
-            checksJQ = false
             diagnostics.append(CompilerDiagnostics.unsupportedLanguage(language, path: "/evaluate/language"))
         }
+    }
+
+    /// Whether the document's expressions are jq, which is all Swirl checks (and runs).
+    static func checksJQ(_ document: JSON) -> Bool {
+        guard let language = document["evaluate"]?["language"]?.stringValue else { return true }
+        return language == "jq"
     }
 
     /// Where each task name is first used, anywhere in the workflow's task lists.
@@ -202,7 +237,7 @@ private struct Walk {
             guard let entry = item.objectValue?.elements.first else { continue }
             let name = entry.key
             let body = entry.value
-            let taskPointer = pointer.appending(index).appending(name)
+            let taskPointer = pointer.appending(index, name)
             if taskLocations[name] == nil { taskLocations[name] = taskPointer }
             guard let body = body.objectValue else { continue }
             for key in ["do", "try"] { collectTaskNames(body[key], at: taskPointer.appending(key), into: &taskLocations) }
@@ -225,7 +260,7 @@ private struct Walk {
         var firstByName: [String: JSONPointer] = [:]
         for (index, item) in items.enumerated() {
             guard let entry = item.objectValue?.elements.first, let body = entry.value.objectValue else { continue }
-            let taskPointer = pointer.appending(index).appending(entry.key)
+            let taskPointer = pointer.appending(index, entry.key)
             if let first = firstByName[entry.key] {
                 diagnostics.append(CompilerDiagnostics.duplicateTaskName(entry.key, path: taskPointer, first: first))
             } else {
@@ -239,8 +274,13 @@ private struct Walk {
     mutating func taskList(_ list: JSON?, at pointer: JSONPointer) {
         guard case .array(let items)? = list else { return }
         let tasks = namedTasks(items, at: pointer)
-        let names = tasks.map(\.name)
-        let indexOf = Dictionary(tasks.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        // Each name's first task (a name used twice is reported by namedTasks).
+        let indexOf: [String: Int] = {
+            var found: [String: Int] = [:]
+            found.reserveCapacity(tasks.count)
+            for (index, task) in tasks.enumerated() where found[task.name] == nil { found[task.name] = index }
+            return found
+        }()
 
         /// The index a directive leads to: `nil` for leaving the list, or for an unknown name
         /// (kept in `report`, with the place of the directive).
@@ -261,9 +301,15 @@ private struct Walk {
         }
 
         var unknown: [(name: String, path: JSONPointer)] = []
-        var successors: [[Int]] = []
+        // The tasks each task can lead to, all in one array: those of task `i` are
+        // `successors[successorStarts[i]..<successorStarts[i + 1]]`.
+        var successors: [Int] = []
+        var successorStarts: [Int] = [0]
+        successorStarts.reserveCapacity(tasks.count + 1)
         for (index, task) in tasks.enumerated() {
-            var next: [Int] = []
+            func leadsTo(_ target: Int) {
+                if target < tasks.count { successors.append(target) }
+            }
             let thenTarget = target(task.body["then"], at: task.pointer.appending("then"), from: index, report: &unknown)
             if let cases = task.body["switch"]?.arrayValue {
                 var defaultCase: (name: String, pointer: JSONPointer)?
@@ -285,32 +331,34 @@ private struct Walk {
                         definition["then"],
                         at: task.pointer.appending("switch").appending(caseIndex).appending(caseName).appending("then"),
                         from: index, report: &unknown)
-                    if let found { next.append(found) }
+                    if let found { leadsTo(found) }
                 }
-                if defaultCase == nil, let thenTarget { next.append(thenTarget) }
+                if defaultCase == nil, let thenTarget { leadsTo(thenTarget) }
             } else if task.body["raise"] != nil {
                 // A raise never flows on; only its `if` can let the list continue.
             } else if let thenTarget {
-                next.append(thenTarget)
+                leadsTo(thenTarget)
             }
             // A skipped task ignores its own `then` and continues (DSL-NOTES §2 #2).
-            if task.body["if"] != nil { next.append(index + 1) }
-            successors.append(next.filter { $0 < tasks.count })
+            if task.body["if"] != nil { leadsTo(index + 1) }
+            successorStarts.append(successors.count)
         }
         for target in unknown {
             let elsewhere = locateTasks()[target.name].flatMap {
                 $0.hasPrefix(pointer) && $0.tokens.count == pointer.tokens.count + 2 ? nil : $0
             }
             diagnostics.append(
-                CompilerDiagnostics.unknownFlowTarget(target.name, path: target.path, candidates: names, elsewhere: elsewhere))
+                CompilerDiagnostics.unknownFlowTarget(
+                    target.name, path: target.path, candidates: tasks.map(\.name), elsewhere: elsewhere))
         }
-        var reached = Set<Int>()
+        var reached = [Bool](repeating: false, count: tasks.count)
         var pending = tasks.isEmpty ? [] : [0]
         while let index = pending.popLast() {
-            guard reached.insert(index).inserted else { continue }
-            pending += successors[index]
+            guard !reached[index] else { continue }
+            reached[index] = true
+            pending += successors[successorStarts[index]..<successorStarts[index + 1]]
         }
-        for (index, task) in tasks.enumerated() where !reached.contains(index) {
+        for (index, task) in tasks.enumerated() where !reached[index] {
             diagnostics.append(CompilerDiagnostics.unreachableTask(task.name, path: task.pointer))
         }
 

@@ -1,6 +1,7 @@
 public import SwirlCore
 public import SwirlSyntax
 import SwirlExpressions
+import Synchronization
 
 /// The whole of `swirl validate` for one document: load, check against the schema, then run the
 /// semantic checks, and give every diagnostic its file, line and column.
@@ -21,6 +22,10 @@ public struct WorkflowValidator: Sendable {
     public var loader: Loader
     public var schema: JSONSchema
     public var semanticChecks: SemanticChecks
+    /// From this size on, a document's checks run on two threads (``checkOnTwoThreads(_:)``);
+    /// below it, starting a thread would cost more than it saves. Tests lower it to check that
+    /// both ways find the same.
+    var parallelFromBytes = 64 * 1024
 
     /// A validator with the embedded workflow schema and the given expression checker.
     public init(loader: Loader = Loader(), schema: JSONSchema = WorkflowSchema.compiled, semanticChecks: SemanticChecks) {
@@ -49,15 +54,9 @@ public struct WorkflowValidator: Sendable {
             return Result(document: document, diagnostics: diagnostics.sortedForReporting(), program: nil)
         }
         var program: Program?
-        let schemaDiagnostics = schema.diagnostics(for: value)
-        diagnostics += document.sourceMap.locate(schemaDiagnostics)
-        // The semantic checks assume the document's shape; after a schema error they would
-        // report consequences of it rather than new problems.
-        if !schemaDiagnostics.containsErrors {
-            // One walk of the compiler gives both the program and the expression sites the
-            // checks check, so what validates is what runs.
-            let compiled = Compiler.walk(value)
-            let semantic = semanticChecks.check(value, compiled: compiled)
+        let checked = bytes.count >= parallelFromBytes ? checkOnTwoThreads(value) : check(value)
+        diagnostics += document.sourceMap.locate(checked.schema)
+        if let compiled = checked.compiled, let semantic = checked.semantic {
             var located = document.sourceMap.locate(semantic.diagnostics)
             if !semantic.expressionProblems.isEmpty {
                 let locator = ExpressionLocator(bytes: bytes, document: document)
@@ -78,6 +77,52 @@ public struct WorkflowValidator: Sendable {
         return Result(document: document, diagnostics: diagnostics.sortedForReporting(), program: program)
     }
 
+    /// What the stages after loading found in a document that was read whole.
+    private struct Checked {
+        /// The schema's diagnostics (paths, no locations yet).
+        var schema: [Diagnostic]
+        /// The compiler's walk and the semantic checks' findings; `nil` after a schema error.
+        var compiled: Compiler.Walk?
+        var semantic: SemanticChecks.Findings?
+    }
+
+    /// The schema, then (when it accepts the document) the compiler's walk and the semantic checks.
+    private func check(_ value: JSON) -> Checked {
+        let schemaDiagnostics = schema.diagnostics(for: value)
+        // The semantic checks assume the document's shape; after a schema error they would
+        // report consequences of it rather than new problems.
+        guard !schemaDiagnostics.containsErrors else { return Checked(schema: schemaDiagnostics) }
+        // One walk of the compiler gives both the program and the expression sites the
+        // checks check, so what validates is what runs.
+        let compiled = Compiler.walk(value)
+        return Checked(schema: schemaDiagnostics, compiled: compiled, semantic: semanticChecks.check(value, compiled: compiled))
+    }
+
+    /// ``check(_:)`` with its independent parts on two threads: a helper runs the schema and then
+    /// the structural semantic checks, while this thread walks the compiler and checks the
+    /// expressions it found. The walk does not wait for the schema's verdict; after a schema
+    /// error its result is dropped (and the expressions go unchecked if the verdict came in
+    /// time), so the outcome is exactly ``check(_:)``'s.
+    private func checkOnTwoThreads(_ value: JSON) -> Checked {
+        let schema = schema
+        let semanticChecks = semanticChecks
+        let schemaFailed = Flag()
+        let helper = HelperThread { () -> (schema: [Diagnostic], structure: SemanticChecks.Findings?) in
+            let schemaDiagnostics = schema.diagnostics(for: value)
+            guard !schemaDiagnostics.containsErrors else {
+                schemaFailed.set()
+                return (schemaDiagnostics, nil)
+            }
+            return (schemaDiagnostics, semanticChecks.checkStructure(value))
+        }
+        let compiled = Compiler.walk(value)
+        let expressions = schemaFailed.isSet ? nil : semanticChecks.checkExpressions(value, compiled: compiled)
+        let (schemaDiagnostics, structure) = helper.join()
+        guard let structure else { return Checked(schema: schemaDiagnostics) }
+        let semantic = structure.followed(by: expressions ?? semanticChecks.checkExpressions(value, compiled: compiled))
+        return Checked(schema: schemaDiagnostics, compiled: compiled, semantic: semantic)
+    }
+
     /// A value with a top-level `document.dsl`; or, when the text could not be read whole, text that names a
     /// `dsl` at all (a workflow with a syntax error is still reported).
     static func looksLikeWorkflow(_ document: LoadedDocument, bytes: [UInt8]) -> Bool {
@@ -87,6 +132,14 @@ public struct WorkflowValidator: Sendable {
         let needle = Array("dsl".utf8)
         return bytes.indices.dropLast(needle.count - 1).contains { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
+}
+
+/// A flag one thread raises and another reads.
+private final class Flag: Sendable {
+    private let raised = Atomic<Bool>(false)
+
+    func set() { raised.store(true, ordering: .releasing) }
+    var isSet: Bool { raised.load(ordering: .acquiring) }
 }
 
 /// Points at a problem inside an expression string, not just at the string's start, when the

@@ -73,6 +73,12 @@ public struct SourceMap: Sendable {
 
     // MARK: recording, node by node
 
+    /// Makes room for about `count` nodes, so a loader that can estimate a document's size
+    /// does not copy the table each time it outgrows its storage.
+    public mutating func reserveCapacity(_ count: Int) {
+        entries.reserveCapacity(count)
+    }
+
     /// Adds the member `name` under `parent`, with where its key starts.
     /// - Returns: the member's node, for recording its value and its own members.
     public mutating func addMember(_ name: String, to parent: Node, keyAt position: SourcePosition?) -> Node {

@@ -65,6 +65,17 @@ public struct JSONPointer: Hashable, Sendable {
         appending(String(index))
     }
 
+    /// This pointer extended by an array index and then a member name (`/do` to `/do/3/greet`,
+    /// the place of a task in its list), with one allocation.
+    public func appending(_ index: Int, _ name: String) -> JSONPointer {
+        var extended: [String] = []
+        extended.reserveCapacity(tokens.count + 2)
+        extended += tokens
+        extended.append(String(index))
+        extended.append(name)
+        return JSONPointer(tokens: extended)
+    }
+
     /// Whether `self` is `other` or lies inside it.
     public func hasPrefix(_ other: JSONPointer) -> Bool {
         tokens.starts(with: other.tokens)

@@ -41,9 +41,7 @@ public struct ISO8601Duration: Hashable, Sendable, Codable {
         var inTime = false
         var sawComponent = false
         var sawTimeComponent = false
-        // Designators must come in this order, each at most once.
-        let dateOrder: [UInt8] = Array("YMWD".utf8)
-        let timeOrder: [UInt8] = Array("HMS".utf8)
+        // Designators must come in the order Y M W D, then H M S, each at most once.
         var lastRank = -1
         while index < bytes.count {
             if bytes[index] == UInt8(ascii: "T") {
@@ -64,13 +62,13 @@ public struct ISO8601Duration: Hashable, Sendable, Codable {
                 throw fail("expected a number before '\(String(decoding: [bytes[index]], as: UTF8.self))'")
             }
             guard index < bytes.count else { throw fail("the number at the end has no unit designator") }
-            let numberText = String(decoding: bytes[start..<index], as: UTF8.self).replacing(",", with: ".")
+            var numberText = String(decoding: bytes[start..<index], as: UTF8.self)
+            if bytes[start..<index].contains(UInt8(ascii: ",")) { numberText = numberText.replacing(",", with: ".") }
             guard let number = Double(numberText), !numberText.hasPrefix("."), !numberText.hasSuffix(".") else {
                 throw fail("'\(numberText)' is not a number")
             }
             let designator = bytes[index]
-            let order = inTime ? timeOrder : dateOrder
-            guard let rank = order.firstIndex(of: designator) else {
+            guard let rank = inTime ? Self.timeRank(designator) : Self.dateRank(designator) else {
                 let unit = String(decoding: [designator], as: UTF8.self)
                 throw fail(inTime ? "'\(unit)' is not a time unit (H, M or S)" : "'\(unit)' is not a date unit (Y, M, W or D)")
             }
@@ -91,6 +89,27 @@ public struct ISO8601Duration: Hashable, Sendable, Codable {
         }
         if inTime && !sawTimeComponent { throw fail("'T' must be followed by hours, minutes or seconds") }
         guard sawComponent else { throw fail("it has no components") }
+    }
+
+    /// The place of a date designator in `YMWD`.
+    private static func dateRank(_ designator: UInt8) -> Int? {
+        switch designator {
+        case UInt8(ascii: "Y"): 0
+        case UInt8(ascii: "M"): 1
+        case UInt8(ascii: "W"): 2
+        case UInt8(ascii: "D"): 3
+        default: nil
+        }
+    }
+
+    /// The place of a time designator in `HMS`.
+    private static func timeRank(_ designator: UInt8) -> Int? {
+        switch designator {
+        case UInt8(ascii: "H"): 0
+        case UInt8(ascii: "M"): 1
+        case UInt8(ascii: "S"): 2
+        default: nil
+        }
     }
 
     /// Whether the duration uses years or months, which have no fixed length.

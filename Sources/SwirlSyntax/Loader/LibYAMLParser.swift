@@ -2,9 +2,9 @@ internal import CYAML
 import SwirlCore
 
 /// One libyaml parsing event, already copied into Swift values.
-enum YAMLEvent {
+enum YAMLEvent: Sendable {
     /// How a scalar was written; only plain scalars have their types resolved.
-    enum ScalarStyle {
+    enum ScalarStyle: Sendable {
         case plain
         case quoted
         case block
@@ -23,7 +23,7 @@ enum YAMLEvent {
 }
 
 /// libyaml's report of text it cannot parse.
-struct YAMLSyntaxError: Error {
+struct YAMLSyntaxError: Error, Sendable {
     var problem: String
     var mark: SourcePosition
     var context: String?

@@ -48,6 +48,10 @@ public struct Loader: Sendable {
     }
 
     public var limits: Limits
+    /// From this size on, libyaml parses on a helper thread while the document is built
+    /// (``YAMLEventPipe``); below it, starting a thread would cost more than it saves. Tests
+    /// lower it to check that both ways read the same.
+    var parseAheadFromBytes = 64 * 1024
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
@@ -75,7 +79,7 @@ public struct Loader: Sendable {
             // libyaml is told the encoding (UTF-8, checked above), so it would read a byte-order
             // mark as content; it takes no column, so dropping it moves no position.
             let content = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes[3...] : bytes[...]
-            var loader = YAMLLoader(bytes: content, file: file, limits: limits)
+            var loader = YAMLLoader(bytes: content, file: file, limits: limits, parseAhead: content.count >= parseAheadFromBytes)
             document.value = loader.load()
             document.sourceMap = loader.sourceMap
             document.diagnostics = loader.diagnostics

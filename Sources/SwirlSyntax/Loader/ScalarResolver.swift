@@ -8,10 +8,20 @@ public import SwirlCore
 public enum ScalarResolver {
     /// The value of a plain scalar: null, a Boolean, a number, or else the text itself.
     public static func resolve(plain text: String) -> JSON {
-        if let null = null(text) { return null }
-        if let bool = bool(text) { return .bool(bool) }
-        if let number = integer(text) ?? float(text) { return .number(number) }
-        return .string(text)
+        // The first byte decides which kinds the text can be: a null (empty, `~`, `null`, `Null`,
+        // `NULL`), a Boolean, or a number (a digit, a sign or the `.` of `.5`, `.inf`, `.nan`).
+        // Most plain scalars are words, and are strings at once.
+        guard let first = text.utf8.first else { return .null }
+        switch first {
+        case UInt8(ascii: "~"), UInt8(ascii: "n"), UInt8(ascii: "N"):
+            return null(text) ?? .string(text)
+        case UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"):
+            return bool(text).map(JSON.bool) ?? .string(text)
+        case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return (integer(text) ?? float(text)).map(JSON.number) ?? .string(text)
+        default:
+            return .string(text)
+        }
     }
 
     /// `null` for `""`, `~`, `null`, `Null`, `NULL`.

@@ -18,22 +18,47 @@ struct YAMLLoader {
     /// Thrown after the diagnostic that explains why loading cannot go on has been recorded.
     private struct Stop: Error {}
 
-    private let parser: LibYAMLParser
-    /// The text, for finding an unclosed bracket after a syntax error.
-    private let bytes: [UInt8]
+    /// Where the events come from: libyaml on this thread, or for a large text a pipe from a
+    /// helper thread that parses ahead.
+    private enum Events {
+        case direct(LibYAMLParser)
+        case ahead(YAMLEventPipe)
+
+        func next() throws(YAMLSyntaxError) -> YAMLEvent? {
+            switch self {
+            case .direct(let parser): try parser.next()
+            case .ahead(let pipe): try pipe.next()
+            }
+        }
+    }
+
+    private let events: Events
+    /// The text, for finding an unclosed bracket after a syntax error (copied into an array only then).
+    private let source: ArraySlice<UInt8>
     private let file: String
     private let limits: Loader.Limits
     private var anchors: [String: Anchor] = [:]
     private var aliasNodes = 0
+    /// The members and elements of the collections being read, innermost last: a collection's
+    /// values are gathered here and copied out once it ends, so each array is allocated once at
+    /// its final size instead of growing member by member.
+    private var pendingValues: [JSON] = []
+    /// The keys of the mappings being read, innermost last, beside ``pendingValues``.
+    private var pendingKeys: [String] = []
     private(set) var sourceMap: SourceMap
     private(set) var diagnostics: [Diagnostic] = []
 
-    init(bytes: some Collection<UInt8>, file: String, limits: Loader.Limits) {
-        self.parser = LibYAMLParser(bytes: bytes)
-        self.bytes = Array(bytes)
+    /// - Parameter parseAhead: parse on a helper thread (for a large text).
+    init(bytes: ArraySlice<UInt8>, file: String, limits: Loader.Limits, parseAhead: Bool = false) {
+        events = parseAhead ? .ahead(YAMLEventPipe(bytes: bytes)) : .direct(LibYAMLParser(bytes: bytes))
+        self.source = bytes
         self.file = file
         self.limits = limits
         self.sourceMap = SourceMap(file: file)
+        // A workflow line (`key: value`, `- name:`) is one or two nodes in 20 to 40 bytes; room
+        // for a node per 16 bytes covers most documents (a denser one grows the table as usual),
+        // and room not used is address space only.
+        sourceMap.reserveCapacity(bytes.count / 16 + 16)
     }
 
     /// Reads the single document of the stream.
@@ -96,15 +121,16 @@ struct YAMLLoader {
             sourceMap.recordValue(of: node, mark)
             try checkDepth(depth + 1, at: node, mark: mark)
             checkCollectionTag(tag, expected: "tag:yaml.org,2002:seq", at: node, mark: mark)
-            var elements: [JSON] = []
+            let start = pendingValues.count
             var size = 1
             while let next = try nextEvent() {
                 if case .sequenceEnd = next { break }
                 let element = try self.node(next, at: sourceMap.addElement(to: node), depth: depth + 1)
-                elements.append(element.value)
+                pendingValues.append(element.value)
                 size += element.size
             }
-            let value = JSON.array(elements)
+            let value = JSON.array(Array(pendingValues[start...]))
+            pendingValues.removeSubrange(start...)
             if let anchor { anchors[anchor] = Anchor(value: value, size: size) }
             return (value, size)
 
@@ -112,7 +138,8 @@ struct YAMLLoader {
             sourceMap.recordValue(of: node, mark)
             try checkDepth(depth + 1, at: node, mark: mark)
             checkCollectionTag(tag, expected: "tag:yaml.org,2002:map", at: node, mark: mark)
-            var members = OrderedDictionary<String, JSON>()
+            let start = pendingValues.count
+            var keys = MappingKeys(start: pendingKeys.count)
             var size = 1
             while let keyEvent = try nextEvent() {
                 if case .mappingEnd = keyEvent { break }
@@ -121,22 +148,30 @@ struct YAMLLoader {
                     try skipNode(try requireEvent())
                     continue
                 }
-                let existing = members.index(forKey: key)
+                let existing = keys.index(of: key, in: pendingKeys)
                 let first = existing == nil ? nil : sourceMap.firstKeyPosition(of: key, in: node)
                 let memberNode = sourceMap.addMember(key, to: node, keyAt: keyMark)
                 if let existing, let first {
                     diagnostics.append(
                         SyntaxDiagnostics.duplicateKey(
-                            key, earlier: members.keys[existing], path: sourceMap.pointer(of: memberNode),
+                            key, earlier: pendingKeys[keys.start + existing], path: sourceMap.pointer(of: memberNode),
                             at: location(keyMark), firstAt: location(first)))
                 }
-                // With a duplicate the last value wins, as in most YAML readers; the error above
-                // makes the document invalid anyway.
+                // With a duplicate the last value wins, in the place of the first, as in most YAML
+                // readers; the error above makes the document invalid anyway.
                 let member = try self.node(try requireEvent(), at: memberNode, depth: depth + 1)
-                members[key] = member.value
+                if let existing {
+                    pendingValues[start + existing] = member.value
+                } else {
+                    keys.append(key, to: &pendingKeys)
+                    pendingValues.append(member.value)
+                }
                 size += member.size
             }
-            let value = JSON.object(members)
+            let value = JSON.object(
+                OrderedDictionary(uncheckedUniqueKeys: pendingKeys[keys.start...], values: pendingValues[start...]))
+            pendingKeys.removeSubrange(keys.start...)
+            pendingValues.removeSubrange(start...)
             if let anchor { anchors[anchor] = Anchor(value: value, size: size) }
             return (value, size)
 
@@ -248,7 +283,7 @@ struct YAMLLoader {
 
     private mutating func nextEvent() throws(Stop) -> YAMLEvent? {
         do {
-            return try parser.next()
+            return try events.next()
         } catch {
             if let opening = unclosedFlowCollection(error) {
                 diagnostics.append(
@@ -272,6 +307,7 @@ struct YAMLLoader {
     /// `{`, `:` and `,` of an unquoted expression as its own syntax, which is the likely cause of
     /// an error there.
     private func unquotedExpression(onLineOf mark: SourcePosition) -> SourcePosition? {
+        let bytes = Array(source)
         guard let lineStart = FlowBracketScan.offset(of: SourcePosition(line: mark.line, column: 1), in: bytes) else {
             return nil
         }
@@ -295,6 +331,7 @@ struct YAMLLoader {
     /// closing bracket anywhere after it: the mistake a person should look at, wherever libyaml
     /// gave up. A collection without a bracket of its own (a single pair inside `[…]`) is skipped.
     private func unclosedFlowCollection(_ error: YAMLSyntaxError) -> (mark: SourcePosition, isMapping: Bool)? {
+        let bytes = Array(source)
         for collection in error.openFlowCollections.reversed() {
             guard let offset = FlowBracketScan.offset(of: collection.mark, in: bytes),
                 bytes[offset] == (collection.isMapping ? UInt8(ascii: "{") : UInt8(ascii: "["))
@@ -313,5 +350,45 @@ struct YAMLLoader {
 
     private func location(_ position: SourcePosition) -> SourceLocation {
         SourceLocation(file: file, position: position)
+    }
+}
+
+/// Finds a key among the keys read so far of one mapping, whose keys are the tail of the loader's
+/// pending keys from `start` on.
+///
+/// A short mapping is searched in place; from ``hashedFrom`` keys on, the keys also go into a
+/// table, so a mapping with very many keys still costs one lookup per key. Keys compare as
+/// Swift strings do, as the finished object's keys will.
+private struct MappingKeys {
+    /// Where this mapping's keys start in the pending keys.
+    let start: Int
+    private var count = 0
+    private var table: [String: Int]?
+
+    static let hashedFrom = 16
+
+    init(start: Int) {
+        self.start = start
+    }
+
+    /// The position of `key` in the mapping, or `nil` when it is new.
+    func index(of key: String, in pending: [String]) -> Int? {
+        if let table { return table[key] }
+        for offset in 0..<count where pending[start + offset] == key { return offset }
+        return nil
+    }
+
+    /// Adds a key that ``index(of:in:)`` did not find.
+    mutating func append(_ key: String, to pending: inout [String]) {
+        pending.append(key)
+        if table != nil {
+            table?[key] = count
+        } else if count + 1 == Self.hashedFrom {
+            var built: [String: Int] = [:]
+            built.reserveCapacity(2 * Self.hashedFrom)
+            for offset in 0...count { built[pending[start + offset]] = offset }
+            table = built
+        }
+        count += 1
     }
 }

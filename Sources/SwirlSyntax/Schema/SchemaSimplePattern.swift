@@ -118,16 +118,21 @@ struct SchemaSimplePattern: Sendable {
 
     /// Whether the pattern matches anywhere in `string` (or, anchored, the whole of it).
     func matches(_ string: String) -> Bool {
-        let text = Array(string.unicodeScalars)
-        if anchoredAtStart { return match(piece: 0, at: 0, in: text) }
-        for start in 0...text.count where match(piece: 0, at: start, in: text) { return true }
-        return false
+        // The scalars go into scratch space (on the stack for a short string): no array per match.
+        let scalars = string.unicodeScalars
+        return withUnsafeTemporaryAllocation(of: Unicode.Scalar.self, capacity: scalars.count) { buffer in
+            _ = buffer.initialize(from: scalars)
+            let text = UnsafeBufferPointer(buffer)
+            if anchoredAtStart { return match(piece: 0, at: 0, in: text) }
+            for start in 0...text.count where match(piece: 0, at: start, in: text) { return true }
+            return false
+        }
     }
 
     /// Backtracking: take as many repetitions of the piece as match, then give them back one by
     /// one until the rest matches. Pieces are single characters, so there are no nested
     /// quantifiers and no catastrophic group backtracking.
-    private func match(piece index: Int, at position: Int, in text: [Unicode.Scalar]) -> Bool {
+    private func match(piece index: Int, at position: Int, in text: UnsafeBufferPointer<Unicode.Scalar>) -> Bool {
         guard index < pieces.count else { return !anchoredAtEnd || position == text.count }
         let piece = pieces[index]
         var count = 0
