@@ -16,17 +16,7 @@ struct ShellChecks: Sendable {
     static let timeoutSeconds = 20.0
 
     init(enabled: Bool) {
-        shellcheck = enabled ? Self.find("shellcheck") : nil
-    }
-
-    /// `name` in a folder of `PATH`, if it is an executable file there.
-    static func find(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for folder in path.split(separator: ":") where !folder.isEmpty {
-            let candidate = "\(folder)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
+        shellcheck = enabled ? ProcessActivities.locate("shellcheck") : nil
     }
 
     /// One `run.shell.command` of a document: where it is, and its text.
@@ -76,10 +66,10 @@ struct ShellChecks: Sendable {
     }
 
     /// Whether an expression joins text around data: a string literal added to something (`"echo " + .a`) or
-    /// interpolated (`"echo \(.a)"`), or a `join`/`add` of strings.
+    /// interpolated (`"echo \(.a)"`), or a `join` of strings.
     static func splices(_ body: String) -> Bool {
         guard body.contains("\"") else { return false }
-        return body.contains("+") || body.contains("\\(") || body.contains("join(") || body.contains("add")
+        return body.contains("+") || body.contains("\\(") || body.contains("join(")
     }
 
     /// ShellCheck over `commands`, each written to a file of its own, in one process; findings placed at their
