@@ -14,16 +14,6 @@ struct CheckpointWrite: Sendable {
         static func < (left: Self, right: Self) -> Bool { left.rawValue < right.rawValue }
     }
 
-    /// A history entry in the text of its columns.
-    struct History: Sendable {
-        var time: String
-        var kind: String
-        var task: String?
-        var stepKey: String?
-        var attempt: String?
-        var data: String?
-    }
-
     let runID: String
     /// Written into the row by the fenced write: the later statements of the checkpoint, and a retry after a
     /// lost reply, find out from it whether the write matched.
@@ -32,11 +22,11 @@ struct CheckpointWrite: Sendable {
     /// Whether saving it makes work due for other runs (events, children), whatever the row says. An end does
     /// when its statement nudged a parent or cancelled children.
     let announces: Bool
-    /// The run's row for the fenced write: the elements of $1 to $15 of ``PostgresStatements/checkpointRuns``.
+    /// The run's row for the fenced write, its history batch included: the elements of $1 to $16 of
+    /// ``PostgresStatements/checkpointRuns``.
     var row: [String?] = []
     /// New stored values, by hash.
     var values: [(hash: String, value: String)] = []
-    var history: [History] = []
     /// The statements after the fenced write (events, children, an end), each fenced by the token.
     var after: [(statement: PGStatement, parameters: [String?])] = []
 
@@ -44,11 +34,6 @@ struct CheckpointWrite: Sendable {
     var size: Int {
         var total = self.row.reduce(0) { $0 + ($1?.utf8.count ?? 0) }
         for value in self.values { total += value.hash.utf8.count + value.value.utf8.count }
-        for entry in self.history {
-            for text in [entry.time, entry.kind, entry.task, entry.stepKey, entry.attempt, entry.data] {
-                total += text?.utf8.count ?? 0
-            }
-        }
         for item in self.after { total += item.parameters.reduce(0) { $0 + ($1?.utf8.count ?? 0) } }
         return total
     }

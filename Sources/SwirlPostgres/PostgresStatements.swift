@@ -224,9 +224,9 @@ enum PostgresStatements {
     ///
     /// Each run is one element of the arrays $1 ids, $2 epochs, $3 owners, $4 tokens, $5 states, $6 statuses,
     /// $7 subscriptions (`NULL` when not listening), $8 clears control, $9 ended, $10 releases the lease,
-    /// $11 outputs, $12 errors, $13 stops (ended or suspended: no wake), $14 event cursors, $15 wake at; each value one of $16 run ids, $17 hashes,
-    /// $18 values; each history entry one of $19 run ids, $20 times, $21 kinds, $22 tasks, $23 step keys,
-    /// $24 attempts, $25 data (in order: history keeps it). No run appears twice. Returns, for each run whose lease
+    /// $11 outputs, $12 errors, $13 stops (ended or suspended: no wake), $14 event cursors, $15 wake at, $16 the
+    /// checkpoint's history entries as one batch (`NULL` when it has none; see m0007_history_batches.sql); each
+    /// value one of $17 run ids, $18 hashes, $19 values. No run appears twice. Returns, for each run whose lease
     /// held, its id, its control request after the write and whether it is due now; a run without a row lost its
     /// lease. A run released while nudged, or with a cancel or suspend request still open (the next claim carries
     /// it out), or listening behind an event it has not seen, is due now.
@@ -236,15 +236,16 @@ enum PostgresStatements {
         WITH input AS (
             SELECT * FROM unnest(
                 $1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[],
-                $9::boolean[], $10::boolean[], $11::text[], $12::text[], $13::boolean[], $14::bigint[], $15::float8[]
+                $9::boolean[], $10::boolean[], $11::text[], $12::text[], $13::boolean[], $14::bigint[], $15::float8[],
+                $16::text[]
             ) AS i(id, epoch, owner, token, state, status, subscription, clears_control, ended, releases, output, error,
-                stops, event_cursor, wake_at)
+                stops, event_cursor, wake_at, history)
         ),
         \(checkpointWrite)
         """
     )
 
-    /// ``checkpointRuns`` for one run, its row given as the scalars $1 to $15 rather than one-element arrays: the
+    /// ``checkpointRuns`` for one run, its row given as the scalars $1 to $16 rather than one-element arrays: the
     /// common checkpoint (one run alone) spares the server parsing fifteen arrays and a table function.
     static let checkpointRun = PGStatement(
         prepared: "swirl_checkpoint_run",
@@ -253,7 +254,7 @@ enum PostgresStatements {
             SELECT $1::text AS id, $2::bigint AS epoch, $3::text AS owner, $4::text AS token, $5::text AS state,
                 $6::text AS status, $7::text AS subscription, $8::boolean AS clears_control, $9::boolean AS ended,
                 $10::boolean AS releases, $11::text AS output, $12::text AS error, $13::boolean AS stops,
-                $14::bigint AS event_cursor, $15::float8 AS wake_at
+                $14::bigint AS event_cursor, $15::float8 AS wake_at, $16::text AS history
         ),
         \(checkpointWrite)
         """
@@ -285,21 +286,17 @@ enum PostgresStatements {
                 nudged = runs.nudged AND NOT i.releases
             FROM input i
             WHERE runs.id = i.id AND runs.epoch = i.epoch AND runs.lease_owner = i.owner
-            RETURNING runs.id, runs.control, runs.wake_at IS NOT NULL AND runs.wake_at <= now() AS due
+            RETURNING runs.id, runs.control, runs.wake_at IS NOT NULL AND runs.wake_at <= now() AS due, i.history
         ),
         saved_values AS (
             INSERT INTO run_values (run_id, hash, value)
-            SELECT v.run_id, v.hash, v.value FROM unnest($16::text[], $17::text[], $18::text[]) AS v(run_id, hash, value)
+            SELECT v.run_id, v.hash, v.value FROM unnest($17::text[], $18::text[], $19::text[]) AS v(run_id, hash, value)
             WHERE v.run_id IN (SELECT id FROM run)
             ON CONFLICT (run_id, hash) DO NOTHING
         ),
         saved_history AS (
-            INSERT INTO history (run_id, time, kind, task, step_key, attempt, data)
-            SELECT h.run_id, to_timestamp(h.time), h.kind, h.task, h.step_key, h.attempt, h.data
-            FROM unnest($19::text[], $20::float8[], $21::text[], $22::text[], $23::text[], $24::int[], $25::text[])
-                WITH ORDINALITY AS h(run_id, time, kind, task, step_key, attempt, data, n)
-            WHERE h.run_id IN (SELECT id FROM run)
-            ORDER BY h.n
+            INSERT INTO history_batches (run_id, entries)
+            SELECT id, history FROM run WHERE history IS NOT NULL
         )
         SELECT id, control, due FROM run
         """
@@ -444,12 +441,19 @@ enum PostgresStatements {
         """
     )
 
-    /// $1 run id.
+    /// $1 run id. Entries written before m0007 one per row, then the batches, in order; a row is an entry when
+    /// `entries` is `NULL`, else a batch.
     static let history = PGStatement(
         prepared: "swirl_history",
         """
-        SELECT extract(epoch FROM time)::float8 AS time, kind, task, step_key, attempt, data FROM history
-        WHERE run_id = $1 ORDER BY seq
+        SELECT * FROM (
+            SELECT 0 AS part, seq, extract(epoch FROM time)::float8 AS time, kind, task, step_key, attempt, data,
+                NULL::text AS entries
+            FROM history WHERE run_id = $1
+            UNION ALL
+            SELECT 1, seq, NULL, NULL, NULL, NULL, NULL, NULL, entries FROM history_batches WHERE run_id = $1
+        ) AS rows
+        ORDER BY part, seq
         """
     )
 

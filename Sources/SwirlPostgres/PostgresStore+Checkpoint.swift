@@ -133,7 +133,6 @@ extension PostgresStore {
     private static func parameters(of writes: [CheckpointWrite], rowAsScalars: Bool) -> [String?] {
         var runs = [PGText.ArrayLiteral](repeating: PGText.ArrayLiteral(), count: writes.first?.row.count ?? 0)
         var values = [PGText.ArrayLiteral](repeating: PGText.ArrayLiteral(), count: 3)
-        var history = [PGText.ArrayLiteral](repeating: PGText.ArrayLiteral(), count: 7)
         for write in writes {
             for (column, value) in write.row.enumerated() where !rowAsScalars {
                 runs[column].append(value)
@@ -143,18 +142,9 @@ extension PostgresStore {
                 values[1].append(value.hash)
                 values[2].append(value.value)
             }
-            for entry in write.history {
-                history[0].append(write.runID)
-                history[1].append(entry.time)
-                history[2].append(entry.kind)
-                history[3].append(entry.task)
-                history[4].append(entry.stepKey)
-                history[5].append(entry.attempt)
-                history[6].append(entry.data)
-            }
         }
         let row: [String?] = rowAsScalars ? writes[0].row : runs.map(\.text)
-        return row + (values + history).map(\.text)
+        return row + values.map(\.text)
     }
 
     /// The rows of the fenced write, by run id.
@@ -227,14 +217,10 @@ extension PostgresStore {
             ended ? checkpoint.output?.serialized() : nil,
             ended ? checkpoint.error.map { $0.json.serialized() } : nil,
             PGText.bool(stops), String(checkpoint.eventCursor), checkpoint.wakeAt.map { String($0) },
+            checkpoint.history.isEmpty ? nil : HistoryBatch.text(of: checkpoint.history),
         ]
         write.values = checkpoint.state.newValues.sorted { $0.key < $1.key }.map {
             (hash: $0.key, value: String(decoding: $0.value, as: UTF8.self))
-        }
-        write.history = checkpoint.history.map { entry in
-            CheckpointWrite.History(
-                time: String(entry.time), kind: entry.kind, task: entry.task, stepKey: entry.stepKey,
-                attempt: entry.attempt.map { String($0) }, data: entry.data?.value.serialized())
         }
 
         if !checkpoint.events.isEmpty {

@@ -21,7 +21,18 @@ extension PostgresStore {
         let rows = try await self.perform("reading a run's history") { connection, _ in
             try connection.query(PostgresStatements.history, [runID])
         }
-        return try rows.map(Self.historyEntry(from:))
+        var entries: [HistoryEntry] = []
+        for row in rows {
+            guard let batch = row["entries"] else {
+                entries.append(try Self.historyEntry(from: row))
+                continue
+            }
+            guard let batchEntries = HistoryBatch.entries(batch) else {
+                throw PostgresStoreDataError(what: "a run's history")
+            }
+            entries += batchEntries
+        }
+        return entries
     }
 
     public func nextWake(excludingOwner owner: String?) async throws -> Double? {

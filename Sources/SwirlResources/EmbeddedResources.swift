@@ -17,6 +17,7 @@ public enum EmbeddedResources {
             ("m0004_history_keys.sql", PackageResources.m0004_history_keys_sql),
             ("m0005_event_schedules.sql", PackageResources.m0005_event_schedules_sql),
             ("m0006_subscriptions.sql", PackageResources.m0006_subscriptions_sql),
+            ("m0007_history_batches.sql", PackageResources.m0007_history_batches_sql),
         ].map { (name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }
     }
 

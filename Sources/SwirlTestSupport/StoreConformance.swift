@@ -518,6 +518,29 @@ public enum StoreConformance {
         #expect(try await store.history(runID: "nobody").isEmpty)
     }
 
+    /// A run whose first entries were written by an older Swirl, in another form (`writeOld` puts them there, as
+    /// that version did), then checkpointed by this one: its history reads the old entries, then the new, each
+    /// exactly.
+    public static func historyAcrossVersions(
+        _ subject: Subject, writeOld: (_ runID: String, _ entries: [HistoryEntry]) async throws -> Void
+    ) async throws {
+        try await Self.create(subject, ["upgraded"])
+        let claimed = try await Self.claimOne(subject, "upgraded")
+        let old = [
+            HistoryEntry(time: 1_767_225_600.5, kind: "run.started", data: ["n": 1]),
+            HistoryEntry(time: 1_767_225_601, kind: "task.started", task: "/do/0/a", attempt: 2),
+        ]
+        try await writeOld("upgraded", old)
+        let new = [
+            HistoryEntry(time: 1_767_225_602.25, kind: "task.completed", task: "/do/0/a", stepKey: "/do/0/a#0", data: ["z": 1, "a": [true]]),
+            HistoryEntry(time: 1_767_225_603, kind: "task.started", task: "/do/1/b"),
+        ]
+        #expect(try await subject.store.checkpoint(Self.checkpoint(claimed.lease, history: new)) == .saved(control: nil))
+        let history = try await subject.store.history(runID: "upgraded")
+        #expect(history == old + new)
+        #expect(history.compactMap { $0.data?.value.serialized() } == ["{\"n\":1}", "{\"z\":1,\"a\":[true]}"])
+    }
+
     static func suspendUnleased(_ subject: Subject) async throws {
         let store = subject.store
         try await Self.create(subject, ["fresh", "parked"])

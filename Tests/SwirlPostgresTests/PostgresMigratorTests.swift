@@ -22,7 +22,7 @@ struct PostgresMigratorTests {
                 [schema])
             #expect(
                 tables.map { $0["table_name"] }
-                    == ["definitions", "events", "history", "run_values", "runs", "schedules", "swirl_migrations"])
+                    == ["definitions", "events", "history", "history_batches", "run_values", "runs", "schedules", "swirl_migrations"])
         }
     }
 
