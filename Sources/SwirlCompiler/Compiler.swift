@@ -29,13 +29,14 @@ public struct Compiler: Sendable {
     public func compile(_ document: JSON) throws(Failure) -> Program {
         let walk = Self.walk(document)
         if walk.diagnostics.containsErrors { throw Failure(diagnostics: walk.diagnostics) }
-        return walk.program
+        guard let program = walk.program else { preconditionFailure("a walk that builds the program returned none") }
+        return program
     }
 
-    /// What one walk over a document found: the program, the compile diagnostics, and every
-    /// expression site with its scope.
+    /// What one walk over a document found: the program (unless the walk was told not to build
+    /// it), the compile diagnostics, and every expression site with its scope.
     struct Walk {
-        var program: Program
+        var program: Program?
         var diagnostics: [Diagnostic]
         var sites: [ExpressionSite]
         /// Every variable name the document binds explicitly (`for.each`, `catch.as`, …), where.
@@ -43,8 +44,11 @@ public struct Compiler: Sendable {
     }
 
     /// Walks `document` once, compiling it and collecting its expression sites.
-    static func walk(_ document: JSON) -> Walk {
-        var state = CompilerState(document: document)
+    /// - Parameter buildingProgram: build the ``Program`` (its nodes, templates and numbered
+    ///   expressions); without it the walk is the same and finds the same sites and diagnostics,
+    ///   for a caller that only validates.
+    static func walk(_ document: JSON, buildingProgram: Bool = true) -> Walk {
+        var state = CompilerState(document: document, buildingProgram: buildingProgram)
         let program = state.compileProgram()
         return Walk(program: program, diagnostics: state.diagnostics, sites: state.sites, bindings: state.bindings)
     }
@@ -76,13 +80,21 @@ private struct CompilerState {
     /// How many expressions so far mention `$task`: a task whose expressions (its own or its
     /// inner tasks') do needs the `$task` descriptor built.
     var taskMentions = 0
+    /// Whether the walk builds the program, or only finds its sites and diagnostics.
+    let buildsProgram: Bool
 
-    init(document: JSON) {
+    init(document: JSON, buildingProgram: Bool) {
         self.document = document
         self.use = document["use"]?.objectValue ?? [:]
+        self.buildsProgram = buildingProgram
     }
 
-    mutating func compileProgram() -> Program {
+    /// What a walk that does not build the program gives for each task.
+    static let unbuiltNode = Node(
+        name: "", pointer: .root, reference: "", mentionsTask: false, kind: .do(scope: Program.rootScope), then: .exit,
+        condition: nil, input: DataFlow(), output: DataFlow(), export: DataFlow(), timeout: nil, definition: .null)
+
+    mutating func compileProgram() -> Program? {
         let global: [String] = []
         _ = compileScope(document["do"], at: "/do", global)
         let info = document["document"]
@@ -91,6 +103,10 @@ private struct CompilerState {
         let input = dataFlow(document["input"], key: "from", at: "/input", global)
         let output = dataFlow(document["output"], key: "as", at: "/output", global)
         let timeout = timeout(document["timeout"], at: "/timeout")
+        guard buildsProgram else {
+            walkUnevaluated()
+            return nil
+        }
         let program = Program(
             namespace: info?["namespace"]?.stringValue ?? "",
             name: info?["name"]?.stringValue ?? "",
@@ -225,6 +241,9 @@ private struct CompilerState {
         let output = dataFlow(body["output"], key: "as", at: pointer.appending("output"), variables)
         let export = dataFlow(body["export"], key: "as", at: pointer.appending("export"), variables)
         let mentionsTask = taskMentions > mentionsBefore
+        // Compiled after `mentionsTask` is counted: a timeout's expressions do not count toward it.
+        let timeout = timeout(body["timeout"], at: pointer.appending("timeout"))
+        guard buildsProgram else { return Self.unbuiltNode }
         return Node(
             name: name,
             pointer: pointer,
@@ -236,7 +255,7 @@ private struct CompilerState {
             input: input,
             output: output,
             export: export,
-            timeout: timeout(body["timeout"], at: pointer.appending("timeout")),
+            timeout: timeout,
             definition: .object(body))
     }
 
@@ -591,6 +610,7 @@ private struct CompilerState {
                 path.append(String(index))
                 let template = values(element, base: base, path: &path, variables)
                 path.removeLast()
+                guard buildsProgram else { continue }
                 if compiled == nil {
                     guard !template.isLiteral else { continue }
                     compiled = elements[..<index].map(ValueTemplate.literal)
@@ -615,6 +635,7 @@ private struct CompilerState {
                     usedBy = usedBy ?? JSONPointer(tokens: base.tokens + path + [key])
                     template = values(policy, at: JSONPointer(tokens: ["use", "authentications", name]), variables)
                     usedBy = outer
+                    guard buildsProgram else { continue }
                     if compiled == nil { compiled = Self.literals(members, upTo: offset) }
                     compiled?[key] = template
                     continue
@@ -623,6 +644,7 @@ private struct CompilerState {
                     template = values(member, base: base, path: &path, variables)
                     path.removeLast()
                 }
+                guard buildsProgram else { continue }
                 if compiled == nil {
                     guard !template.isLiteral else { continue }
                     compiled = Self.literals(members, upTo: offset)
@@ -655,7 +677,7 @@ private struct CompilerState {
     {
         let expression = ProgramExpression(text: found.body, scopedVariables: variables, pointer: pointer)
         sites.append(ExpressionSite(expression: expression, offsetInValue: found.offset, usedBy: usedBy))
-        guard checkingOnly == 0 else { return -1 }
+        guard checkingOnly == 0, buildsProgram else { return -1 }
         if Self.mentionsTask(found.body) { taskMentions += 1 }
         expressions.append(expression)
         return expressions.count - 1

@@ -5,8 +5,9 @@ import SwirlCore
 import Testing
 
 /// A large document is read and checked on two threads (libyaml parsing ahead of the loader;
-/// the schema and structural checks beside the compiler's walk). These tests validate documents
-/// both ways, every one of them on two threads and then on one, and expect the same result.
+/// the schema and structural checks beside the compiler's walk), and `swirl validate` checks
+/// without building the program. These tests validate documents every way and expect the same
+/// result.
 @Suite struct TwoThreadValidationTests {
     /// The standard validator, on one thread or on two whatever the document's size.
     static func validator(twoThreads: Bool) -> WorkflowValidator {
@@ -30,6 +31,12 @@ import Testing
         #expect((two.program == nil) == (one.program == nil), "\(file)")
         #expect(two.program?.expressions == one.program?.expressions, "\(file)")
         #expect(two.document.value == one.document.value, "\(file)")
+        // Without the program (as `swirl validate` checks), the same diagnostics.
+        for twoThreads in [false, true] {
+            let checked = validator(twoThreads: twoThreads).validate(bytes: bytes, file: file, buildingProgram: false)
+            #expect(checked.diagnostics == one.diagnostics, "\(file)")
+            #expect(checked.program == nil)
+        }
         return one
     }
 

@@ -139,7 +139,7 @@ struct Validate: AsyncParsableCommand {
         } catch {
             return .unreadable(error.description)
         }
-        let result = validator.validate(bytes: bytes, file: name, onlyWorkflows: onlyWorkflows)
+        let result = validator.validate(bytes: bytes, file: name, onlyWorkflows: onlyWorkflows, buildingProgram: false)
         if result.skipped { return .skipped }
         let diagnostics = result.diagnostics
         DeferredRelease.release(consume result)

@@ -36,7 +36,7 @@ public struct SemanticChecks: Sendable {
     /// - Returns: the diagnostics (with paths, no locations yet) and, for expression errors,
     ///   where inside the string value the problem is.
     public func check(_ document: JSON) -> (diagnostics: [Diagnostic], expressionProblems: [Int: ExpressionProblem]) {
-        let result = check(document, compiled: Compiler.walk(document))
+        let result = check(document, compiled: Compiler.walk(document, buildingProgram: false))
         return (result.diagnostics, result.expressionProblems)
     }
 
