@@ -35,7 +35,7 @@ public struct Compiler: Sendable {
 
     /// What one walk over a document found: the program (unless the walk was told not to build
     /// it), the compile diagnostics, and every expression site with its scope.
-    struct Walk {
+    struct Walk: Sendable {
         var program: Program?
         var diagnostics: [Diagnostic]
         var sites: [ExpressionSite]

@@ -17,6 +17,10 @@ public struct WorkflowValidator: Sendable {
         public var isValid: Bool { !diagnostics.containsErrors }
         /// Whether the document was left unchecked because it is no workflow (see ``validate(bytes:file:onlyWorkflows:)``).
         public var skipped = false
+        /// What the checks built on the way (the compiler's walk, its expression sites): kept, so
+        /// that it is freed with the result, where and when the caller frees that, and not on
+        /// the way out of ``validate(bytes:file:onlyWorkflows:buildingProgram:)``.
+        var scaffolding: Compiler.Walk?
     }
 
     public var loader: Loader
@@ -78,7 +82,9 @@ public struct WorkflowValidator: Sendable {
                 }
             }
         }
-        return Result(document: document, diagnostics: diagnostics.sortedForReporting(), program: program)
+        var result = Result(document: document, diagnostics: diagnostics.sortedForReporting(), program: program)
+        result.scaffolding = checked.compiled
+        return result
     }
 
     /// What the stages after loading found in a document that was read whole.
