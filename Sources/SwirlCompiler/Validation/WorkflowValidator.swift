@@ -24,17 +24,24 @@ public struct WorkflowValidator: Sendable {
     }
 
     public var loader: Loader
-    public var schema: JSONSchema
+    /// The schema documents must satisfy: the one given, or else the embedded workflow schema,
+    /// first needed once a document is loaded (so that loading a large document overlaps its
+    /// compiling, see ``WorkflowSchema/compileInBackground()``).
+    public var schema: JSONSchema {
+        get { givenSchema ?? WorkflowSchema.compiled }
+        set { givenSchema = newValue }
+    }
+    private var givenSchema: JSONSchema?
     public var semanticChecks: SemanticChecks
     /// From this size on, a document's checks run on two threads (``checkOnTwoThreads(_:)``);
     /// below it, starting a thread would cost more than it saves. Tests lower it to check that
     /// both ways find the same.
     var parallelFromBytes = 64 * 1024
 
-    /// A validator with the embedded workflow schema and the given expression checker.
-    public init(loader: Loader = Loader(), schema: JSONSchema = WorkflowSchema.compiled, semanticChecks: SemanticChecks) {
+    /// A validator with the given schema (by default the embedded workflow schema) and expression checker.
+    public init(loader: Loader = Loader(), schema: JSONSchema? = nil, semanticChecks: SemanticChecks) {
         self.loader = loader
-        self.schema = schema
+        self.givenSchema = schema
         self.semanticChecks = semanticChecks
     }
 
