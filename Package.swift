@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
     ],
     targets: [
+        // Records the commit a build comes from, for `swirl --version`.
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool(), path: "Sources/BuildInfoPlugin"),
         // C libraries: a module map and a one-line header each, nothing else.
         .systemLibrary(
             name: "CYAML",
@@ -105,7 +107,8 @@ let package = Package(
                 "SwirlSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: swirlSettings
+            swiftSettings: swirlSettings,
+            plugins: ["BuildInfoPlugin"]
         ),
         .executableTarget(
             name: "SwirlBenchmarks",

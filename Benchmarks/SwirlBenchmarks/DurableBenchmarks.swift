@@ -64,8 +64,8 @@ enum DurableBenchmarks {
             }
         let store = CountingStore(inner)
         let activities = ActivityRegistry(["call:http": NoopActivity()])
-        // SWIRL_BENCH_ONLY=label:concurrency (for example side-effecting:16; several with commas) measures those
-        // cases alone, in that order, for profiling.
+        // SWIRL_BENCH_ONLY=label:concurrency (for example side-effecting:16, or side-effecting:latency; several with
+        // commas) measures those cases alone, in that order, for profiling.
         let only = ProcessInfo.processInfo.environment["SWIRL_BENCH_ONLY"].map { $0.split(separator: ",").map(String.init) }
         for (label, text) in [("pure", pure), ("side-effecting", effects)] {
             let program = compile(text)
@@ -84,7 +84,7 @@ enum DurableBenchmarks {
                     "\(label) 10-task workflow, concurrency \(concurrency): \(Int(median)) runs/s, \(Int(median * 10)) task completions/s "
                         + "(median of \(repeats)); \(String(format: "%.1f", writes.sorted()[writes.count / 2])) checkpoints per run")
             }
-            if only != nil { continue }
+            if let only, !only.contains("\(label):latency") { continue }
             let latencies = try await latency(program, samples: 200, store: store, activities: activities)
             print(
                 "\(label) 10-task workflow, one run at a time: start to completion p50 \(format(percentile(latencies, 0.5))), "

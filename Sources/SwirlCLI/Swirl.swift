@@ -17,9 +17,10 @@ struct Swirl: AsyncParsableCommand {
             environment error (bad arguments, unreadable file, unreachable database); 130 \
             interrupted (SIGINT); 143 stopped by SIGTERM.
             """,
-        version: SwirlVersion.current,
+        version: "swirl \(SwirlVersion.current) (commit \(BuildInfo.commit)); reads Serverless Workflow DSL \(SwirlVersion.supportedDSL)",
         subcommands: [
             Validate.self, Run.self, Graph.self, Start.self, WorkerCommand.self, Runs.self, Schedules.self, Migrate.self, Emit.self, Schema.self, Explain.self,
+            Completion.self, Manual.self,
         ]
     )
 
@@ -27,7 +28,12 @@ struct Swirl: AsyncParsableCommand {
     private static let validatingCommands: Set<String> = ["validate", "run", "graph", "start"]
 
     static func main() async {
-        if CommandLine.arguments.count > 1, validatingCommands.contains(CommandLine.arguments[1]) {
+        // Bare `swirl` is a usage error: the help goes to stderr and the exit status says nothing ran.
+        if CommandLine.arguments.count == 1 {
+            Terminal.writeError(helpMessage() + "\n")
+            exitChecked(.environmentError)
+        }
+        if validatingCommands.contains(CommandLine.arguments[1]) {
             WorkflowSchema.compileInBackground()
         }
         do {

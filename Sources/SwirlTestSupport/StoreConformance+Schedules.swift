@@ -125,8 +125,11 @@ extension StoreConformance {
         let hourly = try await store.saveDefinition(Self.definition("hourly"))
         let daily = try await store.saveDefinition(Self.definition("daily"))
         let every = try await store.saveSchedule(NewSchedule(definitionHash: hourly.hash, trigger: .every(seconds: 3600)))
-        let cron = try await store.saveSchedule(NewSchedule(definitionHash: daily.hash, trigger: .cron("0 6 * * *")))
         let first = try #require(every.nextFireAt)
+        // The daily time is half a day from the hourly schedule's times, whatever time it is now: neither
+        // schedule's fire times may fall in the other's windows below.
+        let hour = (Int(first.truncatingRemainder(dividingBy: 86_400) / 3600) + 12) % 24
+        let cron = try await store.saveSchedule(NewSchedule(definitionHash: daily.hash, trigger: .cron("0 \(hour) * * *")))
         let cronFirst = try #require(cron.nextFireAt)
         #expect(try await store.fireSchedules(asOf: first, limit: 10).count == 1)
 
@@ -138,7 +141,7 @@ extension StoreConformance {
         #expect(Self.near(hourlyRun.fireAt, first + 10 * 86_400, subject))
         let dailyRun = try #require(caughtUp.first { $0.scheduleID == cron.id })
         #expect(dailyRun.fireAt <= back && dailyRun.fireAt > back - 86_400)
-        #expect(dailyRun.fireAt.truncatingRemainder(dividingBy: 86_400) == 6 * 3600)
+        #expect(dailyRun.fireAt.truncatingRemainder(dividingBy: 86_400) == Double(hour * 3600))
         #expect(dailyRun.fireAt >= cronFirst)
         #expect(try await store.fireSchedules(asOf: back, limit: 10).isEmpty)
         let schedules = try await store.schedules()

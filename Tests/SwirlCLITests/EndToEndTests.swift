@@ -33,11 +33,14 @@ import Testing
 
         """
 
-    @Test("prints its version")
+    @Test("prints its version, the commit it was built from and the DSL versions it reads")
     func version() throws {
         let result = try RunBinary.swirl(["--version"])
         #expect(result.exitCode == 0)
-        #expect(result.stdout == SwirlVersion.current + "\n")
+        let head = try? RunBinary.run("/usr/bin/git", ["-C", PackageRoot.path, "rev-parse", "--short=12", "HEAD"])
+        let commit = head.flatMap { $0.exitCode == 0 ? $0.stdout.trimmingCharacters(in: .whitespacesAndNewlines) : nil } ?? "unknown"
+        #expect(result.stdout.hasPrefix("swirl \(SwirlVersion.current) (commit \(commit)"), "\(result.stdout)")
+        #expect(result.stdout.hasSuffix("; reads Serverless Workflow DSL \(SwirlVersion.supportedDSL)\n"), "\(result.stdout)")
     }
 
     @Test("prints help on stdout and exits 0")

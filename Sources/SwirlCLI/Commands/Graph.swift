@@ -9,9 +9,9 @@ struct Graph: AsyncParsableCommand {
         commandName: "graph",
         abstract: "Print a workflow's compiled graph as Mermaid or Graphviz DOT.",
         discussion: """
-            Tasks are nodes labelled with their name and kind; composite tasks hold their bodies \\
-            in boxes. Edges show the sequence, 'then' jumps, switch cases, loop back edges, fork \\
-            branches and their join, error and retry paths. The workflow is validated first; an \\
+            Tasks are nodes labelled with their name and kind; composite tasks hold their bodies \
+            in boxes. Edges show the sequence, 'then' jumps, switch cases, loop back edges, fork \
+            branches and their join, error and retry paths. The workflow is validated first; an \
             invalid one is reported as 'swirl validate' would, and nothing is drawn.
             """
     )

@@ -7,10 +7,10 @@ struct Migrate: AsyncParsableCommand {
         commandName: "migrate",
         abstract: "Apply Swirl's database migrations (or print their SQL).",
         discussion: """
-            Missing migrations are applied in order under an advisory lock, each recorded with its \\
-            checksum. A database whose applied migrations differ from this binary's, or that is \\
-            newer, is refused. Every command that uses a database migrates on first use, so this \\
-            is for deployments that migrate ahead of time; --print-sql is for teams that run \\
+            Missing migrations are applied in order under an advisory lock, each recorded with its \
+            checksum. A database whose applied migrations differ from this binary's, or that is \
+            newer, is refused. Every command that uses a database migrates on first use, so this \
+            is for deployments that migrate ahead of time; --print-sql is for teams that run \
             their own migration tool.
             """
     )

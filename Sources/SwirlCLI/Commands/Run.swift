@@ -13,15 +13,15 @@ struct Run: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run a workflow and print its output as JSON.",
         discussion: """
-            The workflow is validated first; an invalid one is reported as 'swirl validate' \\
-            would. Progress goes to stderr (unless --quiet), the output to stdout. A faulted run \\
-            prints its error as JSON problem details on stderr and exits 1. The run is kept in a \\
-            store (.swirl/swirl.db here unless --db, SWIRL_DB or DATABASE_URL names another): its \\
-            id is printed on stderr, every step is checkpointed, and Ctrl-C stops the process but \\
-            leaves the run to 'swirl runs resume ID' or to any 'swirl worker' (exit 130); a run \\
-            killed outright is resumed the same way, from its last checkpoint. With --ephemeral \\
-            the run lives in memory only and Ctrl-C cancels it (exit 130). SIGTERM does what \\
-            Ctrl-C does, with exit 143. Either way the process groups of the task processes still \\
+            The workflow is validated first; an invalid one is reported as 'swirl validate' \
+            would. Progress goes to stderr (unless --quiet), the output to stdout. A faulted run \
+            prints its error as JSON problem details on stderr and exits 1. The run is kept in a \
+            store (.swirl/swirl.db here unless --db, SWIRL_DB or DATABASE_URL names another): its \
+            id is printed on stderr, every step is checkpointed, and Ctrl-C stops the process but \
+            leaves the run to 'swirl runs resume ID' or to any 'swirl worker' (exit 130); a run \
+            killed outright is resumed the same way, from its last checkpoint. With --ephemeral \
+            the run lives in memory only and Ctrl-C cancels it (exit 130). SIGTERM does what \
+            Ctrl-C does, with exit 143. Either way the process groups of the task processes still \
             running get SIGTERM, then SIGKILL 2 s later, before swirl exits.
             """
     )
@@ -65,7 +65,8 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let workflowInput = try inputOptions.read()
-        let program = try WorkflowFile.compile(file, colors: colors)
+        let compiled = try WorkflowFile.load(file, colors: colors, quiet: quiet)
+        let program = compiled.program
         if !quiet, program.definition["schedule"] != nil {
             let operand = file == "-" ? "FILE" : file
             Terminal.writeError(
@@ -77,6 +78,8 @@ struct Run: AsyncParsableCommand {
         let opened = ephemeral ? nil : try await store.location.open()
         var foreground = Foreground(quiet: quiet, style: output == .pretty ? .pretty : .compact)
         foreground.database = store.named
+        let colored = colors.useColor
+        foreground.locateFault = { compiled.describe($0, colored: colored) }
         let setup: RuntimeSetup
         do {
             setup = try activityOptions.setup(

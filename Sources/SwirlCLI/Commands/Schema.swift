@@ -7,7 +7,7 @@ struct Schema: ParsableCommand {
         commandName: "schema",
         abstract: "Print the JSON Schema (draft 2020-12) of Serverless Workflow documents.",
         discussion: """
-            Save it and point your editor at it, for example with a first line \\
+            Save it and point your editor at it, for example with a first line \
             '# yaml-language-server: $schema=./workflow.schema.json' in a YAML workflow.
             """
     )

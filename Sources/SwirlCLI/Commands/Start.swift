@@ -11,9 +11,9 @@ struct Start: AsyncParsableCommand {
         commandName: "start",
         abstract: "Start a run of a workflow in a database, for 'swirl worker' to carry out.",
         discussion: """
-            The workflow is validated, its definition stored (a different document under a \\
-            version already stored is refused), and a run created; its id is printed on stdout. \\
-            With --idempotency-key, starting again with the same key prints the first run's id \\
+            The workflow is validated, its definition stored (a different document under a \
+            version already stored is refused), and a run created; its id is printed on stdout. \
+            With --idempotency-key, starting again with the same key prints the first run's id \
             and creates nothing.
 
             A workflow whose document has a 'schedule' (every, cron or after; times in UTC) is \

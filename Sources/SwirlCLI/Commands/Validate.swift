@@ -38,6 +38,9 @@ struct Validate: AsyncParsableCommand {
     @Flag(help: "Report errors only: no warnings, no summary line.")
     var quiet = false
 
+    @Flag(help: "Do not run shellcheck on run: shell commands, even when it is on the PATH.")
+    var noShellcheck = false
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -65,7 +68,8 @@ struct Validate: AsyncParsableCommand {
             throw EnvironmentFailure(message: error.description)
         }
 
-        let outcomes = await Self.check(inputs.files, found: inputs.found, standardInput: standardInput, with: validator)
+        let shell = ShellChecks(enabled: !noShellcheck)
+        let outcomes = await Self.check(inputs.files, found: inputs.found, standardInput: standardInput, with: validator, shell: shell)
         var diagnostics: [Diagnostic] = []
         var sources: [String: String] = [:]
         var unreadable = inputs.problems
@@ -102,8 +106,9 @@ struct Validate: AsyncParsableCommand {
 
     /// Checks every file, as many at once as there are cores, and returns the outcomes in the
     /// order of `files`.
-    private static func check(_ files: [String], found: Set<String>, standardInput: [UInt8], with validator: WorkflowValidator)
-        async -> [Outcome]
+    private static func check(
+        _ files: [String], found: Set<String>, standardInput: [UInt8], with validator: WorkflowValidator, shell: ShellChecks
+    ) async -> [Outcome]
     {
         var outcomes = [Outcome?](repeating: nil, count: files.count)
         let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -114,7 +119,9 @@ struct Validate: AsyncParsableCommand {
                 let index = next
                 let file = files[index]
                 let onlyWorkflows = found.contains(file)
-                group.addTask { (index, checkOne(file, onlyWorkflows: onlyWorkflows, standardInput: standardInput, with: validator)) }
+                group.addTask {
+                    (index, checkOne(file, onlyWorkflows: onlyWorkflows, standardInput: standardInput, with: validator, shell: shell))
+                }
                 next += 1
             }
             for _ in 0..<width { startNext() }
@@ -126,9 +133,9 @@ struct Validate: AsyncParsableCommand {
         return outcomes.map { $0! }
     }
 
-    private static func checkOne(_ file: String, onlyWorkflows: Bool, standardInput: [UInt8], with validator: WorkflowValidator)
-        -> Outcome
-    {
+    private static func checkOne(
+        _ file: String, onlyWorkflows: Bool, standardInput: [UInt8], with validator: WorkflowValidator, shell: ShellChecks
+    ) -> Outcome {
         let name = file == "-" ? "<stdin>" : file
         var tooLarge: [Diagnostic] = []
         let bytes: [UInt8]
@@ -141,7 +148,13 @@ struct Validate: AsyncParsableCommand {
         }
         let result = validator.validate(bytes: bytes, file: name, onlyWorkflows: onlyWorkflows, buildingProgram: false)
         if result.skipped { return .skipped }
-        let diagnostics = result.diagnostics
+        var diagnostics = result.diagnostics
+        // Commands are checked in documents that are otherwise sound: a broken one's commands may not be where
+        // they seem.
+        if result.isValid, let document = result.document.value {
+            diagnostics += shell.check(document, sourceMap: result.document.sourceMap, source: String(decoding: bytes, as: UTF8.self))
+            if let program = result.program { diagnostics += RuntimeSupport.check(program, sourceMap: result.document.sourceMap) }
+        }
         DeferredRelease.release(consume result)
         // The text is only needed to show the lines diagnostics point at.
         return .checked(diagnostics: diagnostics, source: diagnostics.isEmpty ? "" : String(decoding: bytes, as: UTF8.self))

@@ -11,11 +11,11 @@ struct WorkerCommand: AsyncParsableCommand {
         commandName: "worker",
         abstract: "Claim and run the workflows of a database until stopped.",
         discussion: """
-            Any number of workers, on any number of machines, may share one database: each run is \\
-            held by one worker at a time under a lease, checkpointed at every side-effecting task, \\
+            Any number of workers, on any number of machines, may share one database: each run is \
+            held by one worker at a time under a lease, checkpointed at every side-effecting task, \
             and taken over from its last checkpoint when its worker dies. Workers also start the \
-            runs of the schedules registered with 'swirl start' (each fire time once, in UTC). SIGTERM or SIGINT stops \\
-            claiming, lets the runs in hand reach a checkpoint within the grace period, releases \\
+            runs of the schedules registered with 'swirl start' (each fire time once, in UTC). SIGTERM or SIGINT stops \
+            claiming, lets the runs in hand reach a checkpoint within the grace period, releases \
             the rest to other workers, and exits 0. A jq expression that runs past --jq-timeout (or \
             what remains of its task's or workflow's timeout) fails its task with a timeout error; one \
             that even a halt cannot stop makes the worker exit 1, for its supervisor to restart it.

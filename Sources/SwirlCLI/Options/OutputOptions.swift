@@ -28,7 +28,7 @@ struct ColorOptions: ParsableArguments {
 struct OutputOptions: ParsableArguments {
     @Option(
         help: """
-            Diagnostics format: 'text' for people (on stderr), 'json' for tools and 'github' for \\
+            Diagnostics format: 'text' for people (on stderr), 'json' for tools and 'github' for \
             GitHub Actions annotations (both on stdout).
             """
     )

@@ -20,6 +20,9 @@ struct Foreground: Sendable {
     var style: JSON.Layout
     /// The store as `--db` named it, for the commands printed to continue a run (`nil`: found the same way).
     var database: String? = nil
+    /// Where in the workflow file a fault happened (``WorkflowFile/Compiled/describe(_:colored:)``), printed
+    /// before its problem details unless quiet; `nil` when the file is not at hand.
+    var locateFault: (@Sendable (WorkflowError) -> String?)? = nil
 
     /// How long a run's timer must be for the foreground to say that the run may be left meanwhile.
     static let longWait: Double = 10
@@ -36,13 +39,17 @@ struct Foreground: Sendable {
         return { progress in
             guard !quiet else { return }
             switch progress.kind {
-            case .waiting, .faulted:
-                // Each waiting task has its own line already; the error is printed at the end.
+            case .waiting:
+                // Each waiting task has its own line already.
                 break
             case .completed:
-                let elapsed = ContinuousClock.now - started
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                Terminal.writeError("swirl: workflow completed in \(Self.formatDuration(seconds))\n")
+                Terminal.writeError("swirl: workflow completed in \(Self.formatDuration(Self.seconds(since: started)))\n")
+            case .faulted(let error):
+                // The whole error follows at the end; this line says when, even for a fault no task reported (a
+                // workflow timeout).
+                Terminal.writeError(
+                    "swirl: workflow faulted in \(Self.formatDuration(Self.seconds(since: started))): "
+                        + "\(error.title ?? error.type) (\(error.status))\n")
             case .task(let event):
                 Terminal.writeError(Self.progressLine(event))
             }
@@ -109,6 +116,7 @@ struct Foreground: Sendable {
         case .ended(.completed(let value)):
             Terminal.writeOutput(value.serialized(style) + "\n")
         case .ended(.faulted(let error)):
+            if !quiet, let located = locateFault?(error) { Terminal.writeError(located) }
             Terminal.writeError(error.json.serialized(.pretty) + "\n")
             throw ExitCode.invalidWorkflow
         case .ended(.cancelled):
@@ -133,7 +141,12 @@ struct Foreground: Sendable {
             what = "retry \(attempt) in \(formatDuration(at - event.time)) after \(error.title ?? error.type) (\(error.status))"
         case .waiting(let until): what = "waiting \(formatDuration(until - event.time))"
         }
-        return "swirl: \(event.task) \(what)\n"
+        return "swirl: \(event.task) \(what)" + (event.detail.map { " (\($0))" } ?? "") + "\n"
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
     static func formatDuration(_ seconds: Double) -> String {

@@ -48,9 +48,22 @@ public enum GraphExporter {
         }
     }
 
-    /// Mermaid labels are quoted strings; quotes become `#quot;` and line breaks `<br/>`.
-    private static func mermaidText(_ text: String) -> String {
-        text.replacing("\"", with: "#quot;").replacing("\n", with: "<br/>")
+    /// Mermaid labels are quoted strings that Mermaid reads as HTML: `#` (its entity marker), quotes, `<`, `>`
+    /// and `&` become entity codes, so a name shows as written and cannot inject markup; line breaks `<br/>`.
+    public static func mermaidText(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "#": escaped += "#35;"
+            case "\"": escaped += "#quot;"
+            case "<": escaped += "#lt;"
+            case ">": escaped += "#gt;"
+            case "&": escaped += "#amp;"
+            case "\n": escaped += "<br/>"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
     }
 
     // MARK: DOT
@@ -91,8 +104,9 @@ public enum GraphExporter {
         }
     }
 
-    /// A DOT string literal.
-    private static func dotText(_ text: String) -> String {
+    /// A DOT string literal: backslashes (DOT's escapes, such as `\\N`), quotes and line breaks escaped; `<`, `>`
+    /// and `&` need nothing in a quoted (not HTML) label, and Graphviz escapes them in SVG.
+    public static func dotText(_ text: String) -> String {
         "\"" + text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing("\n", with: "\\n") + "\""
     }
 }

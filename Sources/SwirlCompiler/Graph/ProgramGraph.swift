@@ -58,6 +58,42 @@ public struct ProgramGraph: Sendable {
     }
 }
 
+extension ProgramGraph {
+    /// The widest line of a label, in characters, and the most lines: a switch of long conditions or a long
+    /// task name stays a readable box.
+    public static let labelWidth = 40
+    public static let labelLines = 4
+
+    /// `text` with each line wrapped at spaces to ``labelWidth`` characters (a word longer than that is cut),
+    /// at most ``labelLines`` lines, `…` marking what was left out.
+    public static func readable(_ text: String) -> String {
+        var lines: [String] = []
+        var cut = false
+        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = ""
+            for word in paragraph.split(separator: " ", omittingEmptySubsequences: false) {
+                var word = String(word)
+                if word.count > labelWidth {
+                    word = String(word.prefix(labelWidth - 1)) + "…"
+                }
+                if !line.isEmpty, line.count + 1 + word.count > labelWidth {
+                    lines.append(line)
+                    line = word
+                } else {
+                    line = line.isEmpty ? word : line + " " + word
+                }
+            }
+            lines.append(line)
+        }
+        if lines.count > labelLines {
+            lines = Array(lines.prefix(labelLines))
+            cut = true
+        }
+        if cut { lines[lines.count - 1] += " …" }
+        return lines.joined(separator: "\n")
+    }
+}
+
 private struct GraphBuilder {
     let program: Program
     var edges: [ProgramGraph.Edge] = []
@@ -94,7 +130,7 @@ private struct GraphBuilder {
     }
 
     mutating func edge(_ from: String, _ to: String, _ label: String? = nil, _ style: ProgramGraph.EdgeStyle = .normal) {
-        edges.append(.init(from: from, to: to, label: label, style: style))
+        edges.append(.init(from: from, to: to, label: label.map(ProgramGraph.readable), style: style))
     }
 
     /// Draws the nodes of `scope`; leaving the scope goes to `exit`.
@@ -103,7 +139,7 @@ private struct GraphBuilder {
         for (index, node) in program.scopes[scope].nodes.enumerated() {
             let nodeID = id(scope, index)
             let next = target(node.then, in: scope, exit: exit)
-            let label = "\(node.name)\n\(kindName(node.kind))"
+            let label = ProgramGraph.readable(node.name) + "\n" + kindName(node.kind)
             switch node.kind {
             case .do(let body):
                 members.append(.node(.init(id: nodeID, label: label, shape: .task)))
@@ -133,7 +169,7 @@ private struct GraphBuilder {
                 edge(nodeID, entry(of: tryCatch.body, exit: next))
                 members.append(.cluster(.init(id: nodeID + "body", label: "\(node.name): try", members: body)))
                 let caught = nodeID + "catch"
-                members.append(.node(.init(id: caught, label: "catch \(catchLabel(tryCatch))", shape: .decision)))
+                members.append(.node(.init(id: caught, label: ProgramGraph.readable("catch " + catchLabel(tryCatch)), shape: .decision)))
                 edge(nodeID, caught, "on error", .dashed)
                 if tryCatch.retry != nil { edge(caught, nodeID, "retry", .dashed) }
                 if let handler = tryCatch.handler {
@@ -159,20 +195,19 @@ private struct GraphBuilder {
                 members.append(.node(.init(id: nodeID, label: label, shape: .task)))
                 edge(nodeID, next)
             }
-            if node.condition != nil {
-                // A skipped task ignores its own `then` and continues with the next one.
+            if let condition = node.condition {
+                // A skipped task ignores its own `then` and continues with the next one: the edge says when.
                 let following = index + 1 < program.scopes[scope].nodes.count ? id(scope, index + 1) : exit
-                var raises = false
-                if case .raise = node.kind { raises = true }
-                if raises || following != next { edge(nodeID, following, "skipped", .dashed) }
+                edge(nodeID, following, "skipped unless " + program.expressions[condition].text.trimmed, .dashed)
             }
         }
         return members
     }
 
+    /// One line per filtered property, so a catch of many properties stays narrow.
     func catchLabel(_ tryCatch: TryCatch) -> String {
         let filter = tryCatch.filter.map { "\($0.key)=\($0.value.stringValue ?? $0.value.serialized())" }
-        return filter.isEmpty ? "any error" : filter.joined(separator: ", ")
+        return filter.isEmpty ? "any error" : filter.joined(separator: "\n")
     }
 
     func kindName(_ kind: NodeKind) -> String {

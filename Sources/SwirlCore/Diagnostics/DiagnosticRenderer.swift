@@ -74,6 +74,17 @@ public struct DiagnosticRenderer: Sendable {
         return output
     }
 
+    /// A message about `location` that is no diagnostic (a run's fault, tied to the task that raised it): the
+    /// headline `file:line:col: error: message`, then the source line and a caret, as ``text(_:)`` prints them.
+    public func located(_ location: SourceLocation, severity: Severity = .error, message: String) -> String {
+        var lines = SourceLines(source: source)
+        var output = headline(location: location, severity: severity.rawValue, message: message) + "\n"
+        if let excerpt = lines.excerpt(location.line, of: location.file, column: location.column, width: lineWidth) {
+            output += excerpt.text + "\n" + paint(caretLine(under: excerpt.text, column: excerpt.column), .green) + "\n"
+        }
+        return output
+    }
+
     private func headline(location: SourceLocation?, severity: String, message: String) -> String {
         let color: Color =
             switch severity {

@@ -1,6 +1,11 @@
 /// The activities that run local processes, by kind, for an ``ActivityRegistry``.
 public enum ProcessActivities {
     /// `run:shell`, `run:script` and `run:container` with their defaults.
+    /// The first executable named `name` in the directories of this process's `PATH`, as `run` tasks find them.
+    public static func locate(_ name: String) -> String? {
+        ProcessRunner.locate(name, in: ProcessRunner.defaultSearchPath)
+    }
+
     public static var all: [String: any Activity] {
         ["run:shell": ShellRunActivity(), "run:script": ScriptRunActivity(), "run:container": ContainerRunActivity()]
     }

@@ -5,7 +5,9 @@ import SwirlSyntax
 
 extension Run {
     /// Applies the task's `output` and `export`, pops it, and tells its list where to go.
-    mutating func completeTask(_ task: TaskFrame, _ node: Node, output raw: JSON, flow: FlowTarget, fiber: Int) -> Signal {
+    mutating func completeTask(
+        _ task: TaskFrame, _ node: Node, output raw: JSON, flow: FlowTarget, fiber: Int, detail: TaskEvent.Detail? = nil
+    ) -> Signal {
         let instance = node.reference
         var output = raw
         // Most tasks transform neither output nor context: their arguments are built only for those that do.
@@ -50,7 +52,7 @@ extension Run {
             state.fibers[fiber].context = StoredJSON(context)
         }
         popFrame(fiber)
-        taskEvents.append(TaskEvent(kind: .completed(duration: now - task.startedAt), task: instance, time: now))
+        taskEvents.append(TaskEvent(kind: .completed(duration: now - task.startedAt), task: instance, time: now, detail: detail))
         // `end` passes through enclosing tasks, which finish without following their own `then`.
         return task.ending || flow == .end ? .ending(output) : .taskDone(output, flow)
     }

@@ -131,14 +131,34 @@ extension Run {
             case .failure(let error): return .failure(error)
             }
         }
+        let detail = iterationDetail(fiber: fiber)
         pushFrame(
             fiber,
             .task(
                 TaskFrame(
                     address: address, rawInput: StoredJSON(rawInput), input: StoredJSON(input), startedAt: now,
                     deadline: deadline, progress: .starting)))
-        taskEvents.append(TaskEvent(kind: .started, task: node.reference, time: now))
+        taskEvents.append(TaskEvent(kind: .started, task: node.reference, time: now, detail: detail))
         return .proceed
+    }
+
+    /// The iteration of the innermost `for` and the attempt of the innermost retried `try` around the top of
+    /// `fiber`, or `nil` outside both.
+    func iterationDetail(fiber: Int) -> TaskEvent.Detail? {
+        var item: (index: Int, count: Int)?
+        var attempt: Int?
+        for case .task(let task) in state.fibers[fiber].frames.reversed() {
+            switch task.progress {
+            case .loop(let items, let index, _) where item == nil:
+                item = (index, items.value.arrayValue?.count ?? 0)
+            case .trying(let number, _) where attempt == nil && number > 0:
+                attempt = number + 1
+            default: break
+            }
+            if item != nil && attempt != nil { break }
+        }
+        guard item != nil || attempt != nil else { return nil }
+        return .position(item: item?.index, items: item?.count ?? 0, attempt: attempt)
     }
 
     // MARK: frames

