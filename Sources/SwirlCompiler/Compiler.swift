@@ -41,6 +41,9 @@ public struct Compiler: Sendable {
         var sites: [ExpressionSite]
         /// Every variable name the document binds explicitly (`for.each`, `catch.as`, …), where.
         var bindings: [(name: String, pointer: JSONPointer)]
+        /// Every task of the program an activity performs, with its kind: found whether or not
+        /// the program is built.
+        var activities: [ActivitySite]
     }
 
     /// Walks `document` once, compiling it and collecting its expression sites.
@@ -50,7 +53,9 @@ public struct Compiler: Sendable {
     static func walk(_ document: JSON, buildingProgram: Bool = true) -> Walk {
         var state = CompilerState(document: document, buildingProgram: buildingProgram)
         let program = state.compileProgram()
-        return Walk(program: program, diagnostics: state.diagnostics, sites: state.sites, bindings: state.bindings)
+        return Walk(
+            program: program, diagnostics: state.diagnostics, sites: state.sites, bindings: state.bindings,
+            activities: state.activities)
     }
 }
 
@@ -63,6 +68,8 @@ private struct CompilerState {
     var sites: [ExpressionSite] = []
     /// Every variable name bound explicitly, and where it is written.
     var bindings: [(name: String, pointer: JSONPointer)] = []
+    /// Every task of the program compiled to an activity, and its kind.
+    var activities: [ActivitySite] = []
     var use: OrderedDictionary<String, JSON>
     /// The scope of each function of `use.functions` compiled so far.
     var functionScopes: [String: Int] = [:]
@@ -236,6 +243,10 @@ private struct CompilerState {
     ) -> Node {
         let mentionsBefore = taskMentions
         let kind = compileKind(body, at: pointer, variables, resolve: resolve)
+        // Only tasks a run can reach: not those walked for their sites alone (functions nothing calls, extensions).
+        if checkingOnly == 0, case .activity(let call) = kind {
+            activities.append(ActivitySite(kind: call.kind, pointer: pointer))
+        }
         let condition = body["if"]?.stringValue.map { expressionField($0, at: pointer.appending("if"), variables) }
         let input = dataFlow(body["input"], key: "from", at: pointer.appending("input"), variables)
         let output = dataFlow(body["output"], key: "as", at: pointer.appending("output"), variables)

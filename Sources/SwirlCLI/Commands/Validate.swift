@@ -153,7 +153,7 @@ struct Validate: AsyncParsableCommand {
         // they seem.
         if result.isValid, let document = result.document.value {
             diagnostics += shell.check(document, sourceMap: result.document.sourceMap, source: String(decoding: bytes, as: UTF8.self))
-            if let program = result.program { diagnostics += RuntimeSupport.check(program, sourceMap: result.document.sourceMap) }
+            diagnostics += RuntimeSupport.check(result.activities, sourceMap: result.document.sourceMap)
         }
         DeferredRelease.release(consume result)
         // The text is only needed to show the lines diagnostics point at.

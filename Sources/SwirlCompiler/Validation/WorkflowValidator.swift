@@ -13,6 +13,9 @@ public struct WorkflowValidator: Sendable {
         public var diagnostics: [Diagnostic]
         /// The compiled workflow, when the document is valid (and the program was asked for).
         public var program: Program?
+        /// The tasks of the program an activity performs, with their kinds, when the document is
+        /// valid, whether or not the program was asked for (empty otherwise).
+        public var activities: [ActivitySite] = []
 
         public var isValid: Bool { !diagnostics.containsErrors }
         /// Whether the document was left unchecked because it is no workflow (see ``validate(bytes:file:onlyWorkflows:)``).
@@ -67,6 +70,7 @@ public struct WorkflowValidator: Sendable {
             return Result(document: document, diagnostics: diagnostics.sortedForReporting(), program: nil)
         }
         var program: Program?
+        var activities: [ActivitySite] = []
         let checked =
             bytes.count >= parallelFromBytes
             ? checkOnTwoThreads(value, buildingProgram: buildingProgram) : check(value, buildingProgram: buildingProgram)
@@ -86,10 +90,12 @@ public struct WorkflowValidator: Sendable {
                     diagnostics += document.sourceMap.locate(compiled.diagnostics)
                 } else {
                     program = compiled.program
+                    activities = compiled.activities
                 }
             }
         }
         var result = Result(document: document, diagnostics: diagnostics.sortedForReporting(), program: program)
+        result.activities = activities
         result.scaffolding = checked.compiled
         return result
     }
