@@ -29,24 +29,33 @@ public struct Compiler: Sendable {
     public func compile(_ document: JSON) throws(Failure) -> Program {
         let walk = Self.walk(document)
         if walk.diagnostics.containsErrors { throw Failure(diagnostics: walk.diagnostics) }
-        return walk.program
+        guard let program = walk.program else { preconditionFailure("a walk that builds the program returned none") }
+        return program
     }
 
-    /// What one walk over a document found: the program, the compile diagnostics, and every
-    /// expression site with its scope.
-    struct Walk {
-        var program: Program
+    /// What one walk over a document found: the program (unless the walk was told not to build
+    /// it), the compile diagnostics, and every expression site with its scope.
+    struct Walk: Sendable {
+        var program: Program?
         var diagnostics: [Diagnostic]
         var sites: [ExpressionSite]
         /// Every variable name the document binds explicitly (`for.each`, `catch.as`, …), where.
         var bindings: [(name: String, pointer: JSONPointer)]
+        /// Every task of the program an activity performs, with its kind: found whether or not
+        /// the program is built.
+        var activities: [ActivitySite]
     }
 
     /// Walks `document` once, compiling it and collecting its expression sites.
-    static func walk(_ document: JSON) -> Walk {
-        var state = CompilerState(document: document)
+    /// - Parameter buildingProgram: build the ``Program`` (its nodes, templates and numbered
+    ///   expressions); without it the walk is the same and finds the same sites and diagnostics,
+    ///   for a caller that only validates.
+    static func walk(_ document: JSON, buildingProgram: Bool = true) -> Walk {
+        var state = CompilerState(document: document, buildingProgram: buildingProgram)
         let program = state.compileProgram()
-        return Walk(program: program, diagnostics: state.diagnostics, sites: state.sites, bindings: state.bindings)
+        return Walk(
+            program: program, diagnostics: state.diagnostics, sites: state.sites, bindings: state.bindings,
+            activities: state.activities)
     }
 }
 
@@ -59,6 +68,8 @@ private struct CompilerState {
     var sites: [ExpressionSite] = []
     /// Every variable name bound explicitly, and where it is written.
     var bindings: [(name: String, pointer: JSONPointer)] = []
+    /// Every task of the program compiled to an activity, and its kind.
+    var activities: [ActivitySite] = []
     var use: OrderedDictionary<String, JSON>
     /// The scope of each function of `use.functions` compiled so far.
     var functionScopes: [String: Int] = [:]
@@ -76,13 +87,21 @@ private struct CompilerState {
     /// How many expressions so far mention `$task`: a task whose expressions (its own or its
     /// inner tasks') do needs the `$task` descriptor built.
     var taskMentions = 0
+    /// Whether the walk builds the program, or only finds its sites and diagnostics.
+    let buildsProgram: Bool
 
-    init(document: JSON) {
+    init(document: JSON, buildingProgram: Bool) {
         self.document = document
         self.use = document["use"]?.objectValue ?? [:]
+        self.buildsProgram = buildingProgram
     }
 
-    mutating func compileProgram() -> Program {
+    /// What a walk that does not build the program gives for each task.
+    static let unbuiltNode = Node(
+        name: "", pointer: .root, reference: "", mentionsTask: false, kind: .do(scope: Program.rootScope), then: .exit,
+        condition: nil, input: DataFlow(), output: DataFlow(), export: DataFlow(), timeout: nil, definition: .null)
+
+    mutating func compileProgram() -> Program? {
         let global: [String] = []
         _ = compileScope(document["do"], at: "/do", global)
         let info = document["document"]
@@ -91,6 +110,10 @@ private struct CompilerState {
         let input = dataFlow(document["input"], key: "from", at: "/input", global)
         let output = dataFlow(document["output"], key: "as", at: "/output", global)
         let timeout = timeout(document["timeout"], at: "/timeout")
+        guard buildsProgram else {
+            walkUnevaluated()
+            return nil
+        }
         let program = Program(
             namespace: info?["namespace"]?.stringValue ?? "",
             name: info?["name"]?.stringValue ?? "",
@@ -220,11 +243,18 @@ private struct CompilerState {
     ) -> Node {
         let mentionsBefore = taskMentions
         let kind = compileKind(body, at: pointer, variables, resolve: resolve)
+        // Only tasks a run can reach: not those walked for their sites alone (functions nothing calls, extensions).
+        if checkingOnly == 0, case .activity(let call) = kind {
+            activities.append(ActivitySite(kind: call.kind, pointer: pointer))
+        }
         let condition = body["if"]?.stringValue.map { expressionField($0, at: pointer.appending("if"), variables) }
         let input = dataFlow(body["input"], key: "from", at: pointer.appending("input"), variables)
         let output = dataFlow(body["output"], key: "as", at: pointer.appending("output"), variables)
         let export = dataFlow(body["export"], key: "as", at: pointer.appending("export"), variables)
         let mentionsTask = taskMentions > mentionsBefore
+        // Compiled after `mentionsTask` is counted: a timeout's expressions do not count toward it.
+        let timeout = timeout(body["timeout"], at: pointer.appending("timeout"))
+        guard buildsProgram else { return Self.unbuiltNode }
         return Node(
             name: name,
             pointer: pointer,
@@ -236,7 +266,7 @@ private struct CompilerState {
             input: input,
             output: output,
             export: export,
-            timeout: timeout(body["timeout"], at: pointer.appending("timeout")),
+            timeout: timeout,
             definition: .object(body))
     }
 
@@ -591,6 +621,7 @@ private struct CompilerState {
                 path.append(String(index))
                 let template = values(element, base: base, path: &path, variables)
                 path.removeLast()
+                guard buildsProgram else { continue }
                 if compiled == nil {
                     guard !template.isLiteral else { continue }
                     compiled = elements[..<index].map(ValueTemplate.literal)
@@ -615,6 +646,7 @@ private struct CompilerState {
                     usedBy = usedBy ?? JSONPointer(tokens: base.tokens + path + [key])
                     template = values(policy, at: JSONPointer(tokens: ["use", "authentications", name]), variables)
                     usedBy = outer
+                    guard buildsProgram else { continue }
                     if compiled == nil { compiled = Self.literals(members, upTo: offset) }
                     compiled?[key] = template
                     continue
@@ -623,6 +655,7 @@ private struct CompilerState {
                     template = values(member, base: base, path: &path, variables)
                     path.removeLast()
                 }
+                guard buildsProgram else { continue }
                 if compiled == nil {
                     guard !template.isLiteral else { continue }
                     compiled = Self.literals(members, upTo: offset)
@@ -655,7 +688,7 @@ private struct CompilerState {
     {
         let expression = ProgramExpression(text: found.body, scopedVariables: variables, pointer: pointer)
         sites.append(ExpressionSite(expression: expression, offsetInValue: found.offset, usedBy: usedBy))
-        guard checkingOnly == 0 else { return -1 }
+        guard checkingOnly == 0, buildsProgram else { return -1 }
         if Self.mentionsTask(found.body) { taskMentions += 1 }
         expressions.append(expression)
         return expressions.count - 1

@@ -102,4 +102,65 @@ import Testing
         let strict = try RunBinary.swirl(["validate", "--no-shellcheck", "--strict", file])
         #expect(strict.exitCode == 1)
     }
+
+    @Test("unsupported task kinds are found wherever tasks nest: a for in a fork in a try, its catch, a function called")
+    func unsupportedTasksNested() throws {
+        let scratch = try ScratchFolder()
+        let file = try scratch.write(
+            "nested.yaml",
+            """
+            document: {dsl: '1.0.3', namespace: t, name: t, version: '1.0.0'}
+            use:
+              functions:
+                publish:
+                  call: asyncapi
+                  with:
+                    document: {endpoint: 'http://example.com/api.yaml'}
+                    operation: send
+                    message: {payload: {a: 1}}
+                unused: {call: 'unused:1.0.0@default'}
+            do:
+              - guarded:
+                  try:
+                    - fan:
+                        fork:
+                          branches:
+                            - plain: {set: {a: 1}}
+                            - each:
+                                for: {each: order, in: .orders}
+                                do:
+                                  - inner:
+                                      do:
+                                        - rpc:
+                                            call: grpc
+                                            with:
+                                              proto: {endpoint: 'http://example.com/a.proto'}
+                                              service: {name: S, host: example.com}
+                                              method: M
+                                        - send: {call: publish}
+                  catch:
+                    do:
+                      - tell: {call: 'log:1.0.0@default'}
+                      - ok: {run: {shell: {command: 'true'}}}
+
+            """)
+        let result = try RunBinary.swirl(["validate", "--no-shellcheck", file])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let stderr = result.stderr
+        let cannot = "warning: this build of Swirl cannot"
+        #expect(stderr.contains("\(file):23:31: \(cannot) run `call: grpc` tasks"), "\(stderr)")
+        #expect(stderr.contains("\(file):32:13: \(cannot) fetch catalog functions"), "\(stderr)")
+        #expect(stderr.contains("\(file):4:5: \(cannot) run `call: asyncapi` tasks"), "\(stderr)")
+        #expect(!stderr.contains("unused:1.0.0@default"), "a function nothing calls never runs: \(stderr)")
+        #expect(result.stdout.contains("0 errors, 3 warnings"), "\(result.stdout)")
+
+        let json = try RunBinary.swirl(["validate", "--no-shellcheck", "--format", "json", file])
+        let diagnostics = try JSON(parsing: json.stdout).arrayValue ?? []
+        let paths = diagnostics.filter { $0["code"] == "SWL4012" }.compactMap { $0["path"]?.stringValue }.sorted()
+        #expect(
+            paths == [
+                "/do/0/guarded/catch/do/0/tell", "/do/0/guarded/try/0/fan/fork/branches/1/each/do/0/inner/do/0/rpc",
+                "/use/functions/publish",
+            ], "\(json.stdout)")
+    }
 }

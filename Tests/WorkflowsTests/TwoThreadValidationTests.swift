@@ -5,8 +5,9 @@ import SwirlCore
 import Testing
 
 /// A large document is read and checked on two threads (libyaml parsing ahead of the loader;
-/// the schema and structural checks beside the compiler's walk). These tests validate documents
-/// both ways, every one of them on two threads and then on one, and expect the same result.
+/// the schema and structural checks beside the compiler's walk), and `swirl validate` checks
+/// without building the program. These tests validate documents every way and expect the same
+/// result, and the same activity tasks as the built program's nodes.
 @Suite struct TwoThreadValidationTests {
     /// The standard validator, on one thread or on two whatever the document's size.
     static func validator(twoThreads: Bool) -> WorkflowValidator {
@@ -30,7 +31,32 @@ import Testing
         #expect((two.program == nil) == (one.program == nil), "\(file)")
         #expect(two.program?.expressions == one.program?.expressions, "\(file)")
         #expect(two.document.value == one.document.value, "\(file)")
+        #expect(two.activities == one.activities, "\(file)")
+        if let program = one.program {
+            #expect(Set(one.activities) == activities(of: program), "\(file)")
+            #expect(Set(one.activities).count == one.activities.count, "\(file)")
+        } else {
+            #expect(one.activities.isEmpty, "\(file)")
+        }
+        // Without the program (as `swirl validate` checks), the same diagnostics and activity tasks.
+        for twoThreads in [false, true] {
+            let checked = validator(twoThreads: twoThreads).validate(bytes: bytes, file: file, buildingProgram: false)
+            #expect(checked.diagnostics == one.diagnostics, "\(file)")
+            #expect(checked.program == nil)
+            #expect(checked.activities == one.activities, "\(file)")
+        }
         return one
+    }
+
+    /// The activity tasks in `program`'s nodes, as ``WorkflowValidator/Result/activities`` reports them.
+    static func activities(of program: Program) -> Set<ActivitySite> {
+        var found: Set<ActivitySite> = []
+        for scope in program.scopes {
+            for node in scope.nodes {
+                if case .activity(let call) = node.kind { found.insert(ActivitySite(kind: call.kind, pointer: node.pointer)) }
+            }
+        }
+        return found
     }
 
     @Test("every example and fixture gives the same result on two threads as on one")

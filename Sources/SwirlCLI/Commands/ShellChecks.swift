@@ -151,18 +151,17 @@ struct ShellChecks: Sendable {
 enum RuntimeSupport {
     static let driverKinds: Set<String> = ["call:http", "emit", "run:workflow"]
 
-    static func check(_ program: Program, sourceMap: SourceMap) -> [Diagnostic] {
+    /// A warning at each of `activities` (``WorkflowValidator/Result/activities``, which the compiler's walk
+    /// finds without building the program) whose kind nothing here performs.
+    static func check(_ activities: [ActivitySite], sourceMap: SourceMap) -> [Diagnostic] {
+        guard !activities.isEmpty else { return [] }
         let registry = ActivityRegistry.local()
         var diagnostics: [Diagnostic] = []
-        for scope in program.scopes {
-            for node in scope.nodes {
-                guard case .activity(let call) = node.kind, !driverKinds.contains(call.kind), registry.activity(for: call.kind) == nil,
-                    let path = try? JSONPointer(parsing: node.reference)
-                else { continue }
-                diagnostics.append(
-                    RuntimeSupportDiagnostics.unsupportedTask(
-                        kind: call.kind, path: path, location: sourceMap.location(of: path, .key) ?? sourceMap.location(of: path)))
-            }
+        for task in activities where !driverKinds.contains(task.kind) && registry.activity(for: task.kind) == nil {
+            diagnostics.append(
+                RuntimeSupportDiagnostics.unsupportedTask(
+                    kind: task.kind, path: task.pointer,
+                    location: sourceMap.location(of: task.pointer, .key) ?? sourceMap.location(of: task.pointer)))
         }
         return diagnostics
     }

@@ -146,14 +146,14 @@ struct Validate: AsyncParsableCommand {
         } catch {
             return .unreadable(error.description)
         }
-        let result = validator.validate(bytes: bytes, file: name, onlyWorkflows: onlyWorkflows)
+        let result = validator.validate(bytes: bytes, file: name, onlyWorkflows: onlyWorkflows, buildingProgram: false)
         if result.skipped { return .skipped }
         var diagnostics = result.diagnostics
         // Commands are checked in documents that are otherwise sound: a broken one's commands may not be where
         // they seem.
         if result.isValid, let document = result.document.value {
             diagnostics += shell.check(document, sourceMap: result.document.sourceMap, source: String(decoding: bytes, as: UTF8.self))
-            if let program = result.program { diagnostics += RuntimeSupport.check(program, sourceMap: result.document.sourceMap) }
+            diagnostics += RuntimeSupport.check(result.activities, sourceMap: result.document.sourceMap)
         }
         DeferredRelease.release(consume result)
         // The text is only needed to show the lines diagnostics point at.

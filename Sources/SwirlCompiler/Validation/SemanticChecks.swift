@@ -36,7 +36,7 @@ public struct SemanticChecks: Sendable {
     /// - Returns: the diagnostics (with paths, no locations yet) and, for expression errors,
     ///   where inside the string value the problem is.
     public func check(_ document: JSON) -> (diagnostics: [Diagnostic], expressionProblems: [Int: ExpressionProblem]) {
-        let result = check(document, compiled: Compiler.walk(document))
+        let result = check(document, compiled: Compiler.walk(document, buildingProgram: false))
         return (result.diagnostics, result.expressionProblems)
     }
 
@@ -134,6 +134,10 @@ private struct Walk {
         var seen: Set<ProgramExpression> = []
         var scoped: [String] = []
         var variables = SemanticChecks.globalVariables
+        /// What the checker said about each expression text in each scope: a document repeats
+        /// the same expressions (`${ . }`, a correlation in every listen), and the checker's
+        /// answer depends on nothing else.
+        var verdicts: [ExpressionInScope: (message: String, offset: Int)?] = [:]
         for site in sites {
             let expression = site.expression
             if expression.pointer.tokens.first == "use", !seen.insert(expression).inserted { continue }
@@ -142,7 +146,15 @@ private struct Walk {
                 scoped = expression.scopedVariables
                 variables = SemanticChecks.globalVariables.union(scoped)
             }
-            guard let problem = checkExpression(expression.text, variables) else { continue }
+            let key = ExpressionInScope(text: expression.text, scoped: scoped)
+            let verdict: (message: String, offset: Int)?
+            if let known = verdicts[key] {
+                verdict = known
+            } else {
+                verdict = checkExpression(expression.text, variables)
+                verdicts[key] = .some(verdict)
+            }
+            guard let problem = verdict else { continue }
             expressionProblems[diagnostics.count] = SemanticChecks.ExpressionProblem(
                 path: expression.pointer, offsetInValue: site.offsetInValue + problem.offset)
             var diagnostic = CompilerDiagnostics.expressionSyntax(
@@ -156,6 +168,12 @@ private struct Walk {
             }
             diagnostics.append(diagnostic)
         }
+    }
+
+    /// An expression text and the variables in scope besides the DSL's arguments.
+    struct ExpressionInScope: Hashable {
+        var text: String
+        var scoped: [String]
     }
 
     /// For "undefined variable $item" (or `$index`) inside a loop or iterator that renamed that

@@ -11,26 +11,40 @@ public struct WorkflowValidator: Sendable {
         public var document: LoadedDocument
         /// Every problem, located and in reporting order.
         public var diagnostics: [Diagnostic]
-        /// The compiled workflow, when the document is valid.
+        /// The compiled workflow, when the document is valid (and the program was asked for).
         public var program: Program?
+        /// The tasks of the program an activity performs, with their kinds, when the document is
+        /// valid, whether or not the program was asked for (empty otherwise).
+        public var activities: [ActivitySite] = []
 
         public var isValid: Bool { !diagnostics.containsErrors }
         /// Whether the document was left unchecked because it is no workflow (see ``validate(bytes:file:onlyWorkflows:)``).
         public var skipped = false
+        /// What the checks built on the way (the compiler's walk, its expression sites): kept, so
+        /// that it is freed with the result, where and when the caller frees that, and not on
+        /// the way out of ``validate(bytes:file:onlyWorkflows:buildingProgram:)``.
+        var scaffolding: Compiler.Walk?
     }
 
     public var loader: Loader
-    public var schema: JSONSchema
+    /// The schema documents must satisfy: the one given, or else the embedded workflow schema,
+    /// first needed once a document is loaded (so that loading a large document overlaps its
+    /// compiling, see ``WorkflowSchema/compileInBackground()``).
+    public var schema: JSONSchema {
+        get { givenSchema ?? WorkflowSchema.compiled }
+        set { givenSchema = newValue }
+    }
+    private var givenSchema: JSONSchema?
     public var semanticChecks: SemanticChecks
     /// From this size on, a document's checks run on two threads (``checkOnTwoThreads(_:)``);
     /// below it, starting a thread would cost more than it saves. Tests lower it to check that
     /// both ways find the same.
     var parallelFromBytes = 64 * 1024
 
-    /// A validator with the embedded workflow schema and the given expression checker.
-    public init(loader: Loader = Loader(), schema: JSONSchema = WorkflowSchema.compiled, semanticChecks: SemanticChecks) {
+    /// A validator with the given schema (by default the embedded workflow schema) and expression checker.
+    public init(loader: Loader = Loader(), schema: JSONSchema? = nil, semanticChecks: SemanticChecks) {
         self.loader = loader
-        self.schema = schema
+        self.givenSchema = schema
         self.semanticChecks = semanticChecks
     }
 
@@ -41,7 +55,9 @@ public struct WorkflowValidator: Sendable {
     ///   - onlyWorkflows: leave a document that is no workflow unchecked (``Result/skipped``): one that reads
     ///     as a value without a top-level `document.dsl`, or that cannot be read and never mentions `dsl`. For
     ///     files found by walking a folder, which may hold any YAML or JSON.
-    public func validate(bytes: [UInt8], file: String, onlyWorkflows: Bool = false) -> Result {
+    ///   - buildingProgram: compile the document into ``Result/program``; without it the checks
+    ///     are the same and cost less, for a caller that only reports.
+    public func validate(bytes: [UInt8], file: String, onlyWorkflows: Bool = false, buildingProgram: Bool = true) -> Result {
         let document = loader.load(bytes: bytes, file: file)
         if onlyWorkflows, !Self.looksLikeWorkflow(document, bytes: bytes) {
             var result = Result(document: document, diagnostics: [], program: nil)
@@ -54,7 +70,10 @@ public struct WorkflowValidator: Sendable {
             return Result(document: document, diagnostics: diagnostics.sortedForReporting(), program: nil)
         }
         var program: Program?
-        let checked = bytes.count >= parallelFromBytes ? checkOnTwoThreads(value) : check(value)
+        var activities: [ActivitySite] = []
+        let checked =
+            bytes.count >= parallelFromBytes
+            ? checkOnTwoThreads(value, buildingProgram: buildingProgram) : check(value, buildingProgram: buildingProgram)
         diagnostics += document.sourceMap.locate(checked.schema)
         if let compiled = checked.compiled, let semantic = checked.semantic {
             var located = document.sourceMap.locate(semantic.diagnostics)
@@ -71,10 +90,14 @@ public struct WorkflowValidator: Sendable {
                     diagnostics += document.sourceMap.locate(compiled.diagnostics)
                 } else {
                     program = compiled.program
+                    activities = compiled.activities
                 }
             }
         }
-        return Result(document: document, diagnostics: diagnostics.sortedForReporting(), program: program)
+        var result = Result(document: document, diagnostics: diagnostics.sortedForReporting(), program: program)
+        result.activities = activities
+        result.scaffolding = checked.compiled
+        return result
     }
 
     /// What the stages after loading found in a document that was read whole.
@@ -87,14 +110,14 @@ public struct WorkflowValidator: Sendable {
     }
 
     /// The schema, then (when it accepts the document) the compiler's walk and the semantic checks.
-    private func check(_ value: JSON) -> Checked {
+    private func check(_ value: JSON, buildingProgram: Bool) -> Checked {
         let schemaDiagnostics = schema.diagnostics(for: value)
         // The semantic checks assume the document's shape; after a schema error they would
         // report consequences of it rather than new problems.
         guard !schemaDiagnostics.containsErrors else { return Checked(schema: schemaDiagnostics) }
         // One walk of the compiler gives both the program and the expression sites the
         // checks check, so what validates is what runs.
-        let compiled = Compiler.walk(value)
+        let compiled = Compiler.walk(value, buildingProgram: buildingProgram)
         return Checked(schema: schemaDiagnostics, compiled: compiled, semantic: semanticChecks.check(value, compiled: compiled))
     }
 
@@ -103,7 +126,7 @@ public struct WorkflowValidator: Sendable {
     /// expressions it found. The walk does not wait for the schema's verdict; after a schema
     /// error its result is dropped (and the expressions go unchecked if the verdict came in
     /// time), so the outcome is exactly ``check(_:)``'s.
-    private func checkOnTwoThreads(_ value: JSON) -> Checked {
+    private func checkOnTwoThreads(_ value: JSON, buildingProgram: Bool) -> Checked {
         let schema = schema
         let semanticChecks = semanticChecks
         let schemaFailed = Flag()
@@ -115,7 +138,7 @@ public struct WorkflowValidator: Sendable {
             }
             return (schemaDiagnostics, semanticChecks.checkStructure(value))
         }
-        let compiled = Compiler.walk(value)
+        let compiled = Compiler.walk(value, buildingProgram: buildingProgram)
         let expressions = schemaFailed.isSet ? nil : semanticChecks.checkExpressions(value, compiled: compiled)
         let (schemaDiagnostics, structure) = helper.join()
         guard let structure else { return Checked(schema: schemaDiagnostics) }

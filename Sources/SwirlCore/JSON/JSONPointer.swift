@@ -55,9 +55,13 @@ public struct JSONPointer: Hashable, Sendable {
 
     /// This pointer extended by one member name.
     public func appending(_ token: String) -> JSONPointer {
-        var copy = self
-        copy.tokens.append(token)
-        return copy
+        // Room for exactly one more token: appending to a copy would double the storage, and
+        // pointers are made by the hundred thousand and kept.
+        var extended: [String] = []
+        extended.reserveCapacity(tokens.count + 1)
+        extended += tokens
+        extended.append(token)
+        return JSONPointer(tokens: extended)
     }
 
     /// This pointer extended by one array index.
@@ -139,6 +143,7 @@ extension JSONPointer: CustomStringConvertible {
     /// The string form, tokens escaped: `/do/0/a~1b`.
     public var description: String {
         var text = ""
+        text.reserveCapacity(tokens.reduce(0) { $0 + 1 + $1.utf8.count })
         for token in tokens {
             text.append("/")
             text.append(Self.escape(token))

@@ -58,6 +58,10 @@ public final class HelperThread<Result: Sendable>: @unchecked Sendable {
         }
     }
 
+    /// Whether the work runs on a thread of its own; `false` when none could be started, and
+    /// the work will run in ``join()`` instead.
+    public var hasThread: Bool { started }
+
     /// Waits for the work to finish and returns its result (running it here if no thread could
     /// be started).
     public func join() -> Result {

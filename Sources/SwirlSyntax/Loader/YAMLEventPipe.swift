@@ -19,15 +19,18 @@ final class YAMLEventPipe {
     /// Set once the helper's end has been read: `.some(nil)` for the end of the stream.
     private var end: YAMLSyntaxError??
 
-    /// Starts parsing `bytes` on a helper thread.
-    init(bytes: ArraySlice<UInt8>) {
+    /// Starts parsing `bytes` on a helper thread; `nil` when no thread can be started (the
+    /// loader then reads libyaml itself).
+    init?(bytes: ArraySlice<UInt8>) {
         let channel = channel
         producer = HelperThread { channel.produce(bytes) }
+        guard producer.hasThread else { return nil }
     }
 
     deinit {
         channel.close()
-        producer.join()
+        // Without a thread of its own the work never ran; joining would run it now.
+        if producer.hasThread { producer.join() }
     }
 
     /// The next event, or `nil` after the end of the stream.

@@ -50,7 +50,11 @@ struct YAMLLoader {
 
     /// - Parameter parseAhead: parse on a helper thread (for a large text).
     init(bytes: ArraySlice<UInt8>, file: String, limits: Loader.Limits, parseAhead: Bool = false) {
-        events = parseAhead ? .ahead(YAMLEventPipe(bytes: bytes)) : .direct(LibYAMLParser(bytes: bytes))
+        if parseAhead, let pipe = YAMLEventPipe(bytes: bytes) {
+            events = .ahead(pipe)
+        } else {
+            events = .direct(LibYAMLParser(bytes: bytes))
+        }
         self.source = bytes
         self.file = file
         self.limits = limits
