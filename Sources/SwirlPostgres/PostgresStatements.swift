@@ -218,6 +218,24 @@ enum PostgresStatements {
     static let lockEvents = PGStatement(
         prepared: "swirl_lock_events", "SELECT pg_advisory_xact_lock($1::int, $2::int)")
 
+    /// Makes the statements after it in the same transaction find their rows through their keys, and the first due
+    /// runs in the order of the index: no hash or merge join, no sort, no scan of a whole table where an index leads
+    /// to the rows.
+    ///
+    /// The hot statements that join a table to an array of keys (a group's fenced write, a heartbeat, the values of
+    /// claimed runs) or read the first due runs (a claim) have their plans chosen from the table's statistics, which
+    /// lag behind a table that grows quickly; and a prepared statement keeps its plan. Planned while `runs` looked
+    /// small, a group's write hashed the group and read every page of `runs` (with 3,000 runs, 800 pages for each
+    /// group), and a claim read and sorted every due run to keep 16. Key lookups cost the same at any size of the
+    /// table. `set_config(..., true)` is `SET LOCAL`: it ends with the transaction.
+    static let planKeyLookups = PGStatement(
+        prepared: "swirl_plan_key_lookups",
+        """
+        SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
+            set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true)
+        """
+    )
+
     /// The fenced write of one or more checkpoints: each run's row (only where its epoch and owner still match),
     /// then, for the runs that matched, their new values and history. One statement for every run of a group, so
     /// a group costs the server one statement, whatever its size, and the common checkpoint is one round trip.

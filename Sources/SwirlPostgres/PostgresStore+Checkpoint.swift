@@ -111,10 +111,13 @@ extension PostgresStore {
             statements.append(self.lockItem(lock))
         }
         let ordered = writes.sorted { $0.runID < $1.runID }
-        let main = statements.count
+        var main = statements.count
         if ordered.count == 1 {
             statements.append((PostgresStatements.checkpointRun, Self.parameters(of: ordered, rowAsScalars: true)))
         } else {
+            // One run alone is found by its key whatever the statistics say; a group's join is planned.
+            statements.append((PostgresStatements.planKeyLookups, []))
+            main = statements.count
             statements.append((PostgresStatements.checkpointRuns, Self.parameters(of: ordered, rowAsScalars: false)))
         }
         for write in ordered {

@@ -46,7 +46,7 @@ extension PostgresStore {
         let parameters: [String?] = [owner, String(limit), String(leaseSeconds)] + (runID.map { [$0] } ?? [])
         let statement = PostgresStatements.claim(one: runID != nil)
         let rows = try await self.perform("claiming runs") { connection, _ in
-            try connection.query(statement, parameters)
+            try Self.queryByKeys(statement, parameters, on: connection)
         }
         struct Claimed {
             var row: PGRows.Row
@@ -65,9 +65,9 @@ extension PostgresStore {
         let wanted = claimed.flatMap { claim in claim.references.map { (claim.row["id"] ?? "", $0) } }
         if !wanted.isEmpty {
             let valueRows = try await self.perform("loading run states") { connection, _ in
-                try connection.query(
+                try Self.queryByKeys(
                     PostgresStatements.values,
-                    [PGText.array(wanted.map { $0.0 }), PGText.array(wanted.map { $0.1 })])
+                    [PGText.array(wanted.map { $0.0 }), PGText.array(wanted.map { $0.1 })], on: connection)
             }
             for row in valueRows {
                 if let runID = row["run_id"], let hash = row["hash"], let value = row["value"] {
@@ -106,7 +106,7 @@ extension PostgresStore {
             owner, PGText.array(leases.map(\.runID)), PGText.array(leases.map(\.epoch)), String(leaseSeconds),
         ]
         let rows = try await self.perform("renewing leases") { connection, _ in
-            try connection.query(PostgresStatements.heartbeat, parameters)
+            try Self.queryByKeys(PostgresStatements.heartbeat, parameters, on: connection)
         }
         var reply: [String: HeartbeatStatus] = [:]
         for row in rows {
@@ -159,5 +159,14 @@ extension PostgresStore {
         default:
             return .accepted
         }
+    }
+}
+
+extension PostgresStore {
+    /// Runs `statement` after ``PostgresStatements/planKeyLookups``, in one round trip: for the statements that
+    /// join a table to an array of keys or read the first due runs, whose plans must not depend on how large the
+    /// statistics say the table is.
+    static func queryByKeys(_ statement: PGStatement, _ parameters: [String?], on connection: PGConnection) throws(PGError) -> PGRows {
+        try connection.pipeline([(PostgresStatements.planKeyLookups, []), (statement, parameters)])[1]
     }
 }

@@ -18,6 +18,7 @@ public enum EmbeddedResources {
             ("m0005_event_schedules.sql", PackageResources.m0005_event_schedules_sql),
             ("m0006_subscriptions.sql", PackageResources.m0006_subscriptions_sql),
             ("m0007_history_batches.sql", PackageResources.m0007_history_batches_sql),
+            ("m0008_runs_due_index.sql", PackageResources.m0008_runs_due_index_sql),
         ].map { (name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }
     }
 

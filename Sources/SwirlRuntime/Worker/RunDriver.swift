@@ -146,7 +146,7 @@ final class RunDriver {
             // Saved before the first side effect starts, so `runs history` shows a run that began a long
             // activity as started: one write per run more than the side effects need.
             history.append(HistoryEntry(time: now, kind: "run.started", data: redacted(state.input.value)))
-            lifecycleOutbox.append(lifecycle.workflowStarted(at: now))
+            if context.wantsLifecycleEvents { lifecycleOutbox.append(lifecycle.workflowStarted(at: now)) }
             dirty = true
         }
 
@@ -620,7 +620,7 @@ final class RunDriver {
             status = .cancelled
             history.append(HistoryEntry(time: now, kind: "run.cancelled"))
         }
-        lifecycleOutbox.append(lifecycle.workflowEnded(outcome, at: now))
+        if context.wantsLifecycleEvents { lifecycleOutbox.append(lifecycle.workflowEnded(outcome, at: now)) }
         stopEverything()
         switch try await save(status: status, release: true, wakeAt: nil, subscription: nil, output: output, error: error) {
         case .saved: return .ended(outcome)
