@@ -178,6 +178,7 @@ let package = Package(
                 "SwirlCLI", "SwirlTestSupport", "SwirlPostgres", "SwirlSQLite", "SwirlRuntime", "SwirlCompiler", "SwirlSyntax",
                 "SwirlCore",
             ],
+            exclude: ["Fixtures"],
             swiftSettings: swirlSettings
         ),
     ]

@@ -96,6 +96,13 @@ public enum DiagnosticCatalogue {
             explanation: "A value tagged `!!int`, `!!float`, `!!bool` or `!!null` must be written as one.",
             example: header + "do:\n  - greet: {set: {a: !!int ten}}\n",
             fix: "Write the value in the tag's form, or remove the tag."),
+        Entry(
+            code: SyntaxDiagnostics.unreadableFileCode, name: "unreadable-file", summary: "A file cannot be read.",
+            explanation: """
+                A path given to `swirl validate` does not exist, cannot be opened, or failed while it was read. Nothing \
+                of it was checked, and the command exits 2 whatever the other files hold.
+                """,
+            example: nil, fix: "Check the path and its permissions."),
     ]
 
     static let schema: [Entry] = [

@@ -48,6 +48,29 @@ import Testing
         #expect(rendered.stderr.isEmpty, "\(rendered.stderr)")
     }
 
+    @Test("one flag, --format, chooses the output of every command that has a choice; --output and --json stay")
+    func formatFlag() throws {
+        let scratch = try ScratchFolder()
+        let file = try scratch.write(
+            "hello.yaml", "document: {dsl: '1.0.3', namespace: t, name: hello, version: '1.0.0'}\ndo:\n  - only: {set: {a: 1}}\n")
+        for flag in ["--format", "--output"] {
+            let run = try RunBinary.swirl(["run", file, "--quiet", flag, "json"], directory: scratch.path)
+            #expect(run.exitCode == 0, "\(run.stderr)")
+            #expect(run.stdout == "{\"a\":1}\n", "\(flag): \(run.stdout)")
+        }
+        for arguments in [["runs", "list", "--format", "json"], ["runs", "list", "--json"], ["schedules", "list", "--format", "json"]] {
+            let listed = try RunBinary.swirl(arguments, directory: scratch.path)
+            #expect(listed.exitCode == 0, "\(arguments): \(listed.stderr)")
+            #expect((try? JSON(parsing: listed.stdout)) != nil, "\(arguments): \(listed.stdout)")
+        }
+        let table = try RunBinary.swirl(["runs", "list", "--format", "table"], directory: scratch.path)
+        #expect(table.exitCode == 0 && (try? JSON(parsing: table.stdout)) == nil, "\(table.stdout)")
+        for (command, format) in [("validate", "sarif"), ("graph", "dot")] {
+            let result = try RunBinary.swirl([command, "--format", format, file], directory: scratch.path)
+            #expect(result.exitCode == 0, "\(command): \(result.stderr)")
+        }
+    }
+
     @Test("no help text shows a stray backslash")
     func helpTexts() throws {
         for command in [[]] + Self.commands() {

@@ -90,6 +90,40 @@ import Testing
         #expect(document.sourceMap.location(of: "/do/0/a/set")?.description == "w.json:3:19")
     }
 
+    @Test("records where keys and values end: scalars, flow collections at their bracket, block ones at their last value")
+    func endPositions() throws {
+        let document = load(
+            """
+            name: 'quoted'
+            flow: {a: 1, b: [x, y]}
+            block:
+              first: one
+              last:
+                - deep
+            tail: 7
+            """)
+        #expect(document.diagnostics.isEmpty)
+        func end(_ pointer: JSONPointer, _ part: SourceMap.Part = .value) -> SourcePosition? {
+            document.sourceMap.location(of: pointer, part)?.end
+        }
+        #expect(end("/name") == position(1, 15))
+        #expect(end("/name", .key) == position(1, 5))
+        #expect(end("/flow") == position(2, 24))
+        #expect(end("/flow/b") == position(2, 23))
+        #expect(end("/flow/b/1") == position(2, 22))
+        #expect(end("/block") == position(6, 11))
+        #expect(end("/block/last") == position(6, 11))
+        #expect(end("/tail") == position(7, 8))
+        // A pointer the map does not have borrows an ancestor's start, never an end.
+        #expect(document.sourceMap.location(of: "/block/missing")?.end == nil)
+
+        let json = load("{\"a\": {\"b\": [1, 22]},\n \"c\": \"text\"}", file: "w.json")
+        #expect(json.sourceMap.location(of: "/a")?.end == position(1, 21))
+        #expect(json.sourceMap.location(of: "/a/b/1")?.end == position(1, 19))
+        #expect(json.sourceMap.location(of: "/c", .key)?.end == position(2, 5))
+        #expect(json.sourceMap.location(of: "/c")?.end == position(2, 13))
+    }
+
     @Test("accepts a leading byte-order mark and CRLF line ends")
     func bomAndCRLF() {
         let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("a: 1\r\nb:\r\n  c: 2\r\n".utf8)

@@ -54,7 +54,7 @@ struct Validate: AsyncParsableCommand {
         case checked(diagnostics: [Diagnostic], source: String)
         /// Found in a directory, and no workflow.
         case skipped
-        case unreadable(String)
+        case unreadable(UnreadableFile)
     }
 
     func run() async throws {
@@ -89,7 +89,7 @@ struct Validate: AsyncParsableCommand {
         let errors = diagnostics.filter { $0.severity == .error }.count
         let warnings = diagnostics.filter { $0.severity == .warning }.count
         let shown = quiet ? diagnostics.filter { $0.severity == .error } : diagnostics
-        DiagnosticPrinter(options: output, sources: sources).print(shown)
+        DiagnosticPrinter(options: output, sources: sources).print(shown, unreadable: unreadable)
         if output.format == .text && !quiet {
             let count = inputs.files.count - skipped
             let others = skipped == 0 ? "" : "; \(skipped) \(skipped == 1 ? "file" : "files") skipped (no workflow: no document.dsl)"
@@ -98,7 +98,7 @@ struct Validate: AsyncParsableCommand {
                     + "\(warnings) \(warnings == 1 ? "warning" : "warnings")\(others)\n")
         }
         for problem in unreadable {
-            Terminal.writeError("swirl: error: \(problem)\n")
+            Terminal.writeError("swirl: error: \(problem.message)\n")
         }
         if !unreadable.isEmpty { throw ExitCode.environmentError }
         if errors > 0 || (strict && warnings > 0) { throw ExitCode.invalidWorkflow }
@@ -144,7 +144,7 @@ struct Validate: AsyncParsableCommand {
             else { return .checked(diagnostics: tooLarge, source: "") }
             bytes = read
         } catch {
-            return .unreadable(error.description)
+            return .unreadable(UnreadableFile(file: name, message: error.description))
         }
         let result = validator.validate(bytes: bytes, file: name, onlyWorkflows: onlyWorkflows, buildingProgram: false)
         if result.skipped { return .skipped }
@@ -167,7 +167,7 @@ struct WorkflowFiles {
     /// The files found by walking a directory (not named), which are checked only when they are workflows.
     private(set) var found: Set<String> = []
     /// Paths that do not exist, reported as environment errors.
-    private(set) var problems: [String] = []
+    private(set) var problems: [UnreadableFile] = []
     /// Globs that leave out files found in directories.
     let excluded: [String]
 
@@ -189,7 +189,7 @@ struct WorkflowFiles {
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            problems.append("cannot read \(path): no such file or directory")
+            problems.append(UnreadableFile(file: path, message: "cannot read \(path): no such file or directory"))
             return
         }
         guard isDirectory.boolValue else {

@@ -1,8 +1,23 @@
 public import ArgumentParser
 public import SwirlCore
 
-// The CLI is the only module that parses formats from arguments, so the conformance lives here.
-extension DiagnosticRenderer.Format: ExpressibleByArgument {}
+/// How diagnostics are printed: the renderer's formats, and SARIF, which needs the catalogue of codes.
+enum DiagnosticFormat: String, ExpressibleByArgument, CaseIterable {
+    case text
+    case json
+    case github
+    case sarif
+
+    /// The renderer's format, for all but SARIF.
+    var rendered: DiagnosticRenderer.Format? {
+        switch self {
+        case .text: .text
+        case .json: .json
+        case .github: .github
+        case .sarif: nil
+        }
+    }
+}
 
 /// Whether text output uses colour.
 struct ColorOptions: ParsableArguments {
@@ -28,11 +43,11 @@ struct ColorOptions: ParsableArguments {
 struct OutputOptions: ParsableArguments {
     @Option(
         help: """
-            Diagnostics format: 'text' for people (on stderr), 'json' for tools and 'github' for \
-            GitHub Actions annotations (both on stdout).
+            Diagnostics format: 'text' for people (on stderr); 'json' for tools, 'github' for \
+            GitHub Actions annotations and 'sarif' (SARIF 2.1.0) for code scanning, on stdout.
             """
     )
-    var format: DiagnosticRenderer.Format = .text
+    var format: DiagnosticFormat = .text
 
     @OptionGroup var colors: ColorOptions
 }

@@ -1,6 +1,7 @@
 import SwirlCore
+import SwirlSyntax
 
-/// Prints diagnostics in the chosen format: text to stderr, JSON and GitHub commands to stdout.
+/// Prints diagnostics in the chosen format: text to stderr, JSON, GitHub commands and SARIF to stdout.
 ///
 /// Text is for people, so it stays readable for a file with thousands of problems: each source
 /// line is cut to a window around the column (see ``DiagnosticRenderer/lineWidth``), and at most
@@ -10,10 +11,10 @@ struct DiagnosticPrinter {
     /// The most diagnostics of one file printed as text.
     static let maxTextPerFile = 100
 
-    let format: DiagnosticRenderer.Format
+    let format: DiagnosticFormat
     let renderer: DiagnosticRenderer
 
-    init(format: DiagnosticRenderer.Format, colored: Bool, sources: [String: String]) {
+    init(format: DiagnosticFormat, colored: Bool, sources: [String: String]) {
         self.format = format
         self.renderer = DiagnosticRenderer(colored: colored) { sources[$0] }
     }
@@ -22,13 +23,31 @@ struct DiagnosticPrinter {
         self.init(format: options.format, colored: options.colors.useColor, sources: sources)
     }
 
-    /// Prints `diagnostics` in reporting order. JSON output is always printed, `[]` when empty,
-    /// so a tool can parse stdout whatever happened.
-    func print(_ diagnostics: [Diagnostic]) {
+    /// Prints `diagnostics` in reporting order, and in the machine-readable formats the files that could not be
+    /// read (text leaves those to the caller's error lines). JSON output is always printed, `[]` when empty, so a
+    /// tool can parse stdout whatever happened; so is SARIF.
+    func print(_ diagnostics: [Diagnostic], unreadable: [UnreadableFile] = []) {
         let sorted = diagnostics.sortedForReporting()
         switch format {
-        case .text: Terminal.writeError(text(sorted))
-        case .json, .github: Terminal.writeOutput(renderer.render(sorted, as: format))
+        case .text:
+            Terminal.writeError(text(sorted))
+        case .json:
+            let objects = renderer.jsonObjects(sorted) + unreadable.map { file -> JSON in
+                [
+                    "file": .string(file.file), "severity": "error", "code": .string(SyntaxDiagnostics.unreadableFileCode.rawValue),
+                    "message": .string(file.message),
+                ]
+            }
+            Terminal.writeOutput(JSON.array(objects).serialized(.pretty) + "\n")
+        case .github:
+            var output = renderer.render(sorted, as: .github)
+            for file in unreadable {
+                output += "::error file=\(DiagnosticRenderer.escapeProperty(file.file)),"
+                    + "title=\(SyntaxDiagnostics.unreadableFileCode)::\(DiagnosticRenderer.escapeData(file.message))\n"
+            }
+            Terminal.writeOutput(output)
+        case .sarif:
+            Terminal.writeOutput(SARIFReport(diagnostics: sorted, unreadable: unreadable).text)
         }
     }
 

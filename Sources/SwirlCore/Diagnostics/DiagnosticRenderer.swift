@@ -121,9 +121,15 @@ public struct DiagnosticRenderer: Sendable {
     // MARK: json
 
     /// A JSON array; each object has `severity`, `code`, `message`, and when known `file`,
-    /// `line`, `column`, `path`, and `notes`.
+    /// `line`, `column`, `endLine` and `endColumn` (just after the last character reported),
+    /// `path`, and `notes`.
     public func json(_ diagnostics: [Diagnostic]) -> String {
-        JSON.array(diagnostics.map(Self.jsonObject)).serialized(.pretty) + "\n"
+        JSON.array(jsonObjects(diagnostics)).serialized(.pretty) + "\n"
+    }
+
+    /// The objects of ``json(_:)``, for a caller that adds entries of its own.
+    public func jsonObjects(_ diagnostics: [Diagnostic]) -> [JSON] {
+        diagnostics.map(Self.jsonObject)
     }
 
     private static func jsonObject(_ diagnostic: Diagnostic) -> JSON {
@@ -132,6 +138,10 @@ public struct DiagnosticRenderer: Sendable {
             object["file"] = .string(location.file)
             object["line"] = .number(Double(location.line))
             object["column"] = .number(Double(location.column))
+            if let end = location.end {
+                object["endLine"] = .number(Double(end.line))
+                object["endColumn"] = .number(Double(end.column))
+            }
         }
         object["severity"] = .string(diagnostic.severity.rawValue)
         object["code"] = .string(diagnostic.code.rawValue)
@@ -170,7 +180,12 @@ public struct DiagnosticRenderer: Sendable {
             if let location = diagnostic.location {
                 properties.append("file=" + Self.escapeProperty(location.file))
                 properties.append("line=\(location.line)")
+                if let end = location.end { properties.append("endLine=\(end.line)") }
                 properties.append("col=\(location.column)")
+                // GitHub's end column is the last column of the range, not the one after it.
+                if let end = location.end, end.line == location.line {
+                    properties.append("endColumn=\(max(location.column, end.column - 1))")
+                }
             }
             properties.append("title=" + Self.escapeProperty(diagnostic.code.rawValue))
             var message = diagnostic.message
@@ -183,12 +198,12 @@ public struct DiagnosticRenderer: Sendable {
     }
 
     /// Escapes a command's message as the Actions runner expects.
-    static func escapeData(_ text: String) -> String {
+    public static func escapeData(_ text: String) -> String {
         text.replacing("%", with: "%25").replacing("\r", with: "%0D").replacing("\n", with: "%0A")
     }
 
     /// Escapes a property value; `:` and `,` delimit properties, so they are escaped too.
-    static func escapeProperty(_ text: String) -> String {
+    public static func escapeProperty(_ text: String) -> String {
         escapeData(text).replacing(":", with: "%3A").replacing(",", with: "%2C")
     }
 }

@@ -38,10 +38,15 @@ public struct SourceLocation: Hashable, Sendable, Codable {
     /// 1-based column, counted in Unicode scalars.
     public var column: Int
 
-    public init(file: String, line: Int, column: Int) {
+    /// Where the thing reported ends: just after its last character (line and column as above),
+    /// when known.
+    public var end: SourcePosition?
+
+    public init(file: String, line: Int, column: Int, end: SourcePosition? = nil) {
         self.file = file
         self.line = line
         self.column = column
+        self.end = end
     }
 
     public init(file: String, position: SourcePosition) {

@@ -34,6 +34,9 @@ public struct SourceMap: Sendable {
         var elements: Int32 = -1
         var key: Position = .none
         var value: Position = .none
+        /// Where the key and the value end (just after their last character), when known.
+        var keyEnd: Position = .none
+        var valueEnd: Position = .none
     }
 
     /// A compact optional ``SourcePosition``: line 0 means none.
@@ -81,10 +84,13 @@ public struct SourceMap: Sendable {
 
     /// Adds the member `name` under `parent`, with where its key starts.
     /// - Returns: the member's node, for recording its value and its own members.
-    public mutating func addMember(_ name: String, to parent: Node, keyAt position: SourcePosition?) -> Node {
+    public mutating func addMember(
+        _ name: String, to parent: Node, keyAt position: SourcePosition?, keyEnd: SourcePosition? = nil
+    ) -> Node {
         let node = Node(entries.count)
         var entry = Entry(parent: parent, name: name, index: -1)
         if let position { entry.key = Position(position) }
+        if let keyEnd { entry.keyEnd = Position(keyEnd) }
         entries.append(entry)
         link(node, to: parent)
         return node
@@ -118,6 +124,12 @@ public struct SourceMap: Sendable {
     /// Records where the value of `node` starts.
     public mutating func recordValue(of node: Node, _ position: SourcePosition) {
         entries[Int(node)].value = Position(position)
+    }
+
+    /// Records where the value of `node` ends: just after its last character (for a collection,
+    /// after its closing bracket, or after its last value when it has none).
+    public mutating func recordValueEnd(of node: Node, _ position: SourcePosition) {
+        entries[Int(node)].valueEnd = Position(position)
     }
 
     /// The JSON Pointer of `node`.
@@ -238,7 +250,25 @@ public struct SourceMap: Sendable {
 
     /// ``position(of:_:)`` with the file attached.
     public func location(of pointer: JSONPointer, _ part: Part = .value) -> SourceLocation? {
-        position(of: pointer, part).map { SourceLocation(file: file, position: $0) }
+        guard var location = position(of: pointer, part).map({ SourceLocation(file: file, position: $0) }) else {
+            return nil
+        }
+        location.end = end(of: pointer, part, startingAt: location.position)
+        return location
+    }
+
+    /// Where the key or value that `pointer` names ends, when the map has that very node and its
+    /// end, and the node starts at `start` (not a position borrowed from the other part or an
+    /// ancestor).
+    private func end(of pointer: JSONPointer, _ part: Part, startingAt start: SourcePosition) -> SourcePosition? {
+        guard let node = node(pointer) else { return nil }
+        let entry = entries[Int(node)]
+        for (begin, end) in part == .key ? [(entry.key, entry.keyEnd), (entry.value, entry.valueEnd)]
+            : [(entry.value, entry.valueEnd), (entry.key, entry.keyEnd)]
+        where begin.position == start {
+            return end.position
+        }
+        return nil
     }
 
     /// Gives every diagnostic that has a path but no location the location of its path.

@@ -131,16 +131,22 @@ private struct ParserState {
             sourceMap?.recordValue(of: node, position)
         }
         guard index < bytes.count else { throw error("unexpected end of text; expected a value") }
+        let value: JSON
         switch bytes[index] {
-        case UInt8(ascii: "{"): return try parseObject(at: node, depth: depth + 1)
-        case UInt8(ascii: "["): return try parseArray(at: node, depth: depth + 1)
-        case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): return try parseLiteral("true", .bool(true))
-        case UInt8(ascii: "f"): return try parseLiteral("false", .bool(false))
-        case UInt8(ascii: "n"): return try parseLiteral("null", .null)
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
+        case UInt8(ascii: "{"): value = try parseObject(at: node, depth: depth + 1)
+        case UInt8(ascii: "["): value = try parseArray(at: node, depth: depth + 1)
+        case UInt8(ascii: "\""): value = .string(try parseString())
+        case UInt8(ascii: "t"): value = try parseLiteral("true", .bool(true))
+        case UInt8(ascii: "f"): value = try parseLiteral("false", .bool(false))
+        case UInt8(ascii: "n"): value = try parseLiteral("null", .null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): value = try parseNumber()
         default: throw error("unexpected \(describeCurrent()); expected a value")
         }
+        if sourceMap != nil {
+            let end = currentPosition()
+            sourceMap?.recordValueEnd(of: node, end)
+        }
+        return value
     }
 
     mutating func parseObject(at node: SourceMap.Node, depth: Int) throws(JSONParseError) -> JSON {
@@ -160,7 +166,7 @@ private struct ParserState {
             }
             let keyPosition = currentPosition()
             let key = try parseString()
-            let member = sourceMap?.addMember(key, to: node, keyAt: keyPosition) ?? SourceMap.root
+            let member = sourceMap == nil ? SourceMap.root : sourceMap!.addMember(key, to: node, keyAt: keyPosition, keyEnd: currentPosition())
             if let existing = keyPositions.index(forKey: key) {
                 // Swift strings compare by canonical equivalence: two names in different Unicode
                 // forms would become one member, and one value would be lost without a word.

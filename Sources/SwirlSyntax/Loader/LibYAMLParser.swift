@@ -14,12 +14,15 @@ enum YAMLEvent: Sendable {
     case streamEnd
     case documentStart(SourcePosition)
     case documentEnd
-    case alias(anchor: String, mark: SourcePosition)
-    case scalar(value: String, anchor: String?, tag: String?, style: ScalarStyle, mark: SourcePosition)
+    /// `end`: just after the node's last character.
+    case alias(anchor: String, mark: SourcePosition, end: SourcePosition)
+    case scalar(value: String, anchor: String?, tag: String?, style: ScalarStyle, mark: SourcePosition, end: SourcePosition)
     case sequenceStart(anchor: String?, tag: String?, mark: SourcePosition)
-    case sequenceEnd
+    /// `end`: just after the closing bracket of a flow collection; `nil` for a block one, which ends
+    /// with its last value.
+    case sequenceEnd(end: SourcePosition?)
     case mappingStart(anchor: String?, tag: String?, mark: SourcePosition)
-    case mappingEnd
+    case mappingEnd(end: SourcePosition?)
 }
 
 /// libyaml's report of text it cannot parse.
@@ -86,7 +89,7 @@ final class LibYAMLParser {
         case YAML_DOCUMENT_END_EVENT:
             return .documentEnd
         case YAML_ALIAS_EVENT:
-            return .alias(anchor: Self.string(event.data.alias.anchor) ?? "", mark: mark)
+            return .alias(anchor: Self.string(event.data.alias.anchor) ?? "", mark: mark, end: Self.position(event.end_mark))
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
             let value = String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
@@ -98,21 +101,21 @@ final class LibYAMLParser {
                 }
             return .scalar(
                 value: value, anchor: Self.string(scalar.anchor), tag: Self.string(scalar.tag), style: style,
-                mark: mark)
+                mark: mark, end: Self.position(event.end_mark))
         case YAML_SEQUENCE_START_EVENT:
             let start = event.data.sequence_start
             openCollections.append(start.style == YAML_FLOW_SEQUENCE_STYLE ? (mark, false) : nil)
             return .sequenceStart(anchor: Self.string(start.anchor), tag: Self.string(start.tag), mark: mark)
         case YAML_SEQUENCE_END_EVENT:
-            _ = openCollections.popLast()
-            return .sequenceEnd
+            let flow = openCollections.popLast().map { $0 != nil } ?? false
+            return .sequenceEnd(end: flow ? Self.position(event.end_mark) : nil)
         case YAML_MAPPING_START_EVENT:
             let start = event.data.mapping_start
             openCollections.append(start.style == YAML_FLOW_MAPPING_STYLE ? (mark, true) : nil)
             return .mappingStart(anchor: Self.string(start.anchor), tag: Self.string(start.tag), mark: mark)
         case YAML_MAPPING_END_EVENT:
-            _ = openCollections.popLast()
-            return .mappingEnd
+            let flow = openCollections.popLast().map { $0 != nil } ?? false
+            return .mappingEnd(end: flow ? Self.position(event.end_mark) : nil)
         default:
             // YAML_NO_EVENT: libyaml produces it only after the stream ended.
             finished = true

@@ -18,6 +18,9 @@ public enum SyntaxDiagnostics {
     public static let emptyDocumentCode = DiagnosticCode("SWL1011")
     public static let unsupportedTagCode = DiagnosticCode("SWL1012")
     public static let invalidTaggedScalarCode = DiagnosticCode("SWL1013")
+    /// A path named or found that cannot be read (missing, not permitted, a device that fails): in machine-readable
+    /// output, beside the documents' diagnostics; the command exits 2.
+    public static let unreadableFileCode = DiagnosticCode("SWL1014")
 
     /// libyaml could not parse the text; `context` says what it was reading, and where that began.
     static func yamlSyntax(

@@ -47,6 +47,10 @@ struct YAMLLoader {
     private var pendingKeys: [String] = []
     private(set) var sourceMap: SourceMap
     private(set) var diagnostics: [Diagnostic] = []
+    /// Where the last node read ends: the end of a block collection, which is its last value's.
+    private var lastEnd = SourcePosition(line: 1, column: 1)
+    /// Where the last mapping key read ends.
+    private var lastKeyEnd: SourcePosition?
 
     /// - Parameter parseAhead: parse on a helper thread (for a large text).
     init(bytes: ArraySlice<UInt8>, file: String, limits: Loader.Limits, parseAhead: Bool = false) {
@@ -100,14 +104,18 @@ struct YAMLLoader {
         value: JSON, size: Int
     ) {
         switch event {
-        case .scalar(let text, let anchor, let tag, let style, let mark):
+        case .scalar(let text, let anchor, let tag, let style, let mark, let end):
             sourceMap.recordValue(of: node, mark)
+            sourceMap.recordValueEnd(of: node, end)
+            lastEnd = end
             let value = scalar(text, tag: tag, style: style, at: node, mark: mark)
             if let anchor { anchors[anchor] = Anchor(value: value, size: 1, scalarText: text) }
             return (value, 1)
 
-        case .alias(let name, let mark):
+        case .alias(let name, let mark, let end):
             sourceMap.recordValue(of: node, mark)
+            sourceMap.recordValueEnd(of: node, end)
+            lastEnd = end
             guard let anchor = anchors[name] else {
                 diagnostics.append(SyntaxDiagnostics.unknownAnchor(name, path: sourceMap.pointer(of: node), at: location(mark)))
                 return (.null, 1)
@@ -128,11 +136,15 @@ struct YAMLLoader {
             let start = pendingValues.count
             var size = 1
             while let next = try nextEvent() {
-                if case .sequenceEnd = next { break }
+                if case .sequenceEnd(let end) = next {
+                    if let end { lastEnd = end }
+                    break
+                }
                 let element = try self.node(next, at: sourceMap.addElement(to: node), depth: depth + 1)
                 pendingValues.append(element.value)
                 size += element.size
             }
+            sourceMap.recordValueEnd(of: node, lastEnd)
             let value = JSON.array(Array(pendingValues[start...]))
             pendingValues.removeSubrange(start...)
             if let anchor { anchors[anchor] = Anchor(value: value, size: size) }
@@ -146,7 +158,10 @@ struct YAMLLoader {
             var keys = MappingKeys(start: pendingKeys.count)
             var size = 1
             while let keyEvent = try nextEvent() {
-                if case .mappingEnd = keyEvent { break }
+                if case .mappingEnd(let end) = keyEvent {
+                    if let end { lastEnd = end }
+                    break
+                }
                 guard let (key, keyMark) = try mappingKey(keyEvent, in: node) else {
                     // The key was a mapping or a sequence: reported; drop the member's value too.
                     try skipNode(try requireEvent())
@@ -154,7 +169,7 @@ struct YAMLLoader {
                 }
                 let existing = keys.index(of: key, in: pendingKeys)
                 let first = existing == nil ? nil : sourceMap.firstKeyPosition(of: key, in: node)
-                let memberNode = sourceMap.addMember(key, to: node, keyAt: keyMark)
+                let memberNode = sourceMap.addMember(key, to: node, keyAt: keyMark, keyEnd: lastKeyEnd)
                 if let existing, let first {
                     diagnostics.append(
                         SyntaxDiagnostics.duplicateKey(
@@ -172,6 +187,7 @@ struct YAMLLoader {
                 }
                 size += member.size
             }
+            sourceMap.recordValueEnd(of: node, lastEnd)
             let value = JSON.object(
                 OrderedDictionary(uncheckedUniqueKeys: pendingKeys[keys.start...], values: pendingValues[start...]))
             pendingKeys.removeSubrange(keys.start...)
@@ -190,10 +206,12 @@ struct YAMLLoader {
         String, SourcePosition
     )? {
         switch event {
-        case .scalar(let text, let anchor, _, _, let mark):
+        case .scalar(let text, let anchor, _, _, let mark, let end):
+            lastKeyEnd = end
             if let anchor { anchors[anchor] = Anchor(value: .string(text), size: 1, scalarText: text) }
             return (text, mark)
-        case .alias(let name, let mark):
+        case .alias(let name, let mark, let end):
+            lastKeyEnd = end
             guard let anchor = anchors[name] else {
                 diagnostics.append(SyntaxDiagnostics.unknownAnchor(name, path: sourceMap.pointer(of: node), at: location(mark)))
                 return nil

@@ -9,8 +9,19 @@ struct Runs: AsyncParsableCommand {
     )
 }
 
-/// `--json`: one JSON document on stdout instead of a table.
+/// `--format table|json` (`--json` for short): a table, or one JSON document on stdout.
 struct JSONFlag: ParsableArguments {
-    @Flag(name: .customLong("json"), help: "Print one JSON document instead of a table.")
-    var enabled = false
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table
+        case json
+    }
+
+    @Option(help: "How to print: a table, or json (one JSON document on stdout).")
+    var format: Format = .table
+
+    @Flag(name: .customLong("json"), help: "Same as --format json.")
+    var json = false
+
+    /// Whether JSON was asked for, by either name.
+    var enabled: Bool { json || format == .json }
 }

@@ -28,7 +28,9 @@ struct RunsResume: AsyncParsableCommand {
     @Option(help: "Write the run's lifecycle CloudEvents to this file, one JSON object per line.")
     var events: String?
 
-    @Option(help: "How to print the output: json (one line) or pretty.")
+    @Option(
+        name: [.customLong("format"), .customLong("output")],
+        help: "How to print the output: json (one line) or pretty. --output is another name for it.")
     var output: Run.OutputStyle = .pretty
 
     @Flag(help: "Print nothing on stderr but errors.")
