@@ -171,6 +171,30 @@ public enum DiagnosticCatalogue {
             code: SchemaDiagnostics.invalidSchemaCode, name: "invalid-schema", summary: "A JSON Schema in the document (or Swirl's own) is invalid.",
             explanation: "An `input.schema`, `output.schema` or `export.schema` given inline must itself be a valid JSON Schema.",
             example: nil, fix: "Correct the schema at the place the message names."),
+        Entry(
+            code: SchemaExplanations.olderDSLCode, name: "older-dsl",
+            summary: "The document is written in Serverless Workflow 0.8 (or earlier), not DSL 1.0.",
+            explanation: """
+                Serverless Workflow 0.8 described a workflow as `states` with a `specVersion`; DSL 1.0 replaced them with \
+                a `document` header and a list of tasks under `do`. The two are different languages, so Swirl reports \
+                this once instead of every key it does not know.
+                """,
+            example: "id: greeting\nspecVersion: '0.8'\nstart: Greet\nstates:\n  - name: Greet\n    type: inject\n    data: {greeting: Hello}\n    end: true\n",
+            fix: """
+                Rewrite the workflow in DSL 1.0: a `document:` with dsl, namespace, name and version, then `do:` with its \
+                tasks, as in `document: {dsl: '1.0.3', namespace: examples, name: greeting, version: '1.0.0'}` followed \
+                by `do: [{greet: {set: {greeting: Hello}}}]`.
+                """),
+        Entry(
+            code: SchemaExplanations.taskBodyIndentationCode, name: "task-body-indentation",
+            summary: "A task's body is written at the indentation of the task's name.",
+            explanation: """
+                In a task list, `- greet:` names a task and its body (`set:`, `call:`...) goes under the name, indented \
+                further. Written at the same indentation as the name, the body becomes a second key of the list entry \
+                and the task has none.
+                """,
+            example: header + "do:\n  - greet:\n    set: {message: hello}\n",
+            fix: "Indent the task's body (and every line under it) under the task name, two more spaces than the name."),
     ]
 
     static let expressions: [Entry] = [

@@ -74,7 +74,7 @@ public struct WorkflowValidator: Sendable {
         let checked =
             bytes.count >= parallelFromBytes
             ? checkOnTwoThreads(value, buildingProgram: buildingProgram) : check(value, buildingProgram: buildingProgram)
-        diagnostics += document.sourceMap.locate(checked.schema)
+        diagnostics += document.sourceMap.locate(SchemaExplanations.refine(checked.schema, in: value))
         if let compiled = checked.compiled, let semantic = checked.semantic {
             var located = document.sourceMap.locate(semantic.diagnostics)
             if !semantic.expressionProblems.isEmpty {

@@ -303,6 +303,16 @@ extension JQSyntaxFailure {
         start: Int,
         end: Int
     ) -> Self {
+        if otherArities.isEmpty, let newer = NewerBuiltin.named(name, arity: arity) {
+            let instead = newer.instead.map { "; instead, write \($0)" } ?? ""
+            return Self(
+                .undefinedFunction,
+                "undefined function '\(name)/\(arity)': it is a builtin of jq \(newer.since), and Swirl's expressions are "
+                    + "jq \(NewerBuiltin.engineVersion)\(instead)",
+                start: start,
+                end: end
+            )
+        }
         if !otherArities.isEmpty {
             let counts = otherArities.map(String.init)
             let list = counts.count == 1 ? counts[0] : counts.dropLast().joined(separator: ", ") + " or " + counts.last!
@@ -346,5 +356,42 @@ extension JQSyntaxFailure {
 
     private static func describe(_ position: SourcePosition) -> String {
         position.line == 1 ? "column \(position.column)" : "line \(position.line), column \(position.column)"
+    }
+}
+
+/// Builtins of jq versions after the one Swirl's expressions follow, so that an expression written for a newer jq
+/// is told why a function it uses is missing, and what to write instead.
+struct NewerBuiltin {
+    /// The jq whose language Swirl's expressions speak (the libjq they are evaluated with).
+    static let engineVersion = "1.6"
+
+    let name: String
+    let arity: Int
+    /// The jq releases that have it.
+    let since: String
+    /// The same in jq 1.6, when there is a short way to write it.
+    let instead: String?
+
+    static let all: [NewerBuiltin] = [
+        NewerBuiltin(name: "trim", arity: 0, since: "1.7.1 and later", instead: #"`sub("^\\s+"; "") | sub("\\s+$"; "")`"#),
+        NewerBuiltin(name: "ltrim", arity: 0, since: "1.7.1 and later", instead: #"`sub("^\\s+"; "")`"#),
+        NewerBuiltin(name: "rtrim", arity: 0, since: "1.7.1 and later", instead: #"`sub("\\s+$"; "")`"#),
+        NewerBuiltin(name: "abs", arity: 0, since: "1.7.1 and later", instead: "`if . < 0 then - . else . end`"),
+        NewerBuiltin(name: "toarray", arity: 0, since: "1.8", instead: #"`if type == "array" then . else [.] end`"#),
+        NewerBuiltin(
+            name: "pick", arity: 1, since: "1.7 and later",
+            instead: "`. as $v | reduce path(PATHS) as $p (null; setpath($p; $v | getpath($p)))`"),
+        NewerBuiltin(name: "debug", arity: 1, since: "1.7 and later", instead: "`debug`, which takes no message"),
+        NewerBuiltin(
+            name: "scan", arity: 2, since: "1.7 and later", instead: #"`match(RE; "g" + FLAGS) | .string`"#),
+        NewerBuiltin(name: "have_literal_numbers", arity: 0, since: "1.7 and later", instead: nil),
+        NewerBuiltin(name: "have_decnum", arity: 0, since: "1.7 and later", instead: nil),
+        NewerBuiltin(name: "significand", arity: 0, since: "1.7 and later", instead: nil),
+        NewerBuiltin(name: "trimstr", arity: 1, since: "1.8", instead: "`ltrimstr(S) | rtrimstr(S)`"),
+        NewerBuiltin(name: "add", arity: 1, since: "1.8", instead: "`[EXPRESSION] | add`"),
+    ]
+
+    static func named(_ name: String, arity: Int) -> NewerBuiltin? {
+        all.first { $0.name == name && $0.arity == arity }
     }
 }
