@@ -63,6 +63,20 @@ import Testing
         #expect(off.stderr.contains("SWL5002"), "the splice warning needs no shellcheck: \(off.stderr)")
     }
 
+    @Test("a command is found when the document spells its keys with escapes, and skipped cheaply when it has none")
+    func escapedKeys() throws {
+        let scratch = try ScratchFolder()
+        let escaped = try scratch.write(
+            "escaped.json",
+            #"{"document": {"dsl": "1.0.3", "namespace": "t", "name": "t", "version": "1.0.0"}, "do": [{"a": {"run": {"\u0073hell": {"command": "${ \"echo \" + .a }"}}}}]}"#)
+        let found = try RunBinary.swirl(["validate", escaped], environment: ["PATH": Self.path(withShellcheck: false)])
+        #expect(found.stderr.contains("SWL5002"), "\(found.stderr)")
+        let plain = try scratch.write(
+            "plain.yaml", "document: {dsl: '1.0.3', namespace: t, name: t, version: '1.0.0'}\ndo:\n  - a: {set: {x: 1}}\n")
+        let none = try RunBinary.swirl(["validate", plain], environment: ["PATH": Self.path(withShellcheck: false)])
+        #expect(none.exitCode == 0 && none.stdout.contains("0 errors, 0 warnings"), "\(none.stdout)")
+    }
+
     @Test("without shellcheck on the PATH, commands built from data are still reported, and nothing else")
     func withoutShellcheck() throws {
         let scratch = try ScratchFolder()
