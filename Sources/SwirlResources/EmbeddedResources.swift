@@ -33,6 +33,7 @@ public enum EmbeddedResources {
             ("s0002_schedules.sql", PackageResources.s0002_schedules_sql),
             ("s0003_event_schedules.sql", PackageResources.s0003_event_schedules_sql),
             ("s0004_subscriptions.sql", PackageResources.s0004_subscriptions_sql),
+            ("s0005_history_batches.sql", PackageResources.s0005_history_batches_sql),
         ].map { (name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }
     }
 }

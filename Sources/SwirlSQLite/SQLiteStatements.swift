@@ -177,9 +177,9 @@ enum SQLiteStatements {
         ON CONFLICT (run_id, hash) DO NOTHING
         """
 
-    /// ?1 run id, ?2 time, ?3 kind, ?4 task, ?5 step key, ?6 attempt, ?7 data.
-    static let insertHistory = """
-        INSERT INTO history (run_id, time, kind, task, step_key, attempt, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+    /// ?1 run id, ?2 the checkpoint's history entries as one batch (``HistoryBatch``; see s0005_history_batches.sql).
+    static let insertHistoryBatch = """
+        INSERT INTO history_batches (run_id, entries) VALUES (?1, ?2)
         """
 
     /// What an ended run does to its parent: ?1 the ended run's id, ?2 now.
@@ -244,9 +244,13 @@ enum SQLiteStatements {
         LIMIT ?4
         """
 
-    /// ?1 run id.
+    /// ?1 run id. Entries written before s0005 one per row, then the batches, in order; a row is an entry when
+    /// `entries` is `NULL`, else a batch.
     static let history = """
-        SELECT time, kind, task, step_key, attempt, data FROM history WHERE run_id = ?1 ORDER BY seq
+        SELECT 0 AS part, seq, time, kind, task, step_key, attempt, data, NULL AS entries FROM history WHERE run_id = ?1
+        UNION ALL
+        SELECT 1, seq, NULL, NULL, NULL, NULL, NULL, NULL, entries FROM history_batches WHERE run_id = ?1
+        ORDER BY part, seq
         """
 
     /// ?1 owner whose runs to leave out, or NULL.

@@ -44,7 +44,8 @@ struct CheckpointWrite: Sendable {
     var runID: String
     var run: [SQLiteValue]
     var values: [(hash: String, value: [UInt8])]
-    var history: [[SQLiteValue]]
+    /// The checkpoint's history entries as one batch, `nil` when it has none.
+    var history: String?
     /// Emitted events, each once: source, id, type, text.
     var events: [(source: String, id: String, type: String?, text: String)]
     var children: [(run: NewRun, input: String)]
@@ -70,12 +71,7 @@ struct CheckpointWrite: Sendable {
             .optional(ended ? nil : checkpoint.subscription?.text),
         ]
         self.values = checkpoint.state.newValues.sorted { $0.key < $1.key }.map { (hash: $0.key, value: $0.value) }
-        self.history = checkpoint.history.map { entry in
-            [
-                .text(lease.runID), .real(entry.time), .text(entry.kind), .optional(entry.task), .optional(entry.stepKey),
-                .optional(entry.attempt), .optional(entry.data?.value.serialized()),
-            ]
-        }
+        self.history = checkpoint.history.isEmpty ? nil : HistoryBatch.text(of: checkpoint.history)
         var seen: Set<[String]> = []
         self.events = checkpoint.events.compactMap { event in
             let source = event["source"]?.stringValue ?? ""
@@ -98,8 +94,8 @@ struct CheckpointWrite: Sendable {
         for value in self.values {
             try connection.execute(SQLiteStatements.insertValue, [.text(self.runID), .text(value.hash), .utf8(value.value)])
         }
-        for entry in self.history {
-            try connection.execute(SQLiteStatements.insertHistory, entry)
+        if let history = self.history {
+            try connection.execute(SQLiteStatements.insertHistoryBatch, [.text(self.runID), .text(history)])
         }
         var stored = false
         for event in self.events {

@@ -21,11 +21,21 @@ extension SQLiteStore {
 
     public func history(runID: String) async throws -> [HistoryEntry] {
         try await self.read("reading a run's history") { connection in
-            try connection.query(SQLiteStatements.history, [.text(runID)]).map { row in
-                HistoryEntry(
-                    time: row[0].real ?? 0, kind: row[1].text ?? "", task: row[2].text, stepKey: row[3].text,
-                    attempt: row[4].integer.map { Int($0) }, data: try Self.json(row[5], "a history entry's data"))
+            var entries: [HistoryEntry] = []
+            for row in try connection.query(SQLiteStatements.history, [.text(runID)]) {
+                guard let batch = row[8].text else {
+                    entries.append(
+                        HistoryEntry(
+                            time: row[2].real ?? 0, kind: row[3].text ?? "", task: row[4].text, stepKey: row[5].text,
+                            attempt: row[6].integer.map { Int($0) }, data: try Self.json(row[7], "a history entry's data")))
+                    continue
+                }
+                guard let batchEntries = HistoryBatch.entries(batch) else {
+                    throw SQLiteStoreDataError(what: "a run's history")
+                }
+                entries += batchEntries
             }
+            return entries
         }
     }
 

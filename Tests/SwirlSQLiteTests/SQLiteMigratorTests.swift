@@ -24,7 +24,7 @@ import Testing
             let tables = try connection.query(
                 "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
             #expect(
-                tables.map { $0[0].text } == ["definitions", "events", "history", "run_values", "runs", "schedules", "swirl_migrations"])
+                tables.map { $0[0].text } == ["definitions", "events", "history", "history_batches", "run_values", "runs", "schedules", "swirl_migrations"])
             #expect(try connection.query("PRAGMA journal_mode").first?[0].text == "wal")
             #expect(try connection.query("PRAGMA foreign_keys").first?[0].integer == 1)
 

@@ -1,7 +1,7 @@
 import Foundation
 import SwirlCore
 import SwirlRuntime
-import SwirlSQLite
+@testable import SwirlSQLite
 import SwirlTestSupport
 import Testing
 
@@ -28,6 +28,28 @@ import Testing
                 StoreConformance.Subject(
                     store: store, advance: { try await Task.sleep(for: .seconds($0)) }, lease: 600, shortLease: 2,
                     tolerance: 0.001))
+            await store.close()
+        }
+    }
+
+    /// Entries written one per row (before s0005_history_batches.sql) come first, then the batches.
+    @Test func historyWrittenBeforeBatches() async throws {
+        try await withTemporaryDatabase { path in
+            let clock = ManualClock()
+            let store = try await SQLiteStore.open(path: path, clock: clock, limits: StoreConformance.limits)
+            try await StoreConformance.historyAcrossVersions(
+                StoreConformance.Subject(store: store, advance: { clock.advance(by: $0) })
+            ) { runID, entries in
+                let connection = try SQLiteConnection(path: path, busyTimeout: 5)
+                for entry in entries {
+                    _ = try connection.execute(
+                        "INSERT INTO history (run_id, time, kind, task, step_key, attempt, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        [
+                            .text(runID), .real(entry.time), .text(entry.kind), .optional(entry.task), .optional(entry.stepKey),
+                            .optional(entry.attempt), .optional(entry.data?.value.serialized()),
+                        ])
+                }
+            }
             await store.close()
         }
     }
