@@ -74,7 +74,8 @@ enum DurableBenchmarks {
                 var rates: [Double] = []
                 var writes: [Double] = []
                 for _ in 0..<repeats {
-                    let runs = concurrency == 1 ? 200 : 1000
+                    // SWIRL_BENCH_RUNS=N: N runs per repeat at the higher concurrency, for a longer window to profile.
+                    let runs = concurrency == 1 ? 200 : Int(ProcessInfo.processInfo.environment["SWIRL_BENCH_RUNS"] ?? "") ?? 1000
                     let (seconds, calls) = try await throughput(program, runs: runs, concurrency: concurrency, store: store, activities: activities)
                     rates.append(Double(runs) / seconds)
                     writes.append(Double(calls.checkpoints) / Double(runs))
