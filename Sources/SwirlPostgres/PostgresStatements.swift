@@ -264,7 +264,7 @@ enum PostgresStatements {
     )
 
     /// ``checkpointRuns`` for one run, its row given as the scalars $1 to $16 rather than one-element arrays: the
-    /// common checkpoint (one run alone) spares the server parsing fifteen arrays and a table function.
+    /// common checkpoint (one run alone) spares the server parsing sixteen arrays and a table function.
     static let checkpointRun = PGStatement(
         prepared: "swirl_checkpoint_run",
         """

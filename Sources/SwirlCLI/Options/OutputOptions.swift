@@ -7,16 +7,6 @@ enum DiagnosticFormat: String, ExpressibleByArgument, CaseIterable {
     case json
     case github
     case sarif
-
-    /// The renderer's format, for all but SARIF.
-    var rendered: DiagnosticRenderer.Format? {
-        switch self {
-        case .text: .text
-        case .json: .json
-        case .github: .github
-        case .sarif: nil
-        }
-    }
 }
 
 /// Whether text output uses colour.

@@ -100,21 +100,20 @@ struct SARIFReport {
         if let location = diagnostic.location {
             locations.append(["physicalLocation": physicalLocation(location)])
         }
-        var result = Self.result(
-            code: diagnostic.code, ruleIndex: ruleIndex, level: level(diagnostic.severity), message: message, locations: locations)
-        if !related.isEmpty, case .object(var object) = result {
-            object["relatedLocations"] = .array(related)
-            result = .object(object)
-        }
-        return result
+        return Self.result(
+            code: diagnostic.code, ruleIndex: ruleIndex, level: level(diagnostic.severity), message: message, locations: locations,
+            related: related)
     }
 
-    private static func result(code: DiagnosticCode, ruleIndex: Int, level: String, message: String, locations: [JSON]) -> JSON {
+    private static func result(
+        code: DiagnosticCode, ruleIndex: Int, level: String, message: String, locations: [JSON], related: [JSON] = []
+    ) -> JSON {
         var result: OrderedDictionary<String, JSON> = [
             "ruleId": .string(code.rawValue), "ruleIndex": .number(Double(ruleIndex)), "level": .string(level),
             "message": ["text": .string(message)],
         ]
         if !locations.isEmpty { result["locations"] = .array(locations) }
+        if !related.isEmpty { result["relatedLocations"] = .array(related) }
         return .object(result)
     }
 

@@ -59,12 +59,8 @@ public enum SchemaExplanations {
             case .array(let elements):
                 for (index, element) in elements.enumerated() {
                     let entry = pointer.appending(index)
-                    if listKey, let members = element.objectValue, members.count > 1,
-                        let name = members.first(where: { $0.value == .null })?.key,
-                        let kind = members.keys.first(where: { taskKinds.contains($0) && $0 != name }),
-                        members.values.filter({ $0 == .null }).count == 1
-                    {
-                        found.append((entry, name, kind))
+                    if listKey, let task = misindented(element) {
+                        found.append((entry, task.name, task.kind))
                     } else {
                         walk(element, entry, listKey: false)
                     }
@@ -75,6 +71,16 @@ public enum SchemaExplanations {
         }
         walk(document, .root, listKey: false)
         return found
+    }
+
+    /// The task name and kind of a list entry written `{name: null, kind: ...}`: one member without a value
+    /// beside a task kind.
+    private static func misindented(_ entry: JSON) -> (name: String, kind: String)? {
+        guard let members = entry.objectValue, members.count > 1 else { return nil }
+        let nameless = members.filter { $0.value == .null }.map(\.key)
+        guard nameless.count == 1, let kind = members.keys.first(where: { taskKinds.contains($0) && $0 != nameless[0] })
+        else { return nil }
+        return (nameless[0], kind)
     }
 
     /// A pattern mismatch of the DSL version or of a duration, said in words; the others as they are.
@@ -98,7 +104,7 @@ public enum SchemaExplanations {
 enum DurationProblem {
     private static let dateUnits: [Character] = ["Y", "M", "W", "D"]
     private static let timeUnits: [Character] = ["H", "M", "S"]
-    private static let unitNames: [Character: String] = ["Y": "years", "W": "weeks", "D": "days", "H": "hours", "S": "seconds"]
+    private static let timeUnitNames: [Character: String] = ["H": "hours", "M": "minutes", "S": "seconds"]
 
     /// The problem, or `nil` when the text is a duration (or its problem has no simple description).
     static func find(in text: String) -> String? {
@@ -141,7 +147,7 @@ enum DurationProblem {
             let units = inTime ? timeUnits : dateUnits
             guard let position = units.firstIndex(of: unit) else {
                 if !inTime, timeUnits.contains(unit) {
-                    return "\(unit) (\(unitNames[unit] ?? "minutes")) must come after T, as in PT\(number)\(unit)"
+                    return "\(unit) (\(timeUnitNames[unit] ?? "")) must come after T, as in PT\(number)\(unit)"
                 }
                 if unit.isLowercase { return "the letters must be capitals (P, T and the units)" }
                 return "\(JSON.quote(String(unit))) is not a unit " + (inTime ? "after T (H, M or S)" : "before T (Y, M, W or D)")

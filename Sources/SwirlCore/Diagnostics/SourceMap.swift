@@ -232,43 +232,36 @@ public struct SourceMap: Sendable {
     ///   - pointer: the place to find.
     ///   - part: the key or the value of the member; an array element or the root has only a value.
     public func position(of pointer: JSONPointer, _ part: Part = .value) -> SourcePosition? {
+        span(of: pointer, part)?.start
+    }
+
+    /// ``position(of:_:)``, with where that key or value ends when the position is the pointer's own (an
+    /// ancestor's borrowed position comes without an end).
+    private func span(of pointer: JSONPointer, _ part: Part) -> (start: SourcePosition, end: SourcePosition?)? {
         // The path of nodes as far as the map has them.
         var path: [Node] = [Self.root]
         for token in pointer.tokens {
             guard let child = child(of: path[path.count - 1], token) else { break }
             path.append(child)
         }
-        if path.count == pointer.tokens.count + 1, let exact = position(entries[Int(path[path.count - 1])], part) {
-            return exact
+        if path.count == pointer.tokens.count + 1 {
+            let entry = entries[Int(path[path.count - 1])]
+            let preferred = part == .key ? (entry.key, entry.keyEnd) : (entry.value, entry.valueEnd)
+            let other = part == .key ? (entry.value, entry.valueEnd) : (entry.key, entry.keyEnd)
+            for (start, end) in [preferred, other] {
+                if let start = start.position { return (start, end.position) }
+            }
         }
         // The nearest ancestor strictly above the pointer with a position of its own.
         for node in path.prefix(min(path.count, pointer.tokens.count)).reversed() {
-            if let found = position(entries[Int(node)], .value) { return found }
+            if let found = position(entries[Int(node)], .value) { return (found, nil) }
         }
         return nil
     }
 
     /// ``position(of:_:)`` with the file attached.
     public func location(of pointer: JSONPointer, _ part: Part = .value) -> SourceLocation? {
-        guard var location = position(of: pointer, part).map({ SourceLocation(file: file, position: $0) }) else {
-            return nil
-        }
-        location.end = end(of: pointer, part, startingAt: location.position)
-        return location
-    }
-
-    /// Where the key or value that `pointer` names ends, when the map has that very node and its
-    /// end, and the node starts at `start` (not a position borrowed from the other part or an
-    /// ancestor).
-    private func end(of pointer: JSONPointer, _ part: Part, startingAt start: SourcePosition) -> SourcePosition? {
-        guard let node = node(pointer) else { return nil }
-        let entry = entries[Int(node)]
-        for (begin, end) in part == .key ? [(entry.key, entry.keyEnd), (entry.value, entry.valueEnd)]
-            : [(entry.value, entry.valueEnd), (entry.key, entry.keyEnd)]
-        where begin.position == start {
-            return end.position
-        }
-        return nil
+        span(of: pointer, part).map { SourceLocation(file: file, line: $0.start.line, column: $0.start.column, end: $0.end) }
     }
 
     /// Gives every diagnostic that has a path but no location the location of its path.

@@ -49,8 +49,6 @@ struct YAMLLoader {
     private(set) var diagnostics: [Diagnostic] = []
     /// Where the last node read ends: the end of a block collection, which is its last value's.
     private var lastEnd = SourcePosition(line: 1, column: 1)
-    /// Where the last mapping key read ends.
-    private var lastKeyEnd: SourcePosition?
 
     /// - Parameter parseAhead: parse on a helper thread (for a large text).
     init(bytes: ArraySlice<UInt8>, file: String, limits: Loader.Limits, parseAhead: Bool = false) {
@@ -162,14 +160,14 @@ struct YAMLLoader {
                     if let end { lastEnd = end }
                     break
                 }
-                guard let (key, keyMark) = try mappingKey(keyEvent, in: node) else {
+                guard let (key, keyMark, keyEnd) = try mappingKey(keyEvent, in: node) else {
                     // The key was a mapping or a sequence: reported; drop the member's value too.
                     try skipNode(try requireEvent())
                     continue
                 }
                 let existing = keys.index(of: key, in: pendingKeys)
                 let first = existing == nil ? nil : sourceMap.firstKeyPosition(of: key, in: node)
-                let memberNode = sourceMap.addMember(key, to: node, keyAt: keyMark, keyEnd: lastKeyEnd)
+                let memberNode = sourceMap.addMember(key, to: node, keyAt: keyMark, keyEnd: keyEnd)
                 if let existing, let first {
                     diagnostics.append(
                         SyntaxDiagnostics.duplicateKey(
@@ -201,17 +199,16 @@ struct YAMLLoader {
         }
     }
 
-    /// The key of a mapping member as a string, or `nil` after reporting a key that is not a scalar.
+    /// The key of a mapping member as a string, with where it starts and ends, or `nil` after reporting a key
+    /// that is not a scalar.
     private mutating func mappingKey(_ event: YAMLEvent, in node: SourceMap.Node) throws(Stop) -> (
-        String, SourcePosition
+        String, SourcePosition, SourcePosition
     )? {
         switch event {
         case .scalar(let text, let anchor, _, _, let mark, let end):
-            lastKeyEnd = end
             if let anchor { anchors[anchor] = Anchor(value: .string(text), size: 1, scalarText: text) }
-            return (text, mark)
+            return (text, mark, end)
         case .alias(let name, let mark, let end):
-            lastKeyEnd = end
             guard let anchor = anchors[name] else {
                 diagnostics.append(SyntaxDiagnostics.unknownAnchor(name, path: sourceMap.pointer(of: node), at: location(mark)))
                 return nil
@@ -221,7 +218,7 @@ struct YAMLLoader {
                     SyntaxDiagnostics.complexKey(kind: "mapping or sequence", path: sourceMap.pointer(of: node), at: location(mark)))
                 return nil
             }
-            return (text, mark)
+            return (text, mark, end)
         case .sequenceStart(_, _, let mark):
             diagnostics.append(SyntaxDiagnostics.complexKey(kind: "sequence", path: sourceMap.pointer(of: node), at: location(mark)))
             try skipNode(event)
