@@ -44,6 +44,9 @@ public struct Compiler: Sendable {
         /// Every task of the program an activity performs, with its kind: found whether or not
         /// the program is built.
         var activities: [ActivitySite]
+        /// Every `run: shell` task the walk met, in the order met, those no run reaches
+        /// (functions nothing calls, extensions) too: the commands `swirl validate` checks.
+        var shellTasks: [JSONPointer]
     }
 
     /// Walks `document` once, compiling it and collecting its expression sites.
@@ -55,7 +58,7 @@ public struct Compiler: Sendable {
         let program = state.compileProgram()
         return Walk(
             program: program, diagnostics: state.diagnostics, sites: state.sites, bindings: state.bindings,
-            activities: state.activities)
+            activities: state.activities, shellTasks: state.shellTasks)
     }
 }
 
@@ -70,6 +73,8 @@ private struct CompilerState {
     var bindings: [(name: String, pointer: JSONPointer)] = []
     /// Every task of the program compiled to an activity, and its kind.
     var activities: [ActivitySite] = []
+    /// Every `run: shell` task met, reachable or not.
+    var shellTasks: [JSONPointer] = []
     var use: OrderedDictionary<String, JSON>
     /// The scope of each function of `use.functions` compiled so far.
     var functionScopes: [String: Int] = [:]
@@ -244,8 +249,9 @@ private struct CompilerState {
         let mentionsBefore = taskMentions
         let kind = compileKind(body, at: pointer, variables, resolve: resolve)
         // Only tasks a run can reach: not those walked for their sites alone (functions nothing calls, extensions).
-        if checkingOnly == 0, case .activity(let call) = kind {
-            activities.append(ActivitySite(kind: call.kind, pointer: pointer))
+        if case .activity(let call) = kind {
+            if checkingOnly == 0 { activities.append(ActivitySite(kind: call.kind, pointer: pointer)) }
+            if call.kind == "run:shell" { shellTasks.append(pointer) }
         }
         let condition = body["if"]?.stringValue.map { expressionField($0, at: pointer.appending("if"), variables) }
         let input = dataFlow(body["input"], key: "from", at: pointer.appending("input"), variables)

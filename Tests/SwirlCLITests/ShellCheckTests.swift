@@ -88,6 +88,46 @@ import Testing
         #expect(result.stdout.contains("1 file: 0 errors, 1 warning"), "\(result.stdout)")
     }
 
+    @Test("commands are checked wherever shell tasks are, functions nothing calls and extensions too; data shaped like one is not")
+    func commandsWhereverTasksAre() throws {
+        let scratch = try ScratchFolder()
+        let file = try scratch.write(
+            "places.yaml",
+            """
+            document: {dsl: '1.0.3', namespace: t, name: t, version: '1.0.0'}
+            use:
+              functions:
+                called: {run: {shell: {command: '${ "echo " + .a }'}}}
+                unused: {run: {shell: {command: '${ "echo " + .b }'}}}
+              extensions:
+                - audit:
+                    extend: all
+                    before:
+                      - note: {run: {shell: {command: '${ "echo " + .c }'}}}
+            do:
+              - guarded:
+                  try:
+                    - call: {call: called}
+                    - again: {call: called}
+                  catch:
+                    do:
+                      - recover: {run: {shell: {command: '${ "echo " + .d }'}}}
+              - data: {set: {run: {shell: {command: '${ "echo " + .e }'}}}}
+
+            """)
+        let result = try RunBinary.swirl(["validate", "--no-shellcheck", "--format", "json", file])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let diagnostics = try JSON(parsing: result.stdout).arrayValue ?? []
+        let paths = diagnostics.filter { $0["code"] == "SWL5002" }.compactMap { $0["path"]?.stringValue }.sorted()
+        #expect(
+            paths == [
+                "/do/0/guarded/catch/do/0/recover/run/shell/command",
+                "/use/extensions/0/audit/before/0/note/run/shell/command",
+                "/use/functions/called/run/shell/command",
+                "/use/functions/unused/run/shell/command",
+            ], "a function called twice is reported once, and a set value is data: \(result.stdout)")
+    }
+
     @Test("task kinds this build cannot run are warnings at the task, errors with --strict")
     func unsupportedTasks() throws {
         let scratch = try ScratchFolder()

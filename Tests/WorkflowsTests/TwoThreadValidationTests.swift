@@ -32,6 +32,7 @@ import Testing
         #expect(two.program?.expressions == one.program?.expressions, "\(file)")
         #expect(two.document.value == one.document.value, "\(file)")
         #expect(two.activities == one.activities, "\(file)")
+        #expect(two.shellTasks == one.shellTasks, "\(file)")
         if let program = one.program {
             #expect(Set(one.activities) == activities(of: program), "\(file)")
             #expect(Set(one.activities).count == one.activities.count, "\(file)")
@@ -44,6 +45,7 @@ import Testing
             #expect(checked.diagnostics == one.diagnostics, "\(file)")
             #expect(checked.program == nil)
             #expect(checked.activities == one.activities, "\(file)")
+            #expect(checked.shellTasks == one.shellTasks, "\(file)")
         }
         return one
     }
@@ -109,6 +111,13 @@ import Testing
         cases["a schema error in the middle"] = tasks(1500) + "  - odd:\n      wait: 12\n" + tasks(1500, from: 6000)
         let flow = "  - flow:\n      wait: PT1S\n      then: nowhere\n  - jq:\n      set:\n        x: ${ .a | }\n"
         cases["semantic errors"] = tasks(1500) + flow + tasks(1500, from: 6000)
+        // Problems inside the bodies of root tasks far apart, which the two threads share between them.
+        let nested = { (index: Int) in
+            "  - nested\(index):\n      do:\n        - a\(index):\n            wait: PT1S\n            then: nowhere\(index)\n"
+                + "        - b\(index): {call: missing\(index)}\n"
+        }
+        cases["semantic errors inside tasks throughout"] =
+            nested(0) + tasks(700) + nested(1) + tasks(1500, from: 3000) + nested(2) + tasks(900, from: 6000) + nested(3)
         cases["a second document"] = tasks(2000) + "---\nsecond: document\n" + tasks(100, from: 9000)
         let deep = "  - deep:\n      set:\n        x: " + String(repeating: "[", count: 300) + "\n"
         cases["nesting too deep"] = tasks(2000) + deep

@@ -25,48 +25,19 @@ struct ShellChecks: Sendable {
         let text: String
     }
 
-    /// Every `run.shell.command` string in `document`, wherever tasks nest.
-    static func commands(in document: JSON) -> [Command] {
-        var found: [Command] = []
-        // One path, grown and shrunk as the walk goes: a document of 10,000 tasks has some 100,000 values, and a
-        // new array for each cost a tenth of validating it.
-        var tokens: [String] = []
-        func walk(_ value: JSON) {
-            switch value {
-            case .object(let members):
-                if case .string(let text)? = members["run"]?["shell"]?["command"] {
-                    found.append(Command(path: JSONPointer(tokens: tokens + ["run", "shell", "command"]), text: text))
-                }
-                for (key, member) in members where Self.isCollection(member) {
-                    tokens.append(key)
-                    walk(member)
-                    tokens.removeLast()
-                }
-            case .array(let elements):
-                for (index, element) in elements.enumerated() where Self.isCollection(element) {
-                    tokens.append(String(index))
-                    walk(element)
-                    tokens.removeLast()
-                }
-            default: break
-            }
-        }
-        walk(document)
-        return found
-    }
-
-    private static func isCollection(_ value: JSON) -> Bool {
-        switch value {
-        case .object, .array: true
-        default: false
+    /// The command of each of `tasks` (``WorkflowValidator/Result/shellTasks``: every `run: shell` task the
+    /// compiler's walk met, wherever tasks nest) that is a string.
+    static func commands(of tasks: [JSONPointer], in document: JSON) -> [Command] {
+        tasks.compactMap { task in
+            let path = task.appending("run").appending("shell").appending("command")
+            return path.resolve(in: document)?.stringValue.map { Command(path: path, text: $0) }
         }
     }
 
-    /// The diagnostics of `document`'s shell commands.
-    func check(_ document: JSON, sourceMap: SourceMap, source: String) -> [Diagnostic] {
-        // A document that never writes the word has no shell command, unless it spells a key with escapes.
-        guard source.contains("shell") || source.contains("\\") else { return [] }
-        let commands = Self.commands(in: document)
+    /// The diagnostics of the commands of `tasks` in `document`; `source` gives the file's text, read only when
+    /// ShellCheck runs.
+    func check(_ tasks: [JSONPointer], in document: JSON, sourceMap: SourceMap, source: () -> String) -> [Diagnostic] {
+        let commands = Self.commands(of: tasks, in: document)
         guard !commands.isEmpty else { return [] }
         var diagnostics: [Diagnostic] = []
         var literal: [Command] = []
@@ -80,7 +51,7 @@ struct ShellChecks: Sendable {
             }
         }
         if let shellcheck, !literal.isEmpty {
-            diagnostics += run(shellcheck, on: literal, sourceMap: sourceMap, source: source)
+            diagnostics += run(shellcheck, on: literal, sourceMap: sourceMap, source: source())
         }
         return diagnostics
     }

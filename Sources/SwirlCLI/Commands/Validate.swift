@@ -152,7 +152,8 @@ struct Validate: AsyncParsableCommand {
         // Commands are checked in documents that are otherwise sound: a broken one's commands may not be where
         // they seem.
         if result.isValid, let document = result.document.value {
-            diagnostics += shell.check(document, sourceMap: result.document.sourceMap, source: String(decoding: bytes, as: UTF8.self))
+            diagnostics += shell.check(
+                result.shellTasks, in: document, sourceMap: result.document.sourceMap, source: { String(decoding: bytes, as: UTF8.self) })
             diagnostics += RuntimeSupport.check(result.activities, sourceMap: result.document.sourceMap)
         }
         DeferredRelease.release(consume result)

@@ -54,11 +54,16 @@ public struct SemanticChecks: Sendable {
         /// These findings, then `later`'s, with `later`'s problem indices moved past these diagnostics.
         func followed(by later: Findings) -> Findings {
             var combined = self
-            combined.diagnostics += later.diagnostics
-            for (index, problem) in later.expressionProblems {
-                combined.expressionProblems[diagnostics.count + index] = problem
-            }
+            combined.append(later)
             return combined
+        }
+
+        /// Adds `later`'s findings after these.
+        mutating func append(_ later: Findings) {
+            for (index, problem) in later.expressionProblems {
+                expressionProblems[diagnostics.count + index] = problem
+            }
+            diagnostics += later.diagnostics
         }
     }
 
@@ -68,6 +73,29 @@ public struct SemanticChecks: Sendable {
         var walk = Walk(document: document, checkExpression: checkExpression)
         walk.run()
         return Findings(diagnostics: walk.diagnostics, expressionProblems: walk.expressionProblems)
+    }
+
+    /// ``checkStructure(_:)`` without the bodies of the root list's tasks (its names and flow are
+    /// checked): those are checked by ``checkRootTasks(_:in:)``, a range at a time, so that two
+    /// threads can share them. The head's findings followed by those of consecutive ranges
+    /// covering `0..<rootListCount(document)` are exactly ``checkStructure(_:)``'s.
+    func checkStructureHead(_ document: JSON) -> Findings {
+        var walk = Walk(document: document, checkExpression: checkExpression)
+        walk.run(intoRootTasks: false)
+        return Findings(diagnostics: walk.diagnostics, expressionProblems: walk.expressionProblems)
+    }
+
+    /// The structural checks of the bodies of the root list's entries in `range` (indices into the list).
+    func checkRootTasks(_ document: JSON, in range: Range<Int>) -> Findings {
+        var walk = Walk(document: document, checkExpression: checkExpression)
+        walk.loose = Walk.isLoose(document)
+        walk.rootTasks(in: range)
+        return Findings(diagnostics: walk.diagnostics, expressionProblems: walk.expressionProblems)
+    }
+
+    /// How many entries the root task list has (0 when it is not a list).
+    static func rootListCount(_ document: JSON) -> Int {
+        document["do"]?.arrayValue?.count ?? 0
     }
 
     /// The checks of what the compiler's walk found: the jq of every expression site and the
@@ -112,7 +140,9 @@ private struct Walk {
         }
     }
 
-    mutating func run() {
+    /// - Parameter intoRootTasks: also check the bodies of the root list's tasks (see
+    ///   ``SemanticChecks/checkStructureHead(_:)``).
+    mutating func run(intoRootTasks: Bool = true) {
         checkDSLVersion()
         checkEvaluate()
         let root = JSONPointer.root
@@ -121,7 +151,18 @@ private struct Walk {
         if let timeout = document["timeout"] { checkTimeout(timeout, at: root.appending("timeout")) }
         if let schedule = document["schedule"]?.objectValue { checkSchedule(schedule, at: root.appending("schedule")) }
         if let use = document["use"]?.objectValue { checkUse(use, at: root.appending("use")) }
-        taskList(document["do"], at: root.appending("do"))
+        taskList(document["do"], at: root.appending("do"), intoTasks: intoRootTasks)
+    }
+
+    /// The bodies of the root list's tasks among its entries in `range`, as ``taskList(_:at:intoTasks:)``
+    /// checks them.
+    mutating func rootTasks(in range: Range<Int>) {
+        guard case .array(let items)? = document["do"] else { return }
+        let pointer = JSONPointer.root.appending("do")
+        for index in range.clamped(to: items.indices) {
+            guard let entry = items[index].objectValue?.elements.first, let body = entry.value.objectValue else { continue }
+            task(body, at: pointer.appending(index, entry.key))
+        }
     }
 
     // MARK: expressions
@@ -227,11 +268,16 @@ private struct Walk {
 
     mutating func checkEvaluate() {
         guard let evaluate = document["evaluate"] else { return }
-        loose = evaluate["mode"]?.stringValue == "loose"
+        loose = Self.isLoose(document)
         checksJQ = Self.checksJQ(document)
         if let language = evaluate["language"]?.stringValue, language != "jq" {
             diagnostics.append(CompilerDiagnostics.unsupportedLanguage(language, path: "/evaluate/language"))
         }
+    }
+
+    /// Whether the document's `evaluate.mode` is `loose`.
+    static func isLoose(_ document: JSON) -> Bool {
+        document["evaluate"]?["mode"]?.stringValue == "loose"
     }
 
     /// Whether the document's expressions are jq, which is all Swirl checks (and runs).
@@ -289,7 +335,8 @@ private struct Walk {
         return tasks
     }
 
-    mutating func taskList(_ list: JSON?, at pointer: JSONPointer) {
+    /// - Parameter intoTasks: also check each task's body (the tasks' names and flow are checked either way).
+    mutating func taskList(_ list: JSON?, at pointer: JSONPointer, intoTasks: Bool = true) {
         guard case .array(let items)? = list else { return }
         let tasks = namedTasks(items, at: pointer)
         // Each name's first task (a name used twice is reported by namedTasks).
@@ -380,6 +427,7 @@ private struct Walk {
             diagnostics.append(CompilerDiagnostics.unreachableTask(task.name, path: task.pointer))
         }
 
+        guard intoTasks else { return }
         for task in tasks { self.task(task.body, at: task.pointer) }
     }
 

@@ -16,6 +16,9 @@ public struct WorkflowValidator: Sendable {
         /// The tasks of the program an activity performs, with their kinds, when the document is
         /// valid, whether or not the program was asked for (empty otherwise).
         public var activities: [ActivitySite] = []
+        /// Every `run: shell` task of a valid document, each once, those no run reaches too
+        /// (functions nothing calls, extensions); empty otherwise.
+        public var shellTasks: [JSONPointer] = []
 
         public var isValid: Bool { !diagnostics.containsErrors }
         /// Whether the document was left unchecked because it is no workflow (see ``validate(bytes:file:onlyWorkflows:)``).
@@ -71,6 +74,7 @@ public struct WorkflowValidator: Sendable {
         }
         var program: Program?
         var activities: [ActivitySite] = []
+        var shellTasks: [JSONPointer] = []
         let checked =
             bytes.count >= parallelFromBytes
             ? checkOnTwoThreads(value, buildingProgram: buildingProgram) : check(value, buildingProgram: buildingProgram)
@@ -91,11 +95,15 @@ public struct WorkflowValidator: Sendable {
                 } else {
                     program = compiled.program
                     activities = compiled.activities
+                    var seen: Set<JSONPointer> = []
+                    // A function is walked once for each scope it is used in.
+                    shellTasks = compiled.shellTasks.filter { seen.insert($0).inserted }
                 }
             }
         }
         var result = Result(document: document, diagnostics: diagnostics.sortedForReporting(), program: program)
         result.activities = activities
+        result.shellTasks = shellTasks
         result.scaffolding = checked.compiled
         return result
     }
@@ -125,25 +133,32 @@ public struct WorkflowValidator: Sendable {
     /// the structural semantic checks, while this thread walks the compiler and checks the
     /// expressions it found. The walk does not wait for the schema's verdict; after a schema
     /// error its result is dropped (and the expressions go unchecked if the verdict came in
-    /// time), so the outcome is exactly ``check(_:)``'s.
+    /// time). The bodies of the root list's tasks, the bulk of the structural checks, are shared:
+    /// whichever thread is free takes the next range of them, this one only once the schema has
+    /// accepted the document (the checks assume its shape). The outcome is exactly ``check(_:)``'s.
     private func checkOnTwoThreads(_ value: JSON, buildingProgram: Bool) -> Checked {
         let schema = schema
         let semanticChecks = semanticChecks
-        let schemaFailed = Flag()
-        let helper = HelperThread { () -> (schema: [Diagnostic], structure: SemanticChecks.Findings?) in
+        let verdict = SchemaVerdict()
+        let rootTasks = RangeQueue(count: SemanticChecks.rootListCount(value), chunk: 64)
+        let helper = HelperThread { () -> (schema: [Diagnostic], head: SemanticChecks.Findings?, ranges: [RangeQueue.Done]) in
             let schemaDiagnostics = schema.diagnostics(for: value)
             guard !schemaDiagnostics.containsErrors else {
-                schemaFailed.set()
-                return (schemaDiagnostics, nil)
+                verdict.set(.rejected)
+                return (schemaDiagnostics, nil, [])
             }
-            return (schemaDiagnostics, semanticChecks.checkStructure(value))
+            verdict.set(.accepted)
+            let head = semanticChecks.checkStructureHead(value)
+            return (schemaDiagnostics, head, rootTasks.drain { semanticChecks.checkRootTasks(value, in: $0) })
         }
         let compiled = Compiler.walk(value, buildingProgram: buildingProgram)
-        let expressions = schemaFailed.isSet ? nil : semanticChecks.checkExpressions(value, compiled: compiled)
-        let (schemaDiagnostics, structure) = helper.join()
-        guard let structure else { return Checked(schema: schemaDiagnostics) }
-        let semantic = structure.followed(by: expressions ?? semanticChecks.checkExpressions(value, compiled: compiled))
-        return Checked(schema: schemaDiagnostics, compiled: compiled, semantic: semantic)
+        let expressions = verdict.is(.rejected) ? nil : semanticChecks.checkExpressions(value, compiled: compiled)
+        let mine = verdict.is(.accepted) ? rootTasks.drain { semanticChecks.checkRootTasks(value, in: $0) } : []
+        let (schemaDiagnostics, head, theirs) = helper.join()
+        guard var structure = head else { return Checked(schema: schemaDiagnostics) }
+        for done in (theirs + mine).sorted(by: { $0.start < $1.start }) { structure.append(done.findings) }
+        structure.append(expressions ?? semanticChecks.checkExpressions(value, compiled: compiled))
+        return Checked(schema: schemaDiagnostics, compiled: compiled, semantic: structure)
     }
 
     /// A value with a top-level `document.dsl`; or, when the text could not be read whole, text that names a
@@ -157,12 +172,45 @@ public struct WorkflowValidator: Sendable {
     }
 }
 
-/// A flag one thread raises and another reads.
-private final class Flag: Sendable {
-    private let raised = Atomic<Bool>(false)
+/// The schema's verdict on a document, given by one thread and read by another.
+private final class SchemaVerdict: Sendable {
+    enum Value: Int {
+        case pending, accepted, rejected
+    }
 
-    func set() { raised.store(true, ordering: .releasing) }
-    var isSet: Bool { raised.load(ordering: .acquiring) }
+    private let value = Atomic<Int>(Value.pending.rawValue)
+
+    func set(_ verdict: Value) { value.store(verdict.rawValue, ordering: .releasing) }
+    func `is`(_ verdict: Value) -> Bool { value.load(ordering: .acquiring) == verdict.rawValue }
+}
+
+/// The indices `0..<count`, handed out a range of `chunk` at a time to whichever thread asks next.
+private final class RangeQueue: Sendable {
+    /// The findings of one range, by where it starts.
+    struct Done: Sendable {
+        var start: Int
+        var findings: SemanticChecks.Findings
+    }
+
+    private let next = Atomic<Int>(0)
+    let count: Int
+    let chunk: Int
+
+    init(count: Int, chunk: Int) {
+        self.count = count
+        self.chunk = chunk
+    }
+
+    /// Checks ranges with `check` until none is left; returns the findings of those that found something.
+    func drain(_ check: (Range<Int>) -> SemanticChecks.Findings) -> [Done] {
+        var done: [Done] = []
+        while true {
+            let start = next.wrappingAdd(chunk, ordering: .relaxed).oldValue
+            guard start < count else { return done }
+            let findings = check(start..<min(start + chunk, count))
+            if !findings.diagnostics.isEmpty { done.append(Done(start: start, findings: findings)) }
+        }
+    }
 }
 
 /// Points at a problem inside an expression string, not just at the string's start, when the
