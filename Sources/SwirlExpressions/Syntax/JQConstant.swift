@@ -1,3 +1,5 @@
+import SwirlCore
+
 /// A value libjq 1.6's parser knows while compiling, because the expression that makes it is
 /// made of literals only.
 ///
@@ -18,6 +20,18 @@ enum JQConstant {
         case .string: "string"
         case .array: "array"
         case .object: "object"
+        }
+    }
+
+    /// The value of `null`, `true`, `false` or a number; strings, arrays and objects are only
+    /// tracked by kind, and give `null`.
+    var literalValue: JSON {
+        switch self {
+        case .null: .null
+        case .true: .bool(true)
+        case .false: .bool(false)
+        case .number(let value): .number(value)
+        case .string, .array, .object: .null
         }
     }
 

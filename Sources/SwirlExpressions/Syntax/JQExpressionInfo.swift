@@ -19,12 +19,17 @@ struct JQExpressionInfo {
     /// Whether `[this]` folds into a constant array: a constant, or `a, c` where `a` folds and `c`
     /// is a constant.
     var foldsIntoArray: Bool
+    /// The expression's tree, for the evaluator.
+    var node: JQNode
 
-    static let code = JQExpressionInfo(shape: .code, foldsIntoArray: false)
-    static let empty = JQExpressionInfo(shape: .empty, foldsIntoArray: false)
+    static func code(_ node: JQNode) -> JQExpressionInfo {
+        JQExpressionInfo(shape: .code, foldsIntoArray: false, node: node)
+    }
 
-    static func constant(_ value: JQConstant) -> JQExpressionInfo {
-        JQExpressionInfo(shape: .constant(value), foldsIntoArray: true)
+    static let empty = JQExpressionInfo(shape: .empty, foldsIntoArray: false, node: .identity)
+
+    static func constant(_ value: JQConstant, _ node: JQNode) -> JQExpressionInfo {
+        JQExpressionInfo(shape: .constant(value), foldsIntoArray: true, node: node)
     }
 
     var constant: JQConstant? {
@@ -41,11 +46,15 @@ struct JQExpressionInfo {
     static func piped(_ left: JQExpressionInfo, _ right: JQExpressionInfo) -> JQExpressionInfo {
         if left.isEmpty { return right }
         if right.isEmpty { return left }
-        return .code
+        return .code(.pipe(left.node, right.node))
     }
 
     /// `left, right`.
     static func comma(_ left: JQExpressionInfo, _ right: JQExpressionInfo) -> JQExpressionInfo {
-        JQExpressionInfo(shape: .code, foldsIntoArray: left.foldsIntoArray && right.constant != nil)
+        JQExpressionInfo(
+            shape: .code,
+            foldsIntoArray: left.foldsIntoArray && right.constant != nil,
+            node: .comma(left.node, right.node)
+        )
     }
 }

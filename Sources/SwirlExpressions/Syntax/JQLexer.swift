@@ -358,6 +358,38 @@ struct JQLexer {
         return nil
     }
 
+    /// Appends the text a string token stands for: plain text as it is (invalid UTF-8 replaced,
+    /// as jq does), a run of escapes decoded. Only for tokens ``literalFailure`` passed.
+    func appendText(of token: JQToken, to text: inout String) {
+        guard bytes[token.start] == UInt8(ascii: "\\") else {
+            text += self.text(token.start, token.end)
+            return
+        }
+        var index = token.start
+        while index < token.end {
+            let escaped = bytes[index + 1]
+            index += 2
+            switch escaped {
+            case UInt8(ascii: "b"): text.unicodeScalars.append("\u{08}")
+            case UInt8(ascii: "f"): text.unicodeScalars.append("\u{0C}")
+            case UInt8(ascii: "t"): text.unicodeScalars.append("\t")
+            case UInt8(ascii: "n"): text.unicodeScalars.append("\n")
+            case UInt8(ascii: "r"): text.unicodeScalars.append("\r")
+            case UInt8(ascii: "u"):
+                var scalar = hexValue(index) ?? 0xFFFD
+                index += 4
+                if (0xD800...0xDBFF).contains(scalar), index + 6 <= token.end, let low = hexValue(index + 2) {
+                    scalar = 0x10000 + (scalar - 0xD800) << 10 + (low - 0xDC00)
+                    index += 6
+                }
+                text.unicodeScalars.append(Unicode.Scalar(UInt32(scalar)) ?? "\u{FFFD}")
+            default:
+                // `\\`, `\"` and `\/` stand for themselves.
+                text.unicodeScalars.append(Unicode.Scalar(escaped))
+            }
+        }
+    }
+
     private func hexValue(_ start: Int) -> Int? {
         var value = 0
         for index in start..<start + 4 {

@@ -1,5 +1,15 @@
 import SwirlCore
 
+/// Which jq's grammar the parser reads.
+enum JQDialect: Sendable {
+    /// jq 1.6, what libjq 1.6 accepts: validation checks expressions against it while libjq runs
+    /// them.
+    case jq16
+    /// jq 1.7.1: `if` without `else`, `.a.[0]`, `{$__loc__}`, and constant divisions by zero left
+    /// to run time.
+    case jq171
+}
+
 /// A recursive-descent parser for jq 1.6's grammar that accepts what libjq 1.6's `jq_compile`
 /// accepts.
 ///
@@ -71,9 +81,12 @@ struct JQParser {
     private var depth = 0
     private var operators = 0
     private var scope: JQScope
+    /// Which jq's grammar to accept.
+    private let dialect: JQDialect
 
-    init(bytes: UnsafeBufferPointer<UInt8>, variables: Set<String>) {
+    init(bytes: UnsafeBufferPointer<UInt8>, variables: Set<String>, dialect: JQDialect = .jq16) {
         self.bytes = bytes
+        self.dialect = dialect
         lexer = JQLexer(bytes: bytes)
         token = JQToken(kind: .end, start: 0, end: 0)
         scope = JQScope(source: bytes, externalVariables: variables)
@@ -85,18 +98,30 @@ struct JQParser {
     /// all, which is `.`), as jq's `TopLevel` rule says. Definitions alone compile to nothing, so
     /// libjq never looks up the names inside them.
     mutating func check() -> JQSyntaxFailure? {
-        if bytes.count > Self.maximumLength {
-            return .tooLong(bytes.count, limit: Self.maximumLength)
+        switch parse() {
+        case .success: nil
+        case .failure(let failure): failure
         }
-        do {
-            try parseProgram()
-        } catch {
-            return error
-        }
-        return scope.firstFailure()
     }
 
-    private mutating func parseProgram() throws(JQSyntaxFailure) {
+    /// Reads the whole expression as a jq program and gives its tree, or its first problem.
+    mutating func parse() -> Result<JQNode, JQSyntaxFailure> {
+        if bytes.count > Self.maximumLength {
+            return .failure(.tooLong(bytes.count, limit: Self.maximumLength))
+        }
+        let tree: JQNode
+        do {
+            tree = try parseProgram()
+        } catch {
+            return .failure(error)
+        }
+        if let failure = scope.firstFailure() {
+            return .failure(failure)
+        }
+        return .success(tree)
+    }
+
+    private mutating func parseProgram() throws(JQSyntaxFailure) -> JQNode {
         token = lexer.next()
         if let failure = lexer.literalFailure {
             throw failure
@@ -104,7 +129,7 @@ struct JQParser {
         if token.kind == .kwModule || token.kind == .kwImport || token.kind == .kwInclude {
             throw .modulesUnsupported(keyword(token), at: token)
         }
-        var definitions: [JQScope.DefinitionMark] = []
+        var definitions: [(mark: JQScope.DefinitionMark, tree: JQDefinition)] = []
         var onlyDefinitions = token.kind == .end
         while token.kind == .kwDef {
             definitions.append(try parseDefinition())
@@ -112,13 +137,16 @@ struct JQParser {
                 onlyDefinitions = true
             }
         }
+        var tree = JQNode.identity
         if !onlyDefinitions {
-            _ = try parseExpression(Precedence.lowest)
+            tree = try parseExpression(Precedence.lowest).node
             guard token.kind == .end else { throw unexpectedAfterExpression() }
         }
         for definition in definitions.reversed() {
-            scope.endDefinitionScope(definition, dropped: onlyDefinitions)
+            scope.endDefinitionScope(definition.mark, dropped: onlyDefinitions)
+            tree = .definition(definition.tree, rest: tree)
         }
+        return tree
     }
 
     // MARK: - Expressions
@@ -133,7 +161,7 @@ struct JQParser {
             if token.kind == .question {
                 guard Precedence.postfix > minimum else { break }
                 try advance()
-                left = .code
+                left = .code(.optional(left.node))
                 lastPrecedence = Precedence.postfix
                 continue
             }
@@ -183,59 +211,91 @@ struct JQParser {
         _ left: JQExpressionInfo,
         _ right: JQExpressionInfo
     ) throws(JQSyntaxFailure) -> JQExpressionInfo {
+        let node: JQNode
         switch operation.kind {
         case .pipe:
             return .piped(left, right)
         case .comma:
             return .comma(left, right)
-        case .alternative, .kwAnd, .kwOr:
-            return .code
+        case .alternative:
+            return .code(.alternative(left.node, right.node))
+        case .kwAnd:
+            return .code(.and(left.node, right.node))
+        case .kwOr:
+            return .code(.or(left.node, right.node))
         case .assign:
             scope.referenceImplicitFunction("_assign", arity: 2)
-        case .updatePipe, .updateAlternative:
+            node = .assign(.set, path: left.node, value: right.node)
+        case .updatePipe:
             scope.referenceImplicitFunction("_modify", arity: 2)
-        case .updatePlus:
+            node = .assign(.update, path: left.node, value: right.node)
+        case .updateAlternative:
             scope.referenceImplicitFunction("_modify", arity: 2)
-            scope.referenceImplicitFunction("_plus", arity: 2)
-        case .updateMinus:
+            node = .assign(.alternative, path: left.node, value: right.node)
+        case .updatePlus, .updateMinus, .updateStar, .updateSlash, .updatePercent:
             scope.referenceImplicitFunction("_modify", arity: 2)
-            scope.referenceImplicitFunction("_minus", arity: 2)
-        case .updateStar:
-            scope.referenceImplicitFunction("_modify", arity: 2)
-            scope.referenceImplicitFunction("_multiply", arity: 2)
-        case .updateSlash:
-            scope.referenceImplicitFunction("_modify", arity: 2)
-            scope.referenceImplicitFunction("_divide", arity: 2)
-        case .updatePercent:
-            scope.referenceImplicitFunction("_modify", arity: 2)
-            scope.referenceImplicitFunction("_mod", arity: 2)
-        case .percent:
-            scope.referenceImplicitFunction("_mod", arity: 2)
+            let arithmetic = Self.arithmeticOperator(operation.kind)
+            referenceOperatorFunction(arithmetic)
+            node = .assign(.arithmetic(arithmetic), path: left.node, value: right.node)
         default:
-            if let a = left.constant, let b = right.constant, let value = JQConstant.folded(operation.kind, a, b) {
-                if case .number(let number) = value, operation.kind == .slash, number.isInfinite {
+            let binary = Self.binaryNodeOperator(operation.kind)
+            node = .binary(binary, left.node, right.node)
+            if binary != .modulo, let a = left.constant, let b = right.constant,
+                let value = JQConstant.folded(operation.kind, a, b)
+            {
+                if case .number(let number) = value, operation.kind == .slash, number.isInfinite,
+                    dialect == .jq16
+                {
                     throw .divisionByZero(at: operation)
                 }
-                return .constant(value)
+                return .constant(value, node)
             }
-            referenceOperatorFunction(operation.kind)
+            referenceOperatorFunction(binary)
         }
-        return .code
+        return .code(node)
     }
 
-    private mutating func referenceOperatorFunction(_ kind: JQToken.Kind) {
+    /// The operator an update such as `+=` combines values with.
+    private static func arithmeticOperator(_ kind: JQToken.Kind) -> JQBinaryOperator {
         switch kind {
-        case .plus: scope.referenceImplicitFunction("_plus", arity: 2)
-        case .minus: scope.referenceImplicitFunction("_minus", arity: 2)
-        case .star: scope.referenceImplicitFunction("_multiply", arity: 2)
-        case .slash: scope.referenceImplicitFunction("_divide", arity: 2)
+        case .updatePlus: .add
+        case .updateMinus: .subtract
+        case .updateStar: .multiply
+        case .updateSlash: .divide
+        default: .modulo
+        }
+    }
+
+    /// The operator a binary operator token stands for.
+    private static func binaryNodeOperator(_ kind: JQToken.Kind) -> JQBinaryOperator {
+        switch kind {
+        case .plus: .add
+        case .minus: .subtract
+        case .star: .multiply
+        case .slash: .divide
+        case .percent: .modulo
+        case .equal: .equal
+        case .notEqual: .notEqual
+        case .less: .less
+        case .greater: .greater
+        case .lessEqual: .lessOrEqual
+        default: .greaterOrEqual
+        }
+    }
+
+    private mutating func referenceOperatorFunction(_ operation: JQBinaryOperator) {
+        switch operation {
+        case .add: scope.referenceImplicitFunction("_plus", arity: 2)
+        case .subtract: scope.referenceImplicitFunction("_minus", arity: 2)
+        case .multiply: scope.referenceImplicitFunction("_multiply", arity: 2)
+        case .divide: scope.referenceImplicitFunction("_divide", arity: 2)
+        case .modulo: scope.referenceImplicitFunction("_mod", arity: 2)
         case .equal: scope.referenceImplicitFunction("_equal", arity: 2)
         case .notEqual: scope.referenceImplicitFunction("_notequal", arity: 2)
         case .less: scope.referenceImplicitFunction("_less", arity: 2)
         case .greater: scope.referenceImplicitFunction("_greater", arity: 2)
-        case .lessEqual: scope.referenceImplicitFunction("_lesseq", arity: 2)
-        case .greaterEqual: scope.referenceImplicitFunction("_greatereq", arity: 2)
-        default: break
+        case .lessOrEqual: scope.referenceImplicitFunction("_lesseq", arity: 2)
+        case .greaterOrEqual: scope.referenceImplicitFunction("_greatereq", arity: 2)
         }
     }
 
@@ -245,53 +305,58 @@ struct JQParser {
         case .kwDef:
             let definition = try parseDefinition()
             let body = try parseExpression(Precedence.lowest)
+            let node = JQNode.definition(definition.tree, rest: body.node)
             // An unused definition is dropped, leaving the body as it was (even a constant).
-            return scope.endDefinitionScope(definition) ? .code : body
+            if scope.endDefinitionScope(definition.mark) { return .code(node) }
+            var info = body
+            info.node = node
+            return info
         case .kwReduce, .kwForeach:
-            try parseReduction()
-            return .code
+            return .code(try parseReduction())
         case .kwIf:
-            try parseConditional()
-            return .code
+            return .code(try parseConditional())
         case .kwTry:
             try advance()
-            _ = try parseExpression(Precedence.try)
+            let body = try parseExpression(Precedence.try).node
+            var handler: JQNode?
             if token.kind == .kwCatch {
                 try advance()
-                _ = try parseExpression(Precedence.try)
+                handler = try parseExpression(Precedence.try).node
                 // The handler is wrapped in `if type == "object" and .__jq then error else … end`.
                 scope.referenceImplicitFunction("_equal", arity: 2)
                 scope.referenceImplicitFunction("error", arity: 0)
             }
-            return .code
+            return .code(.try(body, catch: handler))
         case .kwLabel:
-            try parseLabel()
-            return .code
+            return .code(try parseLabel())
         case .minus:
             try advance()
-            _ = try parseExpression(Precedence.additive)
+            let operand = try parseExpression(Precedence.additive).node
             scope.referenceImplicitFunction("_negate", arity: 0)
-            return .code
+            return .code(.negate(operand))
         default:
             let term = try parseTerm()
             guard token.kind == .kwAs else { return term }
             try advance()
-            let patterns = try parsePatterns()
+            let (patterns, trees) = try parsePatterns()
             try expect(.pipe, "'|' after the patterns of 'as'")
             let count = scope.bindPatternVariables(patterns)
-            _ = try parseExpression(Precedence.lowest)
+            let body = try parseExpression(Precedence.lowest).node
             scope.unbindVariables(to: count)
-            return .code
+            return .code(.bind(source: term.node, patterns: trees, body: body))
         }
     }
 
     /// `def name: body;` or `def name(params): body;`, leaving the definition in scope.
-    private mutating func parseDefinition() throws(JQSyntaxFailure) -> JQScope.DefinitionMark {
+    private mutating func parseDefinition() throws(JQSyntaxFailure) -> (
+        mark: JQScope.DefinitionMark, tree: JQDefinition
+    ) {
         try advance()
         let name = try parseName(.function)
         let functionCount = scope.functionCount
         let variableCount = scope.variableCount
         var arity = 0
+        var parameters: [JQDefinition.Parameter] = []
         if token.kind == .leftParen {
             let opener = token
             try advance()
@@ -299,9 +364,13 @@ struct JQParser {
             while true {
                 if token.kind == .dollar {
                     try advance()
-                    scope.bindParameter(try parseName(.parameter), isVariable: true)
+                    let parameter = try parseName(.parameter)
+                    scope.bindParameter(parameter, isVariable: true)
+                    parameters.append(JQDefinition.Parameter(name: text(parameter), isValue: true))
                 } else {
-                    scope.bindParameter(try parseName(.parameter), isVariable: false)
+                    let parameter = try parseName(.parameter)
+                    scope.bindParameter(parameter, isVariable: false)
+                    parameters.append(JQDefinition.Parameter(name: text(parameter), isValue: false))
                 }
                 arity += 1
                 guard token.kind == .semicolon else { break }
@@ -319,18 +388,18 @@ struct JQParser {
             functionCount: functionCount,
             variableCount: variableCount
         )
-        _ = try parseExpression(Precedence.lowest)
+        let body = try parseExpression(Precedence.lowest).node
         guard token.kind == .semicolon else {
             throw failure(expected: "';' to end the definition of '\(text(name))'")
         }
         try advance()
         scope.endDefinitionBody(definition)
-        return definition
+        return (definition, JQDefinition(name: text(name), parameters: parameters, body: body))
     }
 
     /// `reduce SOURCE as PATTERNS (INIT; UPDATE)` or `foreach … (INIT; UPDATE[; EXTRACT])`. The
     /// patterns' variables are bound in UPDATE and EXTRACT, not in INIT.
-    private mutating func parseReduction() throws(JQSyntaxFailure) {
+    private mutating func parseReduction() throws(JQSyntaxFailure) -> JQNode {
         let keyword = token
         let isForeach = keyword.kind == .kwForeach
         let name = isForeach ? "foreach" : "reduce"
@@ -338,68 +407,84 @@ struct JQParser {
         if !Self.startsTerm(token.kind) {
             throw failure(expected: "the input of '\(name)' (a term such as .[])")
         }
-        _ = try parseTerm()
+        let source = try parseTerm().node
         guard token.kind == .kwAs else {
             throw failure(expected: "'as' after the input of '\(name)'")
         }
         try advance()
-        let patterns = try parsePatterns()
+        let (patterns, trees) = try parsePatterns()
         guard token.kind == .leftParen else {
             throw failure(expected: "'(' after the patterns of '\(name)'")
         }
         let opener = token
         try advance()
-        _ = try parseExpression(Precedence.lowest)
+        let initial = try parseExpression(Precedence.lowest).node
         guard token.kind == .semicolon else {
             throw failure(expected: "';' after the initial value of '\(name)'")
         }
         try advance()
         let count = scope.bindPatternVariables(patterns)
-        _ = try parseExpression(Precedence.lowest)
+        let update = try parseExpression(Precedence.lowest).node
+        var extract: JQNode?
         if isForeach && token.kind == .semicolon {
             try advance()
-            _ = try parseExpression(Precedence.lowest)
+            extract = try parseExpression(Precedence.lowest).node
         }
         if token.kind == .semicolon {
             throw .tooManyClauses(name, at: token)
         }
         try expectCloser(.rightParen, opener: opener)
         scope.unbindVariables(to: count)
+        if isForeach {
+            return .foreach(source: source, patterns: trees, initial: initial, update: update, extract: extract)
+        }
+        return .reduce(source: source, patterns: trees, initial: initial, update: update)
     }
 
     /// `if C then A (elif C then A)* else B end`; jq 1.6 requires the `else`.
-    private mutating func parseConditional() throws(JQSyntaxFailure) {
+    private mutating func parseConditional() throws(JQSyntaxFailure) -> JQNode {
         let opener = token
         try advance()
-        while true {
-            _ = try parseExpression(Precedence.lowest)
+        var branches: [(condition: JQNode, then: JQNode)] = []
+        var otherwise: JQNode?
+        branches: while true {
+            let condition = try parseExpression(Precedence.lowest).node
             guard token.kind == .kwThen else {
                 throw failure(expected: "'then' after the condition of 'if'")
             }
             try advance()
-            _ = try parseExpression(Precedence.lowest)
+            branches.append((condition, try parseExpression(Precedence.lowest).node))
             switch token.kind {
             case .kwElif:
                 try advance()
                 continue
             case .kwElse:
                 try advance()
-                _ = try parseExpression(Precedence.lowest)
+                otherwise = try parseExpression(Precedence.lowest).node
                 guard token.kind == .kwEnd else {
                     throw .unclosedConditional(found: describe(token), opener: position(of: opener), at: token)
                 }
                 try advance()
-                return
+                break branches
+            case .kwEnd where dialect == .jq171:
+                // jq 1.7 lets `else` go: the input passes through unchanged.
+                try advance()
+                break branches
             case .kwEnd:
                 throw .missingElse(at: token)
             default:
                 throw .unfinishedConditional(found: describe(token), opener: position(of: opener), at: token)
             }
         }
+        var node = otherwise
+        for branch in branches.reversed() {
+            node = .conditional(branch.condition, then: branch.then, else: node)
+        }
+        return node!
     }
 
     /// `label $name | body`.
-    private mutating func parseLabel() throws(JQSyntaxFailure) {
+    private mutating func parseLabel() throws(JQSyntaxFailure) -> JQNode {
         try advance()
         guard token.kind == .dollar else { throw .labelNeedsName(found: describe(token), at: token) }
         try advance()
@@ -407,11 +492,12 @@ struct JQParser {
         try expect(.pipe, "'|' after 'label $\(text(name))'")
         let count = scope.variableCount
         scope.bindLabel(name)
-        _ = try parseExpression(Precedence.lowest)
+        let body = try parseExpression(Precedence.lowest).node
         scope.unbindVariables(to: count)
         // `label` is compiled as `try body catch if . == $label then empty else error end`.
         scope.referenceImplicitFunction("_equal", arity: 2)
         scope.referenceImplicitFunction("error", arity: 0)
+        return .label(text(name), body: body)
     }
 
     // MARK: - Terms
@@ -435,9 +521,9 @@ struct JQParser {
             try advance()
             switch token.kind {
             case .stringStart, .format:
-                try parseIndexString()
-                try skipOptionalQuestion()
-                info = .code
+                let key = try parseIndexString()
+                let optional = try skipOptionalQuestion()
+                info = .code(.index(.identity, key: key, optional: optional))
             case .identifier:
                 throw .spaceAfterDot(text(token), at: token)
             default:
@@ -446,7 +532,7 @@ struct JQParser {
         case .recurse:
             try advance()
             scope.referenceImplicitFunction("recurse", arity: 0)
-            info = .code
+            info = .code(.call("recurse", arguments: [], offset: first.start))
         case .kwBreak:
             try advance()
             guard token.kind == .dollar else { throw .breakNeedsLabel(found: describe(token), at: token) }
@@ -454,24 +540,26 @@ struct JQParser {
             let name = try parseName(.label)
             scope.referenceLabel(name, start: first.start)
             scope.referenceImplicitFunction("error", arity: 0)
-            info = .code
+            info = .code(.break(text(name), offset: first.start))
         case .field:
+            let key = fieldName(token)
             try advance()
-            try skipOptionalQuestion()
-            info = .code
+            let optional = try skipOptionalQuestion()
+            info = .code(.index(.identity, key: .literal(.string(key)), optional: optional))
         case .number:
             let value = lexer.numberValue(token)
             try advance()
-            info = .constant(.number(value))
+            info = .constant(.number(value), .literal(.number(value)))
         case .stringStart:
-            info = try parseString()
+            info = try parseString(format: nil)
         case .format:
+            let format = formatName(token)
             try advance()
             if token.kind == .stringStart {
-                info = try parseString()
+                info = try parseString(format: format)
             } else {
                 scope.referenceImplicitFunction("format", arity: 1)
-                info = .code
+                info = .code(.format(format))
             }
         case .leftParen:
             try advance()
@@ -481,11 +569,12 @@ struct JQParser {
             try advance()
             if token.kind == .rightBracket {
                 try advance()
-                info = .constant(.array)
+                info = .constant(.array, .array(nil))
             } else {
                 let elements = try parseExpression(Precedence.lowest)
                 try expectCloser(.rightBracket, opener: first)
-                info = elements.foldsIntoArray ? .constant(.array) : .code
+                let node = JQNode.array(elements.node)
+                info = elements.foldsIntoArray ? .constant(.array, node) : .code(node)
             }
         case .leftBrace:
             info = try parseObject()
@@ -493,105 +582,135 @@ struct JQParser {
             try advance()
             if token.kind == .kwLoc {
                 try advance()
-                info = .constant(.object)
+                info = .constant(.object, .location(line: line(of: first.start)))
             } else {
                 let name = try parseName(.variable)
                 scope.referenceVariable(name, dollar: first.start)
-                info = .code
+                info = .code(.variable(text(name), offset: first.start))
             }
         case .identifier:
             let name = JQScope.Name(start: token.start, end: token.end)
             try advance()
             if token.kind == .leftParen {
-                let arity = try parseArguments(name)
-                scope.referenceFunction(name, arity: arity)
-                info = .code
+                let arguments = try parseArguments(name)
+                scope.referenceFunction(name, arity: arguments.count)
+                info = .code(.call(text(name), arguments: arguments, offset: first.start))
             } else if let constant = constantName(name) {
-                info = .constant(constant)
+                info = .constant(constant, .literal(constant.literalValue))
             } else {
                 scope.referenceFunction(name, arity: 0)
-                info = .code
+                info = .code(.call(text(name), arguments: [], offset: first.start))
             }
         default:
             throw unexpected()
         }
         while true {
+            let suffix: IndexSuffix
             switch token.kind {
             case .field:
+                suffix = .index(.literal(.string(fieldName(token))))
                 try advance()
             case .dot:
                 let dot = token
                 try advance()
-                guard token.kind == .stringStart || token.kind == .format else {
-                    throw token.kind == .leftBracket
-                        ? .dotBeforeBracket(at: dot) : .expectedStringAfterDot(found: describe(token), at: token)
+                if token.kind == .leftBracket && dialect == .jq171 {
+                    // jq 1.7 reads `.a.[0]` as `.a[0]`.
+                    suffix = try parseIndexSuffix()
+                } else {
+                    guard token.kind == .stringStart || token.kind == .format else {
+                        throw token.kind == .leftBracket
+                            ? .dotBeforeBracket(at: dot) : .expectedStringAfterDot(found: describe(token), at: token)
+                    }
+                    suffix = .index(try parseIndexString())
                 }
-                try parseIndexString()
             case .leftBracket:
-                try parseIndexSuffix()
+                suffix = try parseIndexSuffix()
             default:
                 return info
             }
-            try skipOptionalQuestion()
-            info = .code
+            let optional = try skipOptionalQuestion()
+            switch suffix {
+            case .iterate: info = .code(.iterate(info.node, optional: optional))
+            case .index(let key): info = .code(.index(info.node, key: key, optional: optional))
+            case .slice(let from, let to): info = .code(.slice(info.node, from: from, to: to, optional: optional))
+            }
         }
+    }
+
+    /// What follows a term in brackets.
+    private enum IndexSuffix {
+        case iterate
+        case index(JQNode)
+        case slice(from: JQNode?, to: JQNode?)
     }
 
     /// The `?` a field, index or slice may carry as part of the term (`.a?.b`).
-    private mutating func skipOptionalQuestion() throws(JQSyntaxFailure) {
-        if token.kind == .question {
-            try advance()
-        }
+    /// - Returns: whether there was one.
+    private mutating func skipOptionalQuestion() throws(JQSyntaxFailure) -> Bool {
+        guard token.kind == .question else { return false }
+        try advance()
+        return true
     }
 
     /// `[]`, `[E]`, `[E:E]`, `[E:]` or `[:E]` after a term.
-    private mutating func parseIndexSuffix() throws(JQSyntaxFailure) {
+    private mutating func parseIndexSuffix() throws(JQSyntaxFailure) -> IndexSuffix {
         let opener = token
         try advance()
+        let suffix: IndexSuffix
         switch token.kind {
         case .rightBracket:
             try advance()
-            return
+            return .iterate
         case .colon:
             try advance()
-            _ = try parseExpression(Precedence.lowest)
+            suffix = .slice(from: nil, to: try parseExpression(Precedence.lowest).node)
         default:
-            _ = try parseExpression(Precedence.lowest)
+            let index = try parseExpression(Precedence.lowest).node
             if token.kind == .colon {
                 try advance()
+                var to: JQNode?
                 if token.kind != .rightBracket {
-                    _ = try parseExpression(Precedence.lowest)
+                    to = try parseExpression(Precedence.lowest).node
                 }
+                suffix = .slice(from: index, to: to)
+            } else {
+                suffix = .index(index)
             }
         }
         try expectCloser(.rightBracket, opener: opener)
+        return suffix
     }
 
     /// The string after `.` in `."key"` or `.@base64 "key"`.
-    private mutating func parseIndexString() throws(JQSyntaxFailure) {
+    private mutating func parseIndexString() throws(JQSyntaxFailure) -> JQNode {
+        var format: String?
         if token.kind == .format {
-            let format = token
+            let formatToken = token
+            format = formatName(formatToken)
             try advance()
             guard token.kind == .stringStart else {
-                throw .expectedStringAfterFormat(text(format), found: describe(token), at: token)
+                throw .expectedStringAfterFormat(text(formatToken), found: describe(token), at: token)
             }
         }
-        _ = try parseString()
+        return try parseString(format: format).node
     }
 
-    /// A string from its opening quote: text, escapes and `\(…)` interpolations.
-    private mutating func parseString() throws(JQSyntaxFailure) -> JQExpressionInfo {
+    /// A string from its opening quote: text, escapes and `\(…)` interpolations. A string without
+    /// interpolations is a literal, even under a format; the format applies to interpolated values.
+    private mutating func parseString(format: String?) throws(JQSyntaxFailure) -> JQExpressionInfo {
         let opener = token
         try advance()
-        var interpolated = false
+        var parts: [JQStringPart] = []
+        var text = ""
         while true {
             switch token.kind {
             case .stringText:
+                lexer.appendText(of: token, to: &text)
                 try advance()
             case .interpolationStart:
                 let interpolation = token
                 try advance()
-                _ = try parseExpression(Precedence.lowest)
+                let expression = try parseExpression(Precedence.lowest).node
                 guard token.kind == .interpolationEnd else {
                     if token.kind == .end {
                         throw .unclosed("')'", opener: "'\\('", at: position(of: interpolation), token)
@@ -601,14 +720,21 @@ struct JQParser {
                 try advance()
                 // Each interpolation is `format(…)` of its value, joined with `+`.
                 scope.referenceImplicitFunction("format", arity: 1)
-                interpolated = true
+                if !text.isEmpty {
+                    parts.append(.text(text))
+                    text = ""
+                }
+                parts.append(.expression(expression))
             case .stringEnd:
                 try advance()
-                if interpolated {
-                    scope.referenceImplicitFunction("_plus", arity: 2)
-                    return .code
+                if parts.isEmpty {
+                    return .constant(.string, .literal(.string(text)))
                 }
-                return .constant(.string)
+                if !text.isEmpty {
+                    parts.append(.text(text))
+                }
+                scope.referenceImplicitFunction("_plus", arity: 2)
+                return .code(.interpolated(format: format ?? "text", parts: parts))
             default:
                 throw .unterminatedString(start: opener.start, end: opener.end)
             }
@@ -616,22 +742,20 @@ struct JQParser {
     }
 
     /// `(A; B; …)` after a function name.
-    /// - Returns: the number of arguments.
-    private mutating func parseArguments(_ name: JQScope.Name) throws(JQSyntaxFailure) -> Int {
+    private mutating func parseArguments(_ name: JQScope.Name) throws(JQSyntaxFailure) -> [JQNode] {
         let opener = token
         try advance()
         if token.kind == .rightParen {
             throw .emptyArguments(text(name), at: opener)
         }
-        var arity = 0
+        var arguments: [JQNode] = []
         while true {
-            _ = try parseExpression(Precedence.lowest)
-            arity += 1
+            arguments.append(try parseExpression(Precedence.lowest).node)
             guard token.kind == .semicolon else { break }
             try advance()
         }
         try expectCloser(.rightParen, opener: opener)
-        return arity
+        return arguments
     }
 
     private func constantName(_ name: JQScope.Name) -> JQConstant? {
@@ -643,6 +767,25 @@ struct JQParser {
         }
     }
 
+    /// The key of a `.name` token.
+    private func fieldName(_ token: JQToken) -> String {
+        text(token.start + 1, token.end)
+    }
+
+    /// The name of a `@name` token, without the `@`.
+    private func formatName(_ token: JQToken) -> String {
+        text(token.start + 1, token.end)
+    }
+
+    /// The line `offset` is on, counting from 1, for `$__loc__`.
+    private func line(of offset: Int) -> Int {
+        var line = 1
+        for index in 0..<offset where bytes[index] == UInt8(ascii: "\n") {
+            line += 1
+        }
+        return line
+    }
+
     // MARK: - Objects
 
     /// `{…}`: keys are names, keywords, strings, `$name` or `(expression)`; values are terms joined
@@ -651,40 +794,51 @@ struct JQParser {
         let opener = token
         try advance()
         var constant = true
+        var entries: [JQObjectEntry] = []
         while token.kind != .rightBrace {
             var keyIsConstantString = true
-            var hasValue = true
+            let key: JQNode
+            // The value of the short forms: `{a}` is `{a: .a}`, `{$a}` is `{a: $a}`.
+            var shortValue: JQNode?
             switch token.kind {
             case .identifier:
+                key = .literal(.string(text(token)))
                 try advance()
-                hasValue = token.kind == .colon
+                if token.kind != .colon {
+                    shortValue = .index(.identity, key: key, optional: false)
+                }
             case .dollar:
                 let dollar = token
                 try advance()
-                if token.kind == .kwLoc { throw .locInObject(at: token) }
-                let name = try parseName(.variable)
-                scope.referenceVariable(name, dollar: dollar.start)
-                hasValue = false
-                if token.kind == .colon { throw .variableKeyWithValue(text(name), at: token) }
-            case .stringStart, .format:
-                if token.kind == .format {
-                    let format = token
+                if token.kind == .kwLoc {
+                    guard dialect == .jq171 else { throw .locInObject(at: token) }
                     try advance()
-                    guard token.kind == .stringStart else {
-                        throw .expectedStringAfterFormat(text(format), found: describe(token), at: token)
-                    }
+                    key = .literal(.string("__loc__"))
+                    shortValue = .location(line: line(of: dollar.start))
+                } else {
+                    let name = try parseName(.variable)
+                    scope.referenceVariable(name, dollar: dollar.start)
+                    key = .literal(.string(text(name)))
+                    shortValue = .variable(text(name), offset: dollar.start)
+                    if token.kind == .colon { throw .variableKeyWithValue(text(name), at: token) }
                 }
-                keyIsConstantString = try parseString().constant != nil
-                hasValue = token.kind == .colon
+            case .stringStart, .format:
+                let string = try parseIndexString()
+                key = string
+                if case .literal = string {} else { keyIsConstantString = false }
+                if token.kind != .colon {
+                    shortValue = .index(.identity, key: key, optional: false)
+                }
             case .leftParen:
                 let keyOpener = token
                 try advance()
-                let key = try parseExpression(Precedence.lowest)
+                let computed = try parseExpression(Precedence.lowest)
                 try expectCloser(.rightParen, opener: keyOpener)
-                if let value = key.constant, !value.isString {
+                if let value = computed.constant, !value.isString {
                     throw .constantObjectKey(value.kindName, start: keyOpener.start, end: previous?.end ?? token.start)
                 }
-                keyIsConstantString = key.constant != nil
+                keyIsConstantString = computed.constant != nil
+                key = computed.node
                 guard token.kind == .colon else {
                     throw failure(expected: "':' after the computed key of an object")
                 }
@@ -693,6 +847,7 @@ struct JQParser {
                     let keyword = token
                     try advance()
                     guard token.kind == .colon else { throw .keywordKeyNeedsValue(self.keyword(keyword), at: token) }
+                    key = .literal(.string(text(keyword)))
                 } else if token.kind == .end {
                     throw .unclosed("'}'", opener: "'{'", at: position(of: opener), token)
                 } else if token.kind == .invalid {
@@ -701,13 +856,15 @@ struct JQParser {
                     throw .invalidObjectKey(found: describe(token), at: token)
                 }
             }
-            if hasValue {
+            if let shortValue {
+                // `{a}`, `{$a}` and `{"a"}` read their value at run time.
+                constant = false
+                entries.append(JQObjectEntry(key: key, value: shortValue))
+            } else {
                 try advance()
                 let value = try parseObjectValue()
                 constant = constant && keyIsConstantString && value.constant != nil
-            } else {
-                // `{a}`, `{$a}` and `{"a"}` read their value at run time.
-                constant = false
+                entries.append(JQObjectEntry(key: key, value: value.node))
             }
             if token.kind == .comma {
                 try advance()
@@ -724,7 +881,8 @@ struct JQParser {
             }
         }
         try advance()
-        return constant ? .constant(.object) : .code
+        let node = JQNode.object(entries)
+        return constant ? .constant(.object, node) : .code(node)
     }
 
     /// An object value: terms joined by `|`, each possibly negated.
@@ -743,9 +901,9 @@ struct JQParser {
         switch token.kind {
         case .minus:
             try advance()
-            _ = try parseObjectValueTerm()
+            let operand = try parseObjectValueTerm().node
             scope.referenceImplicitFunction("_negate", arity: 0)
-            return .code
+            return .code(.negate(operand))
         case .kwIf, .kwTry, .kwReduce, .kwForeach, .kwDef, .kwLabel:
             throw .expressionInObjectValue(keyword(token), at: token)
         default:
@@ -756,80 +914,92 @@ struct JQParser {
     // MARK: - Patterns
 
     /// One or more patterns joined by `?//`, after `as`.
-    private mutating func parsePatterns() throws(JQSyntaxFailure) -> JQScope.PatternMark {
+    private mutating func parsePatterns() throws(JQSyntaxFailure) -> (JQScope.PatternMark, [JQPattern]) {
         let mark = scope.beginPatterns()
-        try parsePattern()
-        var alternatives = false
+        var patterns = [try parsePattern()]
         while token.kind == .destructuringAlternative {
             try advance()
-            try parsePattern()
-            alternatives = true
+            patterns.append(try parsePattern())
         }
-        scope.endPatterns(mark, alternatives: alternatives)
-        return mark
+        scope.endPatterns(mark, alternatives: patterns.count > 1)
+        return (mark, patterns)
     }
 
     /// `$name`, `[P, …]` or `{key: P, $name, $name: P, …}`.
-    private mutating func parsePattern() throws(JQSyntaxFailure) {
+    private mutating func parsePattern() throws(JQSyntaxFailure) -> JQPattern {
         try enter()
         defer { depth -= 1 }
         switch token.kind {
         case .dollar:
             try advance()
-            scope.addPatternVariable(try parseName(.variable))
+            let name = try parseName(.variable)
+            scope.addPatternVariable(name)
+            return .variable(text(name))
         case .leftBracket:
             let opener = token
             try advance()
+            var elements: [JQPattern] = []
             while true {
-                try parsePattern()
+                elements.append(try parsePattern())
                 guard token.kind == .comma else { break }
                 try advance()
             }
             try expectCloser(.rightBracket, opener: opener)
+            return .array(elements)
         case .leftBrace:
             let opener = token
             try advance()
+            var entries: [JQObjectPatternEntry] = []
             while true {
-                try parseObjectPatternEntry()
+                entries.append(try parseObjectPatternEntry())
                 guard token.kind == .comma else { break }
                 try advance()
             }
             try expectCloser(.rightBrace, opener: opener)
+            return .object(entries)
         default:
             throw .expectedPattern(found: describe(token), at: token)
         }
     }
 
-    private mutating func parseObjectPatternEntry() throws(JQSyntaxFailure) {
+    private mutating func parseObjectPatternEntry() throws(JQSyntaxFailure) -> JQObjectPatternEntry {
+        let key: JQNode
+        var variable: String?
         switch token.kind {
         case .dollar:
             try advance()
-            scope.addPatternVariable(try parseName(.variable))
-            guard token.kind == .colon else { return }
+            let name = try parseName(.variable)
+            scope.addPatternVariable(name)
+            key = .literal(.string(text(name)))
+            variable = text(name)
+            guard token.kind == .colon else { return JQObjectPatternEntry(key: key, variable: variable, pattern: nil) }
         case .identifier:
-            let key = token
+            let name = token
             try advance()
-            guard token.kind == .colon else { throw .objectPatternNeedsValue(text(key), at: token) }
+            guard token.kind == .colon else { throw .objectPatternNeedsValue(text(name), at: token) }
+            key = .literal(.string(text(name)))
         case .stringStart, .format:
-            try parseIndexString()
+            key = try parseIndexString()
             guard token.kind == .colon else { throw .objectPatternNeedsValue(nil, at: token) }
         case .leftParen:
             let opener = token
             try advance()
-            let key = try parseExpression(Precedence.lowest)
+            let computed = try parseExpression(Precedence.lowest)
             try expectCloser(.rightParen, opener: opener)
-            if let value = key.constant, !value.isString {
+            if let value = computed.constant, !value.isString {
                 throw .constantObjectKey(value.kindName, start: opener.start, end: previous?.end ?? token.start)
             }
             guard token.kind == .colon else { throw .objectPatternNeedsValue(nil, at: token) }
+            key = computed.node
         default:
             guard token.kind.isKeyword else { throw .invalidPatternKey(found: describe(token), at: token) }
-            let key = token
+            let name = token
             try advance()
-            guard token.kind == .colon else { throw .objectPatternNeedsValue(keyword(key), at: token) }
+            guard token.kind == .colon else { throw .objectPatternNeedsValue(keyword(name), at: token) }
+            key = .literal(.string(text(name)))
         }
         try advance()
-        try parsePattern()
+        return JQObjectPatternEntry(key: key, variable: variable, pattern: try parsePattern())
     }
 
     // MARK: - Names

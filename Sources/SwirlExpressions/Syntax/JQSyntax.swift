@@ -46,6 +46,23 @@ public enum JQSyntax {
         }
     }
 
+    /// Reads one jq expression into the tree the evaluator compiles, checking it as ``check(_:variables:)``
+    /// does.
+    static func parse(
+        _ expression: String,
+        variables: Set<String>,
+        dialect: JQDialect
+    ) -> Result<JQNode, JQSyntaxError> {
+        var expression = expression
+        return expression.withUTF8 { bytes -> Result<JQNode, JQSyntaxError> in
+            if let nul = bytes.firstIndex(of: 0) {
+                return .failure(error(from: .nulCharacter(start: nul, end: nul + 1), in: bytes))
+            }
+            var parser = JQParser(bytes: bytes, variables: variables, dialect: dialect)
+            return parser.parse().mapError { error(from: $0, in: bytes) }
+        }
+    }
+
     private static func error(from failure: JQSyntaxFailure, in bytes: UnsafeBufferPointer<UInt8>) -> JQSyntaxError {
         JQSyntaxError(
             kind: failure.kind,
