@@ -55,6 +55,7 @@ import Testing
         } catch {
             switch error {
             case .raised(let message): return ["error": message]
+            default: return ["unexpected": .string("\(error)")]
             }
         }
     }

@@ -11,6 +11,12 @@ public enum JQEvalError: Error, Sendable, Equatable {
     /// An error jq programs can catch: the value `error/1` raised, or the message of a failed
     /// built-in operation as a string (`"number (1) and string (\"a\") cannot be added"`).
     case raised(JSON)
+    /// A `break $label` on its way to its label (the number tells the label's activation).
+    case `break`(Int)
+    /// The evaluation went past one of its ``JQLimits``: no jq program can catch it.
+    case limitExceeded(String)
+    /// The engine found itself in a state its compiler rules out.
+    case internalFailure(String)
 }
 
 /// jq's view of Swirl's ``JSON`` values: the order `sort` and `<` use, equality, truth, the

@@ -89,7 +89,7 @@ struct JQParser {
         self.dialect = dialect
         lexer = JQLexer(bytes: bytes)
         token = JQToken(kind: .end, start: 0, end: 0)
-        scope = JQScope(source: bytes, externalVariables: variables)
+        scope = JQScope(source: bytes, externalVariables: variables, leavesBuiltinsToCompiler: dialect == .jq171)
     }
 
     /// Reads the whole expression as a jq program and reports its first problem.

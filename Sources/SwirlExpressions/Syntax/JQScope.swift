@@ -91,9 +91,14 @@ struct JQScope {
     /// The innermost `def` whose body is being read, or -1 outside every body.
     private var context = -1
 
-    init(source: UnsafeBufferPointer<UInt8>, externalVariables: Set<String>) {
+    /// Whether a call no `def` answers is left for the engine's compiler to resolve, rather than
+    /// checked against jq 1.6's builtins: the engine's own builtins are not 1.6's.
+    private let leavesBuiltinsToCompiler: Bool
+
+    init(source: UnsafeBufferPointer<UInt8>, externalVariables: Set<String>, leavesBuiltinsToCompiler: Bool = false) {
         self.source = source
         self.externalVariables = externalVariables
+        self.leavesBuiltinsToCompiler = leavesBuiltinsToCompiler
     }
 
     // MARK: - Functions
@@ -113,6 +118,7 @@ struct JQScope {
             }
             index -= 1
         }
+        if leavesBuiltinsToCompiler { return }
         let text = text(name)
         if JQBuiltins.contains(text, arity: arity) { return }
         let failure = JQSyntaxFailure.undefinedFunction(

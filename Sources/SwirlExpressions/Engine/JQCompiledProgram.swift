@@ -1,0 +1,165 @@
+import SwirlCore
+
+/// A jq program compiled by Swirl's own engine, ready to run on any number of inputs from any
+/// thread.
+///
+/// The expression is read with jq 1.7.1's grammar, every name is resolved once, and running it
+/// calls the compiled closures directly. The builtins jq defines in jq come from ``JQPrelude``,
+/// compiled once per process; the ones it writes in C are Swift functions.
+final class JQCompiledProgram: Sendable {
+    /// The names of the caller's variables, in the order ``run(_:variables:limits:)`` takes
+    /// their values.
+    let variables: [String]
+    private let filter: JQFilter
+    private let boxes: [JQCompiler.FunctionBox]
+
+    /// Compiles `expression` with `variables` (names without `$`) bound around it.
+    init(_ expression: String, variables: [String]) throws(JQCompiledProgramError) {
+        let tree: JQNode
+        switch JQSyntax.parse(expression, variables: Set(variables), dialect: .jq171) {
+        case .success(let node): tree = node
+        case .failure(let error): throw .syntax(error)
+        }
+        let prelude = JQPrelude.shared
+        var compiler = JQCompiler(variables: variables, callables: prelude.callables, natives: prelude.natives)
+        do throws(JQCompileError) {
+            filter = try compiler.compile(tree)
+        } catch {
+            throw .compile(error)
+        }
+        boxes = compiler.boxes
+        self.variables = variables
+    }
+
+    deinit {
+        // Functions that call themselves refer to their own box: empty the boxes to free them.
+        for box in boxes {
+            box.body = nil
+        }
+    }
+
+    /// Runs the program on `input` and gives its outputs in order.
+    /// - Parameters:
+    ///   - variables: the values of ``variables``, in the same order.
+    func run(_ input: JSON, variables values: [JSON] = [], limits: JQLimits = JQLimits()) throws(JQEvalError) -> [JSON] {
+        let context = JQRun(limits: limits)
+        var env: JQEnv?
+        for value in values {
+            env = JQEnv(.value(value), env)
+        }
+        var outputs: [JSON] = []
+        do throws(JQEvalError) {
+            try filter.run(input, env, context) { value throws(JQEvalError) in
+                try context.count(outputs.count)
+                outputs.append(value)
+            }
+        } catch .break {
+            throw .internalFailure("a break escaped its label")
+        }
+        return outputs
+    }
+}
+
+/// Why an expression cannot be compiled.
+enum JQCompiledProgramError: Error, Sendable, Equatable {
+    /// It is not valid jq.
+    case syntax(JQSyntaxError)
+    /// It names a function or variable that does not exist.
+    case compile(JQCompileError)
+}
+
+/// The jq builtins Swirl writes in jq itself, and the table of those it writes in Swift.
+struct JQPrelude: Sendable {
+    /// The prelude's functions, for every program to start its scope with.
+    let callables: [JQCompiler.Callable]
+    /// The builtins written in Swift, by `name/arity`.
+    let natives: [String: JQNativeFunction]
+
+    static let shared = JQPrelude()
+
+    private init() {
+        var natives: [String: JQNativeFunction] = [:]
+        for native in JQNativeFunction.structuralFunctions {
+            natives["\(native.name)/\(native.arity)"] = native
+        }
+        self.natives = natives
+        guard case .success(let tree) = JQSyntax.parse(Self.source, variables: [], dialect: .jq171) else {
+            preconditionFailure("Swirl's jq prelude does not parse")
+        }
+        var compiler = JQCompiler(variables: [], natives: natives)
+        var node = tree
+        while case .definition(let definition, let rest) = node {
+            let box = compiler.define(definition)
+            do throws(JQCompileError) {
+                try compiler.compileBody(definition, into: box)
+            } catch {
+                preconditionFailure("Swirl's jq prelude does not compile: \(error.message)")
+            }
+            node = rest
+        }
+        callables = compiler.callables
+    }
+
+    /// The builtins defined in jq, in Swirl's words; each may use the ones above it.
+    static let source = """
+        def values: select(. != null);
+        def nulls: select(. == null);
+        def booleans: select(type == "boolean");
+        def numbers: select(type == "number");
+        def strings: select(type == "string");
+        def arrays: select(type == "array");
+        def objects: select(type == "object");
+        def iterables: select(type == "array" or type == "object");
+        def scalars: select(type != "array" and type != "object");
+        def del(f): delpaths([path(f)]);
+        def to_entries: [keys_unsorted[] as $key | {key: $key, value: .[$key]}];
+        def from_entries: reduce .[] as $entry ({};
+            . + {($entry | .key // .Key // .name // .Name): ($entry | if has("value") then .value else .Value end)});
+        def with_entries(f): to_entries | map(f) | from_entries;
+        def map_values(f): .[] |= f;
+        def paths: path(..) | select(length > 0);
+        def paths(f): path(.. | select(f)) | select(length > 0);
+        def sort_by(f): _sort_by_impl(map([f]));
+        def group_by(f): _group_by_impl(map([f]));
+        def unique: group_by(.) | map(.[0]);
+        def unique_by(f): [group_by(f)[] | .[0]];
+        def min_by(f): _min_by_impl(map([f]));
+        def max_by(f): _max_by_impl(map([f]));
+        def reverse: [.[length - 1 - range(0; length)]];
+        def while(condition; update): def step: if condition then ., (update | step) else empty end; step;
+        def until(condition; update): def step: if condition then . else (update | step) end; step;
+        def repeat(f): def step: f, step; step;
+        def range($upto): range(0; $upto);
+        def range($from; $upto; $by):
+            if $by > 0 then $from | while(. < $upto; . + $by)
+            elif $by < 0 then $from | while(. > $upto; . + $by)
+            else empty end;
+        def recurse(f; condition): def step: ., (f | select(condition) | step); step;
+        def last(f): reduce f as $value (null; $value);
+        def nth($n; f): if $n < 0 then error("Out of bounds negative array index") else last(limit($n + 1; f)) end;
+        def first: .[0];
+        def last: .[-1];
+        def nth($n): .[$n];
+        def any(generator; condition): isempty(generator | condition or empty) | not;
+        def all(generator; condition): isempty(generator | condition and empty);
+        def any(condition): any(.[]; condition);
+        def all(condition): all(.[]; condition);
+        def any: any(.[]; .);
+        def all: all(.[]; .);
+        def in(xs): . as $x | xs | has($x);
+        def inside(xs): . as $x | xs | contains($x);
+        def IN(s): any(s == .; .);
+        def IN(source; s): any(source == s; .);
+        def abs: if . < 0 then - . else . end;
+        def walk(f): def w: if type == "object" then map_values(w) elif type == "array" then map(w) else . end | f; w;
+        def transpose: [range(0; map(length) | max // 0) as $i | [.[][$i]]];
+        def combinations: if length == 0 then [] else .[0][] as $x | (.[1:] | combinations) as $rest | [$x] + $rest end;
+        def combinations(n): . as $dot | [range(n)] | map($dot) | combinations;
+        def _flatten($depth): reduce .[] as $item ([];
+            if $item | type == "array" and $depth != 0 then . + ($item | _flatten($depth - 1)) else . + [$item] end);
+        def flatten($depth): if $depth < 0 then error("flatten depth must not be negative") else _flatten($depth) end;
+        def flatten: _flatten(-1);
+        def pick(pathexps): . as $top | reduce path(pathexps) as $p (null; setpath($p; $top | getpath($p)));
+        .
+        """
+}
