@@ -79,7 +79,10 @@ struct JQPrelude: Sendable {
 
     private init() {
         var natives: [String: JQNativeFunction] = [:]
-        for native in JQNativeFunction.structuralFunctions {
+        let tables = [
+            JQNativeFunction.structuralFunctions, JQNativeFunction.textFunctions, JQMath.mathFunctions, JQTime.timeFunctions,
+        ]
+        for native in tables.joined() {
             natives["\(native.name)/\(native.arity)"] = native
         }
         self.natives = natives
@@ -150,7 +153,6 @@ struct JQPrelude: Sendable {
         def inside(xs): . as $x | xs | contains($x);
         def IN(s): any(s == .; .);
         def IN(source; s): any(source == s; .);
-        def abs: if . < 0 then - . else . end;
         def walk(f): def w: if type == "object" then map_values(w) elif type == "array" then map(w) else . end | f; w;
         def transpose: [range(0; map(length) | max // 0) as $i | [.[][$i]]];
         def combinations: if length == 0 then [] else .[0][] as $x | (.[1:] | combinations) as $rest | [$x] + $rest end;
@@ -159,6 +161,28 @@ struct JQPrelude: Sendable {
             if $item | type == "array" and $depth != 0 then . + ($item | _flatten($depth - 1)) else . + [$item] end);
         def flatten($depth): if $depth < 0 then error("flatten depth must not be negative") else _flatten($depth) end;
         def flatten: _flatten(-1);
+        def join($separator): reduce .[] as $item (null;
+            (if . == null then "" else . + $separator end)
+            + ($item | if type == "boolean" or type == "number" then tostring else . // "" end)) // "";
+        def indices($i): if type == "array" and ($i | type) == "array" then .[$i]
+            elif type == "array" then .[[$i]]
+            elif type == "string" and ($i | type) == "string" then _strindices($i)
+            else .[$i] end;
+        def index($i): indices($i) | .[0];
+        def rindex($i): indices($i) | .[-1:][0];
+        def INDEX(stream; key): reduce stream as $row ({}; .[$row | key | tostring] |= $row);
+        def INDEX(key): INDEX(.[]; key);
+        def isfinite: type == "number" and (isinfinite | not);
+        def finites: select(isfinite);
+        def normals: select(isnormal);
+        def todateiso8601: strftime("%Y-%m-%dT%H:%M:%SZ");
+        def fromdateiso8601: strptime("%Y-%m-%dT%H:%M:%SZ") | mktime;
+        def todate: todateiso8601;
+        def fromdate: fromdateiso8601;
+        # jq 1.6's, which workflows written for it use.
+        def date: todate;
+        def dateadd(u; n): . + n;
+        def datesub(u; n): . - n;
         def pick(pathexps): . as $top | reduce path(pathexps) as $p (null; setpath($p; $top | getpath($p)));
         .
         """

@@ -70,7 +70,9 @@ struct JQFilter: Sendable {
     /// A value as jq's messages about paths show it: its compact text, cut to 26 bytes and `...`
     /// when it is longer than 29.
     static func truncated(_ value: JSON) -> String {
-        let text = Array(value.serialized().utf8)
+        var writer = JQTextWriter(limit: 64)
+        try? writer.write(value, depth: 0)
+        let text = writer.bytes
         guard text.count > 29 else { return String(decoding: text, as: UTF8.self) }
         return String(decoding: text.prefix(26), as: UTF8.self) + "..."
     }

@@ -127,11 +127,10 @@ public enum JQValue {
     // MARK: error messages
 
     /// How a value appears inside jq's error messages: its type and its compact text, cut to 11
-    /// bytes and `...` when the text is longer than 14 (`string ("abcdefghij...)`).
+    /// bytes and `...` when the text is longer than 14 (`string ("abcdefghij...)`), numbers
+    /// printed as jq prints them (see ``JQText/quoted(_:)``).
     public static func quoted(_ value: JSON) -> String {
-        let text = Array(value.serialized().utf8)
-        let shown = text.count > 14 ? String(decoding: text.prefix(11), as: UTF8.self) + "..." : String(decoding: text, as: UTF8.self)
-        return "\(value.typeName) (\(shown))"
+        JQText.quoted(value)
     }
 
     /// The error `a` and `b` raise together: `number (1) and string ("a") cannot be added`.
