@@ -81,6 +81,7 @@ struct JQPrelude: Sendable {
         var natives: [String: JQNativeFunction] = [:]
         let tables = [
             JQNativeFunction.structuralFunctions, JQNativeFunction.textFunctions, JQMath.mathFunctions, JQTime.timeFunctions,
+            JQNativeFunction.regexFunctions,
         ]
         for native in tables.joined() {
             natives["\(native.name)/\(native.arity)"] = native
@@ -183,6 +184,40 @@ struct JQPrelude: Sendable {
         def date: todate;
         def dateadd(u; n): . + n;
         def datesub(u; n): . - n;
+        def _regex_arguments($value): ($value | type) as $kind
+            | if $kind == "string" then [$value, null]
+              elif $kind == "array" and ($value | length) > 1 then [$value[0], $value[1]]
+              elif $kind == "array" and ($value | length) > 0 then [$value[0], null]
+              else error($kind + " not a string or array") end;
+        def match(re; mode): _match_impl(re; mode; false) | .[];
+        def match($value): _regex_arguments($value) as [$re, $mode] | match($re; $mode);
+        def test(re; mode): _match_impl(re; mode; true);
+        def test($value): _regex_arguments($value) as [$re, $mode] | test($re; $mode);
+        def _named_captures: reduce (.captures[] | select(.name != null) | {(.name): .string}) as $pair ({}; . + $pair);
+        def capture(re; mode): match(re; mode) | _named_captures;
+        def capture($value): _regex_arguments($value) as [$re, $mode] | capture($re; $mode);
+        def scan($re; $flags): match($re; "g" + $flags) | if (.captures | length) > 0 then [.captures[].string] else .string end;
+        def scan($re): scan($re; null);
+        def _nwise($n): def chunk: if length <= $n then . else .[0:$n], (.[$n:] | chunk) end; chunk;
+        def _nwise(a; $n): a | _nwise($n);
+        def splits($re; flags): . as $subject
+            | [match($re; "g" + flags) | (.offset, .offset + .length)]
+            | [0] + . + [$subject | length]
+            | _nwise(2)
+            | $subject[.[0]:.[1]];
+        def splits($re): splits($re; null);
+        def split($re; flags): [splits($re; flags)];
+        def sub($re; replacement; $flags): . as $subject
+            | (reduce match($re; $flags) as $edit ({results: [], previous: 0};
+                    $subject[.previous:$edit.offset] as $gap
+                    | [$edit | _named_captures | replacement] as $inserts
+                    | reduce range(0; $inserts | length) as $i (.; .results[$i] += $gap + $inserts[$i])
+                    | .previous = $edit.offset + $edit.length)
+                | .results[] + $subject[.previous:])
+              // $subject;
+        def sub($re; replacement): sub($re; replacement; "");
+        def gsub($re; replacement; flags): sub($re; replacement; flags + "g");
+        def gsub($re; replacement): sub($re; replacement; "g");
         def pick(pathexps): . as $top | reduce path(pathexps) as $p (null; setpath($p; $top | getpath($p)));
         .
         """
