@@ -249,21 +249,10 @@ import Testing
             "if $i == \(index) then (.[1] | \(wrapped(item.program)))"
         }
         let program = ".[0] as $i | " + branches.joined(separator: " el") + " else null end"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/jq")
-        process.arguments = ["-c", program]
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
         let lines = cases.enumerated().map { index, item in JSON.array([.number(Double(index)), item.input]).serialized() }
-        stdin.fileHandleForWriting.write(Data((lines.joined(separator: "\n") + "\n").utf8))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        return try String(decoding: output, as: UTF8.self).split(separator: "\n").map { try JSON(parsing: String($0)) }
+        let result = try ReferenceJQ.run(program, input: lines.joined(separator: "\n") + "\n")
+        #expect(result.status == 0)
+        return result.outputs
     }
 
     /// Whether two values are the same, object keys in the same order.

@@ -5,22 +5,7 @@ import Testing
 
 /// Runs `program` with `/usr/bin/jq` (1.6) over `input`, one compact output per line, in the C locale.
 func runJQ(_ program: String, input: JSON) throws -> [JSON] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/jq")
-    process.arguments = ["-c", program]
-    var environment = ProcessInfo.processInfo.environment
-    environment["LC_ALL"] = "C"
-    process.environment = environment
-    let stdin = Pipe()
-    let stdout = Pipe()
-    process.standardInput = stdin
-    process.standardOutput = stdout
-    try process.run()
-    stdin.fileHandleForWriting.write(Data(input.serialized().utf8))
-    try stdin.fileHandleForWriting.close()
-    let output = stdout.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return try String(decoding: output, as: UTF8.self).split(separator: "\n").map { try JSON(parsing: String($0)) }
+    try ReferenceJQ.run(program, input: input.serialized(), environment: ["LC_ALL": "C"]).outputs
 }
 
 /// jq definitions that carry NaN, infinities and -0 through JSON: `dec` turns `{"special": …}`

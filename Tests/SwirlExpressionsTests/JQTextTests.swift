@@ -67,30 +67,14 @@ import Testing
 
     // MARK: running jq
 
-    /// The jq program to compare with: `/usr/bin/jq` unless `SWIRL_TEST_JQ` names another (a
-    /// jq 1.7.1 build, with which the filtered-out cases can be compared too).
-    static let jqPath = ProcessInfo.processInfo.environment["SWIRL_TEST_JQ"] ?? "/usr/bin/jq"
-
     /// Whether the cases where jq 1.6 differs from 1.7.1 are to be compared as well.
     static let allCases = ProcessInfo.processInfo.environment["SWIRL_TEST_JQ_ALL"] != nil
 
     /// Runs `program` with jq on `input`, one compact output per line.
     static func jq(_ program: String, input: JSON) throws -> [JSON] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: jqPath)
-        process.arguments = ["-c", program]
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-        let text = Data(((try? JQText.toJSON(input)) ?? "null").utf8)
-        let writer = Thread { stdin.fileHandleForWriting.write(text); try? stdin.fileHandleForWriting.close() }
-        writer.start()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        return try String(decoding: output, as: UTF8.self).split(separator: "\n").map { try JSON(parsing: String($0)) }
+        let result = try ReferenceJQ.run(program, input: (try? JQText.toJSON(input)) ?? "null")
+        #expect(result.status == 0)
+        return result.outputs
     }
 
     /// What `body` gives, written as `{ok: …}` or `{error: …}`, read back as jq's output is.

@@ -32,20 +32,9 @@ import Testing
 
     /// Runs `program` with jq over `input`, one compact output per line.
     static func jq(_ program: String, input: JSON) throws -> [JSON] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/jq")
-        process.arguments = ["-c", program]
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.serialized().utf8))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        return try String(decoding: output, as: UTF8.self).split(separator: "\n").map { try JSON(parsing: String($0)) }
+        let result = try ReferenceJQ.run(program, input: input.serialized())
+        #expect(result.status == 0)
+        return result.outputs
     }
 
     /// What one operation gives in Swirl, written as the jq program in ``arithmetic()`` writes it.

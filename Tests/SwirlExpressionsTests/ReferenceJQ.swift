@@ -1,0 +1,35 @@
+import Foundation
+import SwirlCore
+
+/// The `jq` program the engine's tests compare with: Debian's jq 1.6 unless `SWIRL_TEST_JQ`
+/// names another build.
+enum ReferenceJQ {
+    static let path = ProcessInfo.processInfo.environment["SWIRL_TEST_JQ"] ?? "/usr/bin/jq"
+
+    /// Runs `program` with `jq -c` on `input` (JSON texts), giving its exit status and each
+    /// output line as a value. The input is written from another thread, so a large output
+    /// cannot block it.
+    static func run(_ program: String, input: String, environment: [String: String]? = nil) throws -> (status: Int32, outputs: [JSON]) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["-c", program]
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        let stdin = Pipe()
+        let stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        try process.run()
+        let data = Data(input.utf8)
+        let writer = Thread {
+            stdin.fileHandleForWriting.write(data)
+            try? stdin.fileHandleForWriting.close()
+        }
+        writer.start()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let outputs = try String(decoding: output, as: UTF8.self).split(separator: "\n").map { try JSON(parsing: String($0)) }
+        return (process.terminationStatus, outputs)
+    }
+}
