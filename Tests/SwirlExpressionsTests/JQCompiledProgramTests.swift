@@ -329,14 +329,25 @@ import Testing
         #expect(throws: JQCompiledProgramError.self) { try JQCompiledProgram("$nope", variables: []) }
     }
 
+    /// Each limit stops the program it is for, with its own message.
     @Test func limitsStopRunawayPrograms() throws {
-        let forever = try JQCompiledProgram("def f: f; f", variables: [])
-        #expect(throws: JQEvalError.self) { try forever.run(.null) }
-        let loop = try JQCompiledProgram("[repeat(1)] | length", variables: [])
-        #expect(throws: JQEvalError.self) { try loop.run(.null, limits: JQLimits(steps: 100_000)) }
-        let wide = try JQCompiledProgram("[range(1e9)]", variables: [])
-        #expect(throws: JQEvalError.self) { try wide.run(.null, limits: JQLimits(collection: 1_000)) }
-        let big = try JQCompiledProgram(".[100000000] = 1", variables: [])
-        #expect(throws: JQEvalError.self) { try big.run(.null) }
+        func failure(_ source: String, _ limits: JQLimits = JQLimits()) throws -> String {
+            let program = try JQCompiledProgram(source, variables: [])
+            do throws(JQEvalError) {
+                _ = try program.run(.null, limits: limits)
+                return "no error"
+            } catch {
+                switch error {
+                case .limitExceeded(let message), .internalFailure(let message): return message
+                case .raised(let value): return value.stringValue ?? value.serialized()
+                case .break: return "break"
+                }
+            }
+        }
+        #expect(try failure("def f: f; f").contains("nested more than 2000 deep"))
+        #expect(try failure("reduce range(1e9) as $x (0; .)", JQLimits(steps: 100_000)).contains("more than 100000 steps"))
+        #expect(try failure("[range(1e9)]", JQLimits(collection: 1_000)).contains("past 1000 values"))
+        #expect(try failure(".[100000000] = 1").contains("too large"))
+        #expect(try failure("try (def f: f; f) catch \"caught\"").contains("deep"))
     }
 }

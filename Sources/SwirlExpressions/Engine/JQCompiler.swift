@@ -34,11 +34,6 @@ struct JQCompiler {
         /// A `def`, whose environment is the first `depth` slots.
         case function(name: String, arity: Int, depth: Int, box: FunctionBox)
 
-        var name: String {
-            switch self {
-            case .parameter(let name, _), .function(let name, _, _, _): name
-            }
-        }
     }
 
     private(set) var frames: [Frame] = []
@@ -61,10 +56,7 @@ struct JQCompiler {
     mutating func compile(_ node: JQNode) throws(JQCompileError) -> JQFilter {
         switch node {
         case .identity:
-            return JQFilter(
-                run: { input, _, _, emit throws(JQEvalError) in try emit(input) },
-                paths: { input, _, _, emit throws(JQEvalError) in try emit(input) }
-            )
+            return .identity
         case .literal(let value):
             return .constant(value)
         case .interpolated(let format, let parts):
@@ -432,7 +424,7 @@ struct JQCompiler {
                     try body.paths(input, env, context, forward)
                 } onError: { error throws(JQEvalError) in
                     try handler?.run(error, env, context) { value throws(JQEvalError) in
-                        throw .raised(.string("Invalid path expression with result \(JQFilter.truncated(value))"))
+                        throw JQFilter.invalidPath(value)
                     }
                 }
             }
@@ -937,26 +929,22 @@ struct JQCompiler {
 
     private mutating func compileCall(_ name: String, _ argumentNodes: [JQNode]) throws(JQCompileError) -> JQFilter {
         let arity = argumentNodes.count
+        var arguments: [JQFilter] = []
+        for node in argumentNodes {
+            arguments.append(try compile(node))
+        }
         if let callable = callables.last(where: { callable in
             switch callable {
             case .parameter(let parameter, _): parameter == name && arity == 0
             case .function(let function, let count, _, _): function == name && count == arity
             }
         }) {
-            var arguments: [JQFilter] = []
-            for node in argumentNodes {
-                arguments.append(try compile(node))
-            }
             switch callable {
             case .parameter(_, let frame):
                 return Self.callParameter(distance: frames.count - 1 - frame)
             case .function(_, _, let depth, let box):
                 return Self.callFunction(box, drop: frames.count - depth, arguments: arguments)
             }
-        }
-        var arguments: [JQFilter] = []
-        for node in argumentNodes {
-            arguments.append(try compile(node))
         }
         if let core = JQCoreFunctions.filter(name, arguments) {
             return core

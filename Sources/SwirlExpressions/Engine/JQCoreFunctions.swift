@@ -65,12 +65,12 @@ enum JQCoreFunctions {
                 }
             )
         case ("map", 1):
-            let transform = JQCompiler.pipe(JQCompiler.iterate(identity), arguments[0])
+            let transform = JQCompiler.pipe(JQCompiler.iterate(.identity), arguments[0])
             return JQFilter { input, env, context, emit throws(JQEvalError) in
                 try emit(.array(try transform.collect(input, env, context)))
             }
         case ("recurse", 0):
-            return recurse(JQCompiler.attempt(JQCompiler.iterate(identity), handler: nil))
+            return recurse(JQCompiler.attempt(JQCompiler.iterate(.identity), handler: nil))
         case ("recurse", 1):
             return recurse(arguments[0])
         case ("range", 2):
@@ -106,11 +106,6 @@ enum JQCoreFunctions {
             return nil
         }
     }
-
-    private static let identity = JQFilter(
-        run: { input, _, _, emit throws(JQEvalError) in try emit(input) },
-        paths: { input, _, _, emit throws(JQEvalError) in try emit(input) }
-    )
 
     /// `recurse(f)`: the input, then `recurse(f)` of each output of `f`, depth first.
     static func recurse(_ step: JQFilter) -> JQFilter {
@@ -199,11 +194,7 @@ enum JQCoreFunctions {
         escaping emit: @escaping (Output) throws(JQEvalError) -> Void
     ) throws(JQEvalError) {
         guard let bound = bound(limit) else { return try generator(emit) }
-        let counts: Bool
-        switch limit {
-        case .number: counts = true
-        default: counts = false
-        }
+        let counts = limit.numberValue != nil
         if counts && bound == 0 { return }
         let stop = context.newLabel()
         var taken = 0

@@ -47,9 +47,20 @@ struct JQFilter: Sendable {
         self.run = run
         self.paths = { input, env, context, _ throws(JQEvalError) in
             try run(input.value, env, context) { value throws(JQEvalError) in
-                throw .raised(.string("Invalid path expression with result \(JQFilter.truncated(value))"))
+                throw JQFilter.invalidPath(value)
             }
         }
+    }
+
+    /// `.`, in either mode.
+    static let identity = JQFilter(
+        run: { input, _, _, emit throws(JQEvalError) in try emit(input) },
+        paths: { input, _, _, emit throws(JQEvalError) in try emit(input) }
+    )
+
+    /// The error for a value that reached a path expression without a path, as `path(1)` does.
+    static func invalidPath(_ value: JSON) -> JQEvalError {
+        .raised(.string("Invalid path expression with result \(truncated(value))"))
     }
 
     /// The expression that gives one value whatever its input.

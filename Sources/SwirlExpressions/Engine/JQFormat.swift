@@ -76,7 +76,7 @@ public enum JQFormat {
         separator: String,
         quote: (String) -> String
     ) throws(JQEvalError) -> String {
-        guard case .array(let fields) = value else { throw JQText.failure(value, "cannot be \(format)-formatted, only array") }
+        guard case .array(let fields) = value else { throw JQValue.failure(value, "cannot be \(format)-formatted, only array") }
         var line = ""
         for (index, field) in fields.enumerated() {
             if index > 0 { line += separator }
@@ -85,7 +85,7 @@ public enum JQFormat {
             case .bool(let flag): line += flag ? "true" : "false"
             case .number(let number): if !number.isNaN { line += JQText.number(number) }
             case .string(let text): line += quote(text)
-            case .array, .object: throw JQText.failure(field, "is not valid in a csv row")
+            case .array, .object: throw JQValue.failure(field, "is not valid in a csv row")
             }
         }
         return line
@@ -129,7 +129,7 @@ public enum JQFormat {
             switch word {
             case .null, .bool, .number: line += try JQText.toJSON(word)
             case .string(let text): line += "'" + escape(text, [UInt8(ascii: "'"): "'\\''"]) + "'"
-            case .array, .object: throw JQText.failure(word, "can not be escaped for shell")
+            case .array, .object: throw JQValue.failure(word, "can not be escaped for shell")
             }
         }
         return line
@@ -179,7 +179,7 @@ public enum JQFormat {
         var count = 0
         for byte in text.utf8 {
             if byte == UInt8(ascii: "=") { break }
-            guard let value = base64Value(byte) else { throw JQText.failure(.string(text), "is not valid base64 data") }
+            guard let value = base64Value(byte) else { throw JQValue.failure(.string(text), "is not valid base64 data") }
             group = group << 6 | value
             count += 1
             if count == 4 {
@@ -197,7 +197,7 @@ public enum JQFormat {
         case 2:
             output.append(UInt8(group >> 4 & 0xFF))
         case 1:
-            throw JQText.failure(.string(text), "trailing base64 byte found")
+            throw JQValue.failure(.string(text), "trailing base64 byte found")
         default:
             break
         }

@@ -11,7 +11,7 @@ extension JQNativeFunction {
         JQNativeFunction("tojson") { input throws(JQEvalError) in .string(try JQText.toJSON(input)) },
         JQNativeFunction("tostring") { input throws(JQEvalError) in .string(try JQText.toString(input)) },
         JQNativeFunction("fromjson") { input throws(JQEvalError) in
-            guard case .string(let text) = input else { throw JQText.failure(input, "only strings can be parsed") }
+            guard case .string(let text) = input else { throw JQValue.failure(input, "only strings can be parsed") }
             return try JQText.fromJSON(text)
         },
         JQNativeFunction("tonumber") { input throws(JQEvalError) in try JQText.toNumber(input) },
@@ -56,13 +56,13 @@ extension JQNativeFunction {
             return .array(byteOffsets(of: part, in: text).map { .number(Double($0)) })
         },
         JQNativeFunction("utf8bytelength") { input throws(JQEvalError) in
-            guard case .string(let text) = input else { throw JQText.failure(input, "only strings have UTF-8 byte length") }
+            guard case .string(let text) = input else { throw JQValue.failure(input, "only strings have UTF-8 byte length") }
             return .number(Double(text.utf8.count))
         },
         JQNativeFunction("ascii_downcase") { input throws(JQEvalError) in try asciiCase(input, from: 0x41, to: 0x5A, by: 0x20) },
         JQNativeFunction("ascii_upcase") { input throws(JQEvalError) in try asciiCase(input, from: 0x61, to: 0x7A, by: -0x20) },
         JQNativeFunction("format") { input, name throws(JQEvalError) in
-            guard case .string(let format) = name else { throw JQText.failure(name, "is not a valid format") }
+            guard case .string(let format) = name else { throw JQValue.failure(name, "is not a valid format") }
             return .string(try JQFormat.apply(format, to: input))
         },
         JQNativeFunction("split") { input, separator throws(JQEvalError) in
@@ -80,7 +80,7 @@ extension JQNativeFunction {
         var scalars = String.UnicodeScalarView()
         for code in codes {
             guard case .number(let number) = code, !number.isNaN else {
-                throw JQText.failure(code, "can't be imploded, unicode codepoint needs to be numeric")
+                throw JQValue.failure(code, "can't be imploded, unicode codepoint needs to be numeric")
             }
             let whole = number.rounded(.towardZero)
             let scalar = whole >= 0 && whole <= 0x10FFFF ? Unicode.Scalar(UInt32(whole)) : nil

@@ -50,11 +50,6 @@ public enum JQText {
         return "\(value.typeName) (\(shown))"
     }
 
-    /// The error `value` raises: `number (1) only strings can be parsed`.
-    static func failure(_ value: JSON, _ problem: String) -> JQEvalError {
-        .raised(.string("\(quoted(value)) \(problem)"))
-    }
-
     /// The text of `value` as `tostring` gives it: a string as it is, anything else as
     /// ``toJSON(_:)`` prints it.
     /// - Throws: ``JQEvalError/raised(_:)`` when the text would exceed ``maxTextBytes``.
@@ -167,9 +162,9 @@ public enum JQText {
             let bytes = Array(text.utf8.prefix { $0 != 0 })
             let parsed = try JQJSONReader.parse(bytes)
             if case .number = parsed { return parsed }
-            throw failure(value, "cannot be parsed as a number")
+            throw JQValue.failure(value, "cannot be parsed as a number")
         default:
-            throw failure(value, "cannot be parsed as a number")
+            throw JQValue.failure(value, "cannot be parsed as a number")
         }
     }
 
