@@ -36,7 +36,7 @@ public enum JQError: Error, Sendable, Equatable, CustomStringConvertible {
         case .runtime(let message):
             "jq error: " + message
         case .timedOut(let seconds, _):
-            "jq evaluation did not finish within \(JQWatchdog.format(seconds))"
+            "jq evaluation did not finish within \(ExpressionLimits.format(seconds))"
         case .interrupted:
             "jq evaluation interrupted"
         }

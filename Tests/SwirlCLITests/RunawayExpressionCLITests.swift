@@ -43,7 +43,7 @@ import Testing
     @Test("without any timeout, the per-expression limit (--jq-timeout, SWIRL_JQ_TIMEOUT) ends it", arguments: [true, false])
     func ceiling(fromOption: Bool) async throws {
         let scratch = try ScratchFolder()
-        let file = try scratch.write("runaway.yaml", Self.workflow("def f: f; f"))
+        let file = try scratch.write("runaway.yaml", Self.workflow("last(repeat(1))"))
         let running = try SwirlProcess(
             ["run", file] + (fromOption ? ["--jq-timeout", "1"] : []), name: "run",
             environment: fromOption ? [:] : ["SWIRL_JQ_TIMEOUT": "1"], scratch: scratch.path)
@@ -66,7 +66,7 @@ import Testing
         // Progress lines of a step come out when the step ends, so a short wait first shows when
         // the run is under way; the expression begins as soon as the wait is over.
         let file = try scratch.write(
-            "runaway.yaml", Self.workflow("[range(1e9)] | length", before: "  - pause: {wait: PT0.2S}"))
+            "runaway.yaml", Self.workflow("last(repeat(1))", before: "  - pause: {wait: PT0.2S}"))
         let running = try SwirlProcess(["run", file, "--jq-timeout", "600"], name: "run", scratch: scratch.path)
         defer { if running.isRunning { running.kill9() } }
         #expect(await eventually(within: 60, every: 0.05) { running.output.contains("/do/0/pause waiting") }, "\(running.output)")
@@ -120,7 +120,7 @@ struct RunawayExpressionWorkerTests {
         let scratch = try ScratchFolder()
         #expect(try RunBinary.swirl(["migrate", "--db", database.url]).exitCode == 0)
         let stuck = try Self.start(
-            try scratch.write("stuck.yaml", RunawayExpressionCLITests.workflow("def f: f; f")), database)
+            try scratch.write("stuck.yaml", RunawayExpressionCLITests.workflow("last(repeat(1))")), database)
         let worker = try SwirlProcess(
             ["worker", "--db", database.url, "--jq-timeout", "600", "--grace", "5"], name: "worker", scratch: scratch.path)
         defer { if worker.isRunning { worker.kill9() } }

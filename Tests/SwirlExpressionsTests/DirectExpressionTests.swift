@@ -3,11 +3,9 @@ import Testing
 
 @testable import SwirlExpressions
 
-/// The Swift shortcut for simple expressions must give exactly what libjq gives, and leave to
-/// libjq every case where it could not be sure.
-@Suite @JQActor struct DirectExpressionTests {
-    let engine = JQEngine()
-
+/// The Swift shortcut for simple expressions must give exactly what the engine gives, and leave
+/// to the engine every case where it could not be sure.
+@Suite struct DirectExpressionTests {
     /// Inputs of every type, with members the expressions below read.
     nonisolated static let inputs: [JSON] = [
         [
@@ -26,29 +24,30 @@ import Testing
         "$context.a.b + .s", ".n + .m - $item", "  .n   +\n 4 # a comment", "0", "123456789012345",
     ]
 
-    /// Expressions the shortcut must leave to libjq at once, whatever the input.
+    /// Expressions the shortcut must leave to the engine at once, whatever the input.
     nonisolated static let notShortcuts = [
         ".[0]", ".n * 2", ".n / 2", "-1", ".n + 1.5", "1e3", ".n | . + 1", ".a?", ".a // 1", "$ENV", "$__loc__",
         "\"s\" + .s", ".n + (1)", "1234567890123456", ".n +", "$x.y", "null + .n", ".a[\"b\"]", "..",
     ]
 
-    /// `text` compiled alone, with the variables the arguments below give.
-    private func libjq(_ text: String) throws -> JQProgram {
-        try engine.compile(".[1] as $item | .[2] as $input | .[3] as $context | .[0] | (\n\(text)\n)")
+    /// `text` compiled by the engine alone, with the variables the arguments below give.
+    private func engine(_ text: String) throws -> JQCompiledProgram {
+        try JQCompiledProgram(text, variables: ["item", "input", "context"])
     }
 
-    private func evaluate(_ program: JQProgram, data: JSON, item: JSON) -> Result<JSON, JQError> {
-        do throws(JQError) {
-            return .success(try program.evaluateOne([data, item, ["n": 1.5], ["a": ["b": "c"]]]))
+    private func evaluate(_ program: JQCompiledProgram, data: JSON, item: JSON) -> Result<JSON, JQEvalError> {
+        do throws(JQEvalError) {
+            let outputs = try program.run(data, variables: [item, ["n": 1.5], ["a": ["b": "c"]]])
+            return outputs.count == 1 ? .success(outputs[0]) : .failure(.internalFailure("\(outputs.count) outputs"))
         } catch {
             return .failure(error)
         }
     }
 
-    @Test("a shortcut gives libjq's value wherever it answers", arguments: shortcuts)
-    func agreesWithLibjq(text: String) throws {
+    @Test("a shortcut gives the engine's value wherever it answers", arguments: shortcuts)
+    func agreesWithEngine(text: String) throws {
         let direct = try #require(DirectExpression(text, declared: ["item"]), "\(text) should be a shortcut")
-        let program = try libjq(text)
+        let program = try engine(text)
         var answered = 0
         for data in Self.inputs {
             for item in Self.items {
@@ -85,13 +84,13 @@ import Testing
         let arguments = ExpressionArguments(input: "argument", scoped: ["input": "scoped"])
         #expect(DirectExpression("$input", declared: ["input"])?.evaluate(data: nil, arguments: arguments) == "scoped")
         #expect(DirectExpression("$input", declared: [])?.evaluate(data: nil, arguments: arguments) == "argument")
-        let bundle = try ExpressionBundle(sources: [ExpressionSource("$input", scopedVariables: ["input"])], engine: engine)
+        let bundle = try ExpressionBundle(sources: [ExpressionSource("$input", scopedVariables: ["input"])])
         #expect(try bundle.evaluate(0, on: nil, arguments: arguments) == "scoped")
     }
 
-    @Test("a bundle falls back to libjq when the shortcut cannot answer, errors included")
+    @Test("a bundle falls back to the engine when the shortcut cannot answer, errors included")
     func bundleFallsBack() throws {
-        let bundle = try ExpressionBundle(sources: [ExpressionSource(".n + 1"), ExpressionSource(".s.x")], engine: engine)
+        let bundle = try ExpressionBundle(sources: [ExpressionSource(".n + 1"), ExpressionSource(".s.x")])
         #expect(try bundle.evaluate(0, on: ["n": 1], arguments: .init()) == 2)
         #expect(throws: JQError.self) { try bundle.evaluate(0, on: ["n": [1]], arguments: .init()) }
         #expect(throws: JQError.self) { try bundle.evaluate(0, on: ["n": "a"], arguments: .init()) }

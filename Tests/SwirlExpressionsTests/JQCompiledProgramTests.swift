@@ -185,6 +185,28 @@ import Testing
         ("[range(5)] | [while(length > 0; .[1:])]", .null),
         ("[1 | until(. > 100; . * 2)]", .null),
         ("[limit(5; repeat(. * 2))]", 1),
+        // The loops: trees of outputs, errors after outputs, paths, and more iterations than
+        // calls may nest.
+        ("[limit(5; 1 | repeat(. + 1, . + 10))]", .null),
+        ("[0 | while(. < 3; . + 1, . + 2)]", .null),
+        ("[0 | until(. >= 3; . + 1, . + 2)]", .null),
+        ("[while(. < 3, . < 2; . + 1)]", 0),
+        ("[limit(4; 0 | while(true; . + 1, . + 10))]", .null),
+        ("[recurse(.[]?; . != 2)]", [1, [2, [3]]]),
+        ("[path(0 | while(. < 2; . + 1))]", .null),
+        ("0 | while(. < 3; . + 1, error(\"x\"))", .null),
+        ("0 | until(. > 2; error(\"late\"), . + 1)", .null),
+        ("0 | until(. > 2; . + 1, error(\"late\"))", .null),
+        ("0 | recurse(. + 1, error(\"e\"); . < 3)", .null),
+        ("label $out | 0 | while(true; if . == 3 then break $out else . + 1 end)", .null),
+        ("label $out | 0 | while(. < 5; (. + 1 | select(. < 3)), break $out)", .null),
+        ("[limit(3; path(repeat(.a)))], [path(..)]", ["a": ["a": 1]]),
+        ("[path(recurse(.[]?; type == \"array\"))]", [[1], [[2]]]),
+        ("[limit(3; repeat(1))], first(repeat(1, 2))", .null),
+        ("[.[] | [while(. < 3; . + 1)]]", [0, 2, 5]),
+        ("last(0 | while(. < 100000; . + 1)), (0 | until(. == 100000; . + 1)), last(range(0; 100000; 1))", .null),
+        ("[0 | recurse(if . < 50000 then . + 1 else empty end)] | length, add", .null),
+        ("def f: def g: if . < 3 then ., (. + 1 | g) else empty end; [g]; 0 | f", .null),
         ("[last(range(5))], [nth(2; range(5))]", .null),
         ("first, last, nth(1)", [1, 2, 3]),
         ("walk(if type == \"number\" then . + 1 else . end)", [1, ["a": 2]]),
@@ -341,13 +363,39 @@ import Testing
                 case .limitExceeded(let message), .internalFailure(let message): return message
                 case .raised(let value): return value.stringValue ?? value.serialized()
                 case .break: return "break"
+                case .timedOut: return "timed out"
+                case .interrupted: return "interrupted"
+                case .halted: return "halted"
                 }
             }
         }
-        #expect(try failure("def f: f; f").contains("nested more than 2000 deep"))
+        #expect(try failure("def f: f; f").contains("nested"))
+        #expect(try failure("def f: f; f", JQLimits(depth: 100)).contains("nested more than 100 deep"))
         #expect(try failure("reduce range(1e9) as $x (0; .)", JQLimits(steps: 100_000)).contains("more than 100000 steps"))
         #expect(try failure("[range(1e9)]", JQLimits(collection: 1_000)).contains("past 1000 values"))
         #expect(try failure(".[100000000] = 1").contains("too large"))
         #expect(try failure("try (def f: f; f) catch \"caught\"").contains("deep"))
+        // Doubling a value forty times would need a terabyte.
+        #expect(try failure("reduce range(40) as $i (\"x\"; . + .)").contains("String result too long"))
+        #expect(try failure("reduce range(40) as $i ([1]; . + .)").contains("Array result too long"))
+        // Recursion goes as deep as the depth limit, whatever the stack of the thread evaluating:
+        // past its floor, calls go on on a thread of their own.
+        #expect(try failure("def f: if . < 9000 then . + 1 | f else . end; 0 | f") == "no error")
+        #expect(try failure("def f: f; f") == "calls nested more than 10000 deep")
+        // A value nested a million deep would overflow the stack of the thread that releases it.
+        for program in [
+            "reduce range(1e6) as $i (0; [.]) | 1", "reduce range(1e6) as $i (0; {a: .}) | 1",
+            "reduce range(1e6) as $i ({}; .a = .) | 1", "reduce range(1e6) as $i (0; . as $x | {} | .a |= $x) | 1",
+            "reduce range(1e6) as $i ([0]; group_by(.)) | 1", "reduce range(1e6) as $i ([]; setpath([0]; .)) | 1",
+        ] {
+            #expect(try failure(program) == "a value nests deeper than 512 levels", "\(program)")
+        }
+        #expect(try failure("setpath([range(1e5) | 0]; 1)").contains("a path of 100000 keys"))
+        let flattened = try failure("reduce range(500) as $i (0; [.]) | flatten")
+        #expect(flattened == "no error", "\(flattened)")
+        // Parts shared over and over make a value whose walk is long: time and steps bound it.
+        #expect(try failure("reduce range(60) as $i (0; [., .])", JQLimits(steps: 1_000_000)).contains("more than 1000000 steps"))
+        // The loops are loops: a million iterations need no nesting.
+        #expect(try failure("last(0 | while(. < 1e6; . + 1)), last(0 | recurse(if . < 1e6 then . + 1 else empty end))") == "no error")
     }
 }

@@ -35,8 +35,7 @@ private actor ThreadProbe {
 
     init() throws {
         bundle = try ExpressionBundle(
-            sources: Self.texts.map { ExpressionSource($0, scopedVariables: ["item", "index"]) },
-            engine: JQEngine()
+            sources: Self.texts.map { ExpressionSource($0, scopedVariables: ["item", "index"]) }
         )
     }
 
@@ -49,7 +48,6 @@ private actor ThreadProbe {
 /// Evaluates on an actor that is not global but shares the executor: both kinds of adoption meet
 /// on the same thread.
 private actor PrivateEvaluator {
-    private let engine = JQEngine()
     private var bundle: ExpressionBundle?
 
     nonisolated var unownedExecutor: UnownedSerialExecutor {
@@ -58,7 +56,7 @@ private actor PrivateEvaluator {
 
     func evaluate(_ text: String, on data: JSON, arguments: ExpressionArguments) throws -> JSON {
         if bundle == nil {
-            bundle = try ExpressionBundle(sources: [ExpressionSource(text)], engine: engine)
+            bundle = try ExpressionBundle(sources: [ExpressionSource(text)])
         }
         return try bundle!.evaluate(0, on: data, arguments: arguments)
     }

@@ -20,8 +20,7 @@ import Testing
             let program = try Compiler().compile(try #require(Loader().load(text: text, file: "t.yaml").value))
             // The machine evaluates through one bundle of the workflow's expressions, as a worker's does.
             let bundle = try ExpressionBundle(
-                sources: program.expressions.map { ExpressionSource($0.text, scopedVariables: $0.scopedVariables) },
-                engine: JQEngine())
+                sources: program.expressions.map { ExpressionSource($0.text, scopedVariables: $0.scopedVariables) })
             machine = RunStateMachine(program: program) { id, data, arguments, _ throws(JQError) in
                 try bundle.evaluate(id, on: data, arguments: arguments)
             }

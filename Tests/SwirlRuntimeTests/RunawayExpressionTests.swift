@@ -70,7 +70,7 @@ import Testing
               - guarded:
                   timeout: {after: PT1S}
                   try:
-                    - spin: {set: {n: '${ [repeat(1)] }'}}
+                    - spin: {set: {n: '${ last(repeat(1)) }'}}
                   catch:
                     errors: {with: {type: 'https://serverlessworkflow.io/spec/1.0.0/errors/timeout'}}
                     as: failure

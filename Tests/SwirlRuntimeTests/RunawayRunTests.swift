@@ -209,8 +209,7 @@ import Testing
     @JQActor
     static func machineRun(_ program: Program) throws -> (spent: Bool, status: RunStatus, progressed: Bool) {
         let bundle = try ExpressionBundle(
-            sources: program.expressions.map { ExpressionSource($0.text, scopedVariables: $0.scopedVariables) },
-            engine: JQEngine())
+            sources: program.expressions.map { ExpressionSource($0.text, scopedVariables: $0.scopedVariables) })
         var machine = RunStateMachine(program: program) { id, data, arguments, _ throws(JQError) in
             try bundle.evaluate(id, on: data, arguments: arguments)
         }

@@ -48,15 +48,7 @@ struct ActivityOptions: ParsableArguments {
     func setup(defaultDefinitions: String?, needsDefinitions: Bool = true, quiet: Bool) throws -> RuntimeSetup {
         let secretValues = try readSecrets()
         let rewrites = try readRewrites()
-        JQWatchdog.shared.ceiling = try readJQTimeout()
-        // An expression that even a halt does not stop (one long C built-in of libjq) holds the
-        // thread every run of the process evaluates on: end the process, so that a supervisor
-        // (or the person at the terminal) starts a fresh one; durable runs continue from their
-        // last checkpoint there.
-        JQWatchdog.shared.onUnresponsive = { report in
-            Terminal.writeError("swirl: \(report); exiting, as this process cannot evaluate expressions any more\n")
-            _exit(1)
-        }
+        ExpressionLimits.shared.ceiling = try readJQTimeout()
         var catalog = DefinitionCatalog()
         if needsDefinitions, let folder = definitions ?? defaultDefinitions {
             catalog = Self.loadDefinitions(from: folder, quiet: quiet)
@@ -106,7 +98,7 @@ struct ActivityOptions: ParsableArguments {
             text = variable
             source = "SWIRL_JQ_TIMEOUT"
         } else {
-            return JQWatchdog.defaultCeiling
+            return ExpressionLimits.defaultCeiling
         }
         guard let seconds = Double(text), seconds.isFinite, seconds >= 0 else {
             throw ValidationError("\(source) must be a number of seconds, 0 or more (got '\(text)').")

@@ -178,7 +178,7 @@ final class Interrupt {
             source.setEventHandler {
                 Interrupt.received.store(number, ordering: .relaxed)
                 action()
-                JQWatchdog.shared.interrupt()
+                ExpressionLimits.shared.interrupt()
             }
             source.resume()
             return source

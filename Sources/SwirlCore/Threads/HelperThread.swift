@@ -24,17 +24,18 @@ public final class HelperThread<Result: Sendable>: @unchecked Sendable {
     private var joined = false
 
     /// Starts `work` on a new thread.
-    public init(_ work: @escaping @Sendable () -> Result) {
+    /// - Parameter stackSize: the thread's stack in bytes; by default a main thread's 8 MiB, for
+    ///   work that recurses as deep as documents nest.
+    public init(stackSize: Int = 8 << 20, _ work: @escaping @Sendable () -> Result) {
         self.work = work
-        start()
+        start(stackSize: stackSize)
     }
 
-    private func start() {
+    private func start(stackSize: Int) {
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
-        // The work may recurse as deep as documents nest: give it a main thread's stack.
-        pthread_attr_setstacksize(&attributes, 8 << 20)
+        pthread_attr_setstacksize(&attributes, stackSize)
         // The thread keeps the helper alive until its work is done.
         let launch = Launch { [self] in result = work() }
         let context = Unmanaged.passRetained(launch).toOpaque()

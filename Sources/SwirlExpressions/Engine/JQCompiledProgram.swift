@@ -55,6 +55,8 @@ final class JQCompiledProgram: Sendable {
             }
         } catch .break {
             throw .internalFailure("a break escaped its label")
+        } catch .halted(nil, _) {
+            // `halt` ends the program with the outputs it gave so far.
         }
         return outputs
     }
@@ -107,6 +109,7 @@ struct JQPrelude: Sendable {
     /// The builtins defined in jq, in Swirl's words; each may use the ones above it.
     static let source = """
         def values: select(. != null);
+        def halt_error: halt_error(5);
         def nulls: select(. == null);
         def booleans: select(type == "boolean");
         def numbers: select(type == "number");
@@ -130,15 +133,11 @@ struct JQPrelude: Sendable {
         def min_by(f): _min_by_impl(map([f]));
         def max_by(f): _max_by_impl(map([f]));
         def reverse: [.[length - 1 - range(0; length)]];
-        def while(condition; update): def step: if condition then ., (update | step) else empty end; step;
-        def until(condition; update): def step: if condition then . else (update | step) end; step;
-        def repeat(f): def step: f, step; step;
         def range($upto): range(0; $upto);
         def range($from; $upto; $by):
             if $by > 0 then $from | while(. < $upto; . + $by)
             elif $by < 0 then $from | while(. > $upto; . + $by)
             else empty end;
-        def recurse(f; condition): def step: ., (f | select(condition) | step); step;
         def last(f): reduce f as $value (null; $value);
         def nth($n; f): if $n < 0 then error("Out of bounds negative array index") else last(limit($n + 1; f)) end;
         def first: .[0];

@@ -108,7 +108,11 @@ struct JQCompiler {
             guard let elements else { return .constant(.array([])) }
             let filter = try compile(elements)
             return JQFilter { input, env, context, emit throws(JQEvalError) in
-                try emit(.array(try filter.collect(input, env, context)))
+                let elements = try filter.collect(input, env, context)
+                for element in elements {
+                    try context.checkNesting(element, below: 1)
+                }
+                try emit(.array(elements))
             }
         case .object(let entries):
             return try compileObject(entries)
@@ -520,6 +524,7 @@ struct JQCompiler {
             let member = members[index]
             func add(_ name: String) throws(JQEvalError) {
                 try member.value.run(input, env, context) { value throws(JQEvalError) in
+                    try context.checkNesting(value, below: 1)
                     var extended = object
                     extended[name] = value
                     try build(index + 1, extended, input, env, context, emit)
@@ -556,6 +561,7 @@ struct JQCompiler {
                 try value.run(input, env, context) { new throws(JQEvalError) in
                     var state = input
                     try target.paths(JQPathValue(path: [], value: input), env, context) { reached throws(JQEvalError) in
+                        try context.checkNesting(new, below: reached.path.count)
                         try JQPath.set(&state, reached.path[...], to: new)
                     }
                     try emit(state)
@@ -609,6 +615,7 @@ struct JQCompiler {
         try target.paths(JQPathValue(path: [], value: input), env, context) { reached throws(JQEvalError) in
             let old = try JQPath.get(state, path: .array(reached.path))
             if let new = try update(old, stop) {
+                try context.checkNesting(new, below: reached.path.count)
                 try JQPath.set(&state, reached.path[...], to: new)
             } else {
                 deleted.append(.array(reached.path))
@@ -962,17 +969,13 @@ struct JQCompiler {
                 guard case .closure(let filter, let scope) = try JQEnv.slot(env, distance) else {
                     throw .internalFailure("a filter argument is not a closure")
                 }
-                try context.enter()
-                defer { context.leave() }
-                try filter.run(input, scope, context, emit)
+                try context.call { () throws(JQEvalError) in try filter.run(input, scope, context, emit) }
             },
             paths: { input, env, context, emit throws(JQEvalError) in
                 guard case .closure(let filter, let scope) = try JQEnv.slot(env, distance) else {
                     throw .internalFailure("a filter argument is not a closure")
                 }
-                try context.enter()
-                defer { context.leave() }
-                try filter.paths(input, scope, context, emit)
+                try context.call { () throws(JQEvalError) in try filter.paths(input, scope, context, emit) }
             }
         )
     }
@@ -991,15 +994,11 @@ struct JQCompiler {
         return JQFilter(
             run: { input, env, context, emit throws(JQEvalError) in
                 guard let body = box.body else { throw .internalFailure("a function ran before it was compiled") }
-                try context.enter()
-                defer { context.leave() }
-                try body.run(input, scope(env), context, emit)
+                try context.call { () throws(JQEvalError) in try body.run(input, scope(env), context, emit) }
             },
             paths: { input, env, context, emit throws(JQEvalError) in
                 guard let body = box.body else { throw .internalFailure("a function ran before it was compiled") }
-                try context.enter()
-                defer { context.leave() }
-                try body.paths(input, scope(env), context, emit)
+                try context.call { () throws(JQEvalError) in try body.paths(input, scope(env), context, emit) }
             }
         )
     }
@@ -1015,6 +1014,17 @@ struct JQCompiler {
             }
         case .arity1(let body):
             let a = arguments[0]
+            if native.name == "_group_by_impl" {
+                // Its groups are arrays one level deeper than the input's elements.
+                return JQFilter { input, env, context, emit throws(JQEvalError) in
+                    try a.run(input, env, context) { x throws(JQEvalError) in
+                        try context.step()
+                        let groups = try body(input, x)
+                        try context.checkNesting(groups, below: 0)
+                        try emit(groups)
+                    }
+                }
+            }
             return JQFilter { input, env, context, emit throws(JQEvalError) in
                 try a.run(input, env, context) { x throws(JQEvalError) in
                     try context.step()
@@ -1024,6 +1034,18 @@ struct JQCompiler {
         case .arity2(let body):
             let a = arguments[0]
             let b = arguments[1]
+            if native.name == "setpath" {
+                // The one builtin that places a value of the program's choice deeper.
+                return JQFilter { input, env, context, emit throws(JQEvalError) in
+                    try b.run(input, env, context) { y throws(JQEvalError) in
+                        try a.run(input, env, context) { x throws(JQEvalError) in
+                            try context.step()
+                            if case .array(let keys) = x { try context.checkNesting(y, below: keys.count) }
+                            try emit(try body(input, x, y))
+                        }
+                    }
+                }
+            }
             return JQFilter { input, env, context, emit throws(JQEvalError) in
                 try b.run(input, env, context) { y throws(JQEvalError) in
                     try a.run(input, env, context) { x throws(JQEvalError) in

@@ -1,7 +1,7 @@
 import SwirlCore
 
 /// The builtins that are part of the evaluator rather than functions of values: the ones that
-/// generate (`empty`, `range`, `recurse`, `limit`, `first`), that work on paths (`path`,
+/// generate (`empty`, `range`, `limit`, `first`, and the loops of ``JQLoops``), that work on paths (`path`,
 /// `getpath`, `select` and `recurse` inside a path expression), and `error`. The common
 /// higher-order ones (`map`, `select`) are here too, to skip a call through the prelude.
 enum JQCoreFunctions {
@@ -27,6 +27,16 @@ enum JQCoreFunctions {
                     try message.run(input.value, env, context) { value throws(JQEvalError) in throw .raised(value) }
                 }
             )
+        case ("halt", 0):
+            return JQFilter { _, _, _, _ throws(JQEvalError) in throw .halted(nil, exitCode: 0) }
+        case ("halt_error", 1):
+            let code = arguments[0]
+            return JQFilter { input, env, context, _ throws(JQEvalError) in
+                try code.run(input, env, context) { value throws(JQEvalError) in
+                    guard case .number(let number) = value else { throw .raised("halt_error/1: number required") }
+                    throw .halted(input, exitCode: Int(exactly: number.rounded(.towardZero)) ?? 5)
+                }
+            }
         case ("path", 1):
             let target = arguments[0]
             return JQFilter { input, env, context, emit throws(JQEvalError) in
@@ -70,9 +80,17 @@ enum JQCoreFunctions {
                 try emit(.array(try transform.collect(input, env, context)))
             }
         case ("recurse", 0):
-            return recurse(JQCompiler.attempt(JQCompiler.iterate(.identity), handler: nil))
+            return JQLoops.recurse(JQCompiler.attempt(JQCompiler.iterate(.identity), handler: nil))
         case ("recurse", 1):
-            return recurse(arguments[0])
+            return JQLoops.recurse(arguments[0])
+        case ("recurse", 2):
+            return JQLoops.recurse(arguments[0], condition: arguments[1])
+        case ("while", 2):
+            return JQLoops.whileLoop(arguments[0], arguments[1])
+        case ("until", 2):
+            return JQLoops.untilLoop(arguments[0], arguments[1])
+        case ("repeat", 1):
+            return JQLoops.repeatLoop(arguments[0])
         case ("range", 2):
             return range(arguments[0], arguments[1])
         case ("limit", 2):
@@ -96,6 +114,25 @@ enum JQCoreFunctions {
             return JQFilter { _, _, context, emit throws(JQEvalError) in try emit(context.environment) }
         case ("input", 0):
             return JQFilter { _, _, _, _ throws(JQEvalError) in throw .raised("No more inputs") }
+        case ("inputs", 0):
+            return JQFilter(run: { _, _, _, _ in }, paths: { _, _, _, _ in })
+        case ("input_filename", 0):
+            return JQFilter.constant(.null)
+        case ("input_line_number", 0):
+            return JQFilter.constant(.number(0))
+        case ("debug", 1):
+            // `debug(message)` evaluates its message for the terminal it does not have.
+            let message = arguments[0]
+            return JQFilter(
+                run: { input, env, context, emit throws(JQEvalError) in
+                    try message.run(input, env, context) { _ in }
+                    try emit(input)
+                },
+                paths: { input, env, context, emit throws(JQEvalError) in
+                    try message.run(input.value, env, context) { _ in }
+                    try emit(input)
+                }
+            )
         case ("debug", 0), ("stderr", 0):
             // A workflow's expressions have no terminal to print to: both pass their input on.
             return JQFilter(
@@ -105,23 +142,6 @@ enum JQCoreFunctions {
         default:
             return nil
         }
-    }
-
-    /// `recurse(f)`: the input, then `recurse(f)` of each output of `f`, depth first.
-    static func recurse(_ step: JQFilter) -> JQFilter {
-        @Sendable func visit(_ value: JSON, _ env: JQEnv?, _ context: JQRun, _ emit: JQEmit) throws(JQEvalError) {
-            try context.enter()
-            defer { context.leave() }
-            try emit(value)
-            try step.run(value, env, context) { child throws(JQEvalError) in try visit(child, env, context, emit) }
-        }
-        @Sendable func visitPaths(_ value: JQPathValue, _ env: JQEnv?, _ context: JQRun, _ emit: JQPathEmit) throws(JQEvalError) {
-            try context.enter()
-            defer { context.leave() }
-            try emit(value)
-            try step.paths(value, env, context) { child throws(JQEvalError) in try visitPaths(child, env, context, emit) }
-        }
-        return JQFilter(run: visit, paths: visitPaths)
     }
 
     /// `range($from; $upto)`: numbers from `$from` below `$upto` in steps of 1, the first argument

@@ -131,13 +131,23 @@ final class JQEnv: Sendable {
 struct JQLimits: Sendable {
     /// The most steps (calls, loop iterations, builtin calls) an evaluation may take.
     var steps = 100_000_000
-    /// How deep calls may nest.
-    var depth = 2_000
+    /// How deep calls may nest. The stack is checked too (``JQStack``), so a thread with a small
+    /// stack stops sooner.
+    var depth = 10_000
     /// The most values one generator may collect into an array, or an evaluation may output.
     var collection = 10_000_000
+    /// How deeply a value the evaluation builds may nest. Releasing a value descends it
+    /// recursively, so a value nested a million deep (`reduce range(1e6) as $i (0; [.])`) would
+    /// overflow the stack of whichever thread drops it.
+    var nesting = 512
     /// What `$ENV` and `env` give: nothing of the worker's own environment unless the host
     /// passes it.
     var environment: JSON = .object([:])
+    /// When the evaluation must have ended, on the continuous clock; `nil` for no deadline.
+    var deadline: ContinuousClock.Instant?
+    /// A stop request the evaluation obeys: it ends with ``JQEvalError/interrupted`` once the
+    /// signal's count has moved past `since`.
+    var stop: (signal: JQStopSignal, since: UInt64)?
 }
 
 /// One evaluation's state: the work done so far, how deep calls are, and the numbers that keep
@@ -149,9 +159,16 @@ final class JQRun {
     private(set) var steps = 0
     private var depth = 0
     private var labels = 0
+    /// The lowest stack address a call may start at on the thread evaluating (see ``JQStack``).
+    private var stackFloor: UInt
+
+    /// How many steps pass between two looks at the clock and the stop signal: reading the clock
+    /// costs tens of nanoseconds, a step a few.
+    static let clockInterval = 1_024
 
     init(limits: JQLimits = JQLimits()) {
         self.limits = limits
+        stackFloor = JQStack.floor()
     }
 
     /// What `$ENV` gives.
@@ -161,25 +178,108 @@ final class JQRun {
     @inline(__always)
     func step() throws(JQEvalError) {
         steps &+= 1
+        if steps & (Self.clockInterval - 1) == 0 {
+            try checkpoint()
+        }
+    }
+
+    /// The checks too costly for every step: the step budget, the deadline, the stop signal.
+    @inline(never)
+    private func checkpoint() throws(JQEvalError) {
         if steps > limits.steps {
             throw .limitExceeded("the expression took more than \(limits.steps) steps")
         }
+        if let deadline = limits.deadline, ContinuousClock.now >= deadline {
+            throw .timedOut
+        }
+        if let stop = limits.stop, stop.signal.count != stop.since {
+            throw .interrupted
+        }
     }
 
-    /// Enters a call; `leave` must follow.
+    /// Runs the body of a call one level deeper: counted against the depth limit and as a step,
+    /// and on this thread while its stack lasts. Past the stack's floor, the body goes on on a
+    /// fresh thread with a stack of its own (``JQStack/freshStackSize``), which this thread
+    /// waits for: recursion is bounded by ``JQLimits/depth``, not by the stack of whichever
+    /// thread evaluates.
     @inline(__always)
-    func enter() throws(JQEvalError) {
+    func call(_ body: () throws(JQEvalError) -> Void) throws(JQEvalError) {
         depth += 1
+        defer { depth -= 1 }
         if depth > limits.depth {
-            depth -= 1
             throw .limitExceeded("calls nested more than \(limits.depth) deep")
         }
         try step()
+        if JQStack.address() < stackFloor {
+            return try continueOnFreshStack(body)
+        }
+        try body()
     }
 
-    @inline(__always)
-    func leave() {
-        depth -= 1
+    @inline(never)
+    private func continueOnFreshStack(_ body: () throws(JQEvalError) -> Void) throws(JQEvalError) {
+        let floor = stackFloor
+        defer { stackFloor = floor }
+        let outcome: Result<Void, JQEvalError>? = withoutActuallyEscaping(body) { body in
+            // This thread waits while the helper runs the body: the evaluation's state is used
+            // by one thread at a time, as ever.
+            let job = UncheckedJob(run: self, body: body)
+            let helper = HelperThread(stackSize: JQStack.freshStackSize) { () -> Result<Void, JQEvalError> in
+                job.run.stackFloor = JQStack.floor()
+                do throws(JQEvalError) {
+                    try job.body()
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            return helper.hasThread ? helper.join() : nil
+        }
+        guard let outcome else {
+            throw .limitExceeded("calls nested \(depth) deep, as deep as the thread's stack allows")
+        }
+        try outcome.get()
+    }
+
+    /// Checks that `value`, about to be placed `levels` deep inside a new value, keeps the whole
+    /// within ``JQLimits/nesting``. Every container visited counts as a step, so a value that
+    /// shares its parts many times over is bounded by time as well.
+    func checkNesting(_ value: JSON, below levels: Int) throws(JQEvalError) {
+        switch value {
+        case .array, .object:
+            if try nests(value, deeperThan: limits.nesting - levels) {
+                throw .limitExceeded("a value nests deeper than \(limits.nesting) levels")
+            }
+        default:
+            return
+        }
+    }
+
+    private func nests(_ value: JSON, deeperThan room: Int) throws(JQEvalError) -> Bool {
+        switch value {
+        case .array(let elements):
+            if room <= 0 { return true }
+            try step()
+            for element in elements {
+                switch element {
+                case .array, .object: if try nests(element, deeperThan: room - 1) { return true }
+                default: continue
+                }
+            }
+            return false
+        case .object(let members):
+            if room <= 0 { return true }
+            try step()
+            for member in members.values {
+                switch member {
+                case .array, .object: if try nests(member, deeperThan: room - 1) { return true }
+                default: continue
+                }
+            }
+            return false
+        default:
+            return false
+        }
     }
 
     /// A number no other `label` activation of this evaluation has.
@@ -195,4 +295,11 @@ final class JQRun {
             throw .limitExceeded("a collection grew past \(limits.collection) values")
         }
     }
+}
+
+/// A call's body and its evaluation, handed to the thread that continues it while the caller
+/// waits.
+private struct UncheckedJob: @unchecked Sendable {
+    let run: JQRun
+    let body: () throws(JQEvalError) -> Void
 }

@@ -135,6 +135,17 @@ enum JQPath {
     /// The child is taken out of its parent while it is rewritten, so a value held only here is
     /// updated in place rather than copied at every level.
     static func set(_ value: inout JSON, _ keys: ArraySlice<JSON>, to new: JSON) throws(JQEvalError) {
+        // Each key is a level of recursion here, and of nesting in the result.
+        guard keys.count <= maximumPathLength else {
+            throw .limitExceeded("a path of \(keys.count) keys is longer than the \(maximumPathLength) a value may nest")
+        }
+        try write(&value, keys, to: new)
+    }
+
+    /// The longest path ``set(_:_:to:)`` writes at: as deep as an evaluation lets values nest.
+    static let maximumPathLength = JQLimits().nesting
+
+    private static func write(_ value: inout JSON, _ keys: ArraySlice<JSON>, to new: JSON) throws(JQEvalError) {
         guard let key = keys.first else {
             value = new
             return
@@ -142,14 +153,14 @@ enum JQPath {
         let rest = keys.dropFirst()
         if case .object = key {
             var part = try index(value, key)
-            try set(&part, rest, to: new)
+            try write(&part, rest, to: new)
             try setKey(&value, key, to: part)
             return
         }
         var child = try index(value, key)
         if !rest.isEmpty {
             try setKey(&value, key, to: .null)
-            try set(&child, rest, to: new)
+            try write(&child, rest, to: new)
         } else {
             child = new
         }

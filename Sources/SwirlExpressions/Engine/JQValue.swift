@@ -15,8 +15,25 @@ public enum JQEvalError: Error, Sendable, Equatable {
     case `break`(Int)
     /// The evaluation went past one of its ``JQLimits``: no jq program can catch it.
     case limitExceeded(String)
+    /// `halt` (no value) or `halt_error` (its input and exit code) ended the program: no jq
+    /// program can catch it.
+    case halted(JSON?, exitCode: Int)
+    /// The evaluation's deadline (``JQLimits/deadline``) passed: no jq program can catch it.
+    case timedOut
+    /// A stop request (``JQLimits/stop``) ended the evaluation: no jq program can catch it.
+    case interrupted
     /// The engine found itself in a state its compiler rules out.
     case internalFailure(String)
+
+    /// Whether the error is part of the program's own flow (an error it may catch, a `break`,
+    /// a halt), which the program's outputs before it precede, rather than a limit or a stop
+    /// that ends the evaluation at once.
+    var isProgramFlow: Bool {
+        switch self {
+        case .raised, .break, .halted: true
+        case .limitExceeded, .timedOut, .interrupted, .internalFailure: false
+        }
+    }
 }
 
 /// jq's view of Swirl's ``JSON`` values: the order `sort` and `<` use, equality, truth, the
@@ -152,8 +169,16 @@ public enum JQValue {
         case (.null, _): return b
         case (_, .null): return a
         case (.number(let x), .number(let y)): return .number(x + y)
-        case (.string(let x), .string(let y)): return .string(x + y)
-        case (.array(let x), .array(let y)): return .array(x + y)
+        case (.string(let x), .string(let y)):
+            guard x.utf8.count + y.utf8.count <= maxStringBytes else {
+                throw .raised(.string("String result too long: strings are limited to \(maxStringBytes) bytes"))
+            }
+            return .string(x + y)
+        case (.array(let x), .array(let y)):
+            guard x.count + y.count <= JQPath.maximumArrayLength else {
+                throw .raised(.string("Array result too long: arrays are limited to \(JQPath.maximumArrayLength) elements"))
+            }
+            return .array(x + y)
         case (.object(var x), .object(let y)):
             x.merge(y) { _, new in new }
             return .object(x)
@@ -188,7 +213,8 @@ public enum JQValue {
         }
     }
 
-    /// The longest string ``multiply(_:_:)`` builds by repetition.
+    /// The longest string ``multiply(_:_:)`` builds by repetition and ``add(_:_:)`` by
+    /// concatenation.
     public static let maxStringBytes = 1 << 28
 
     /// `x` with `y`'s members, objects under the same key merged in turn.

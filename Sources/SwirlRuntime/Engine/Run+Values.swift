@@ -22,7 +22,7 @@ extension Run {
                 return .failure(
                     WorkflowError(
                         .timeout, title: "Expression timed out",
-                        detail: "the expression at \(expression.pointer) did not finish within \(JQWatchdog.format(seconds)) "
+                        detail: "the expression at \(expression.pointer) did not finish within \(ExpressionLimits.format(seconds)) "
                             + "(\(limit)): \(expression.text.trimmingCharacters)",
                         instance: instance))
             case .interrupted:

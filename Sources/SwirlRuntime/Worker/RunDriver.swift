@@ -314,11 +314,11 @@ final class RunDriver {
     /// Hands `event` to the machine and performs its actions.
     private func apply(_ event: RunStateMachine.Event) async throws -> Step {
         let now = context.clock.now()
-        let interruptions = workflow.watchdog.interruptions
+        let interruptions = workflow.limits.interruptions
         let actions = machine.handle(event, state: &state, now: now)
         // A stop request may have cut an evaluation of this step short, and the machine took
         // that for the task's failure: give the run back as its last checkpoint left it.
-        guard workflow.watchdog.interruptions == interruptions else { throw EvaluationInterrupted() }
+        guard workflow.limits.interruptions == interruptions else { throw EvaluationInterrupted() }
         var step = Step()
         var discarded = false
         var changed = false

@@ -9,19 +9,18 @@ public final class CompiledWorkflow {
     public let program: Program
     public let definition: DefinitionRecord
     let bundle: ExpressionBundle
-    /// Stops this workflow's evaluations that overrun; the worker asks it whether a stop request
-    /// cut one short.
-    let watchdog: JQWatchdog
+    /// The ceiling and stop requests this workflow's evaluations obey; the worker asks it
+    /// whether a stop request cut one short.
+    let limits: ExpressionLimits
 
-    /// - Throws: `JQError` when libjq rejects an expression the checker accepted (a defect).
-    public init(program: Program) throws(JQError) {
+    /// - Throws: `JQError` when the engine rejects an expression the checker accepted (a defect).
+    public init(program: Program, limits: ExpressionLimits = .shared) throws(JQError) {
         self.program = program
         self.definition = DefinitionRecord(program: program)
-        let engine = JQEngine()
-        self.watchdog = engine.watchdog
+        self.limits = limits
         self.bundle = try ExpressionBundle(
             sources: program.expressions.map { ExpressionSource($0.text, scopedVariables: $0.scopedVariables) },
-            engine: engine)
+            limits: limits)
     }
 
     /// The run state machine of this workflow, with `secrets` as `$secrets`; `clock` turns the
