@@ -185,6 +185,17 @@ import Testing
         ("[range(5)] | [while(length > 0; .[1:])]", .null),
         ("[1 | until(. > 100; . * 2)]", .null),
         ("[limit(5; repeat(. * 2))]", 1),
+        // Streaming, joins, and the functions jq's parser calls for operators.
+        ("[tostream]", [1, [2, ["a": [3, []], "b": [:]]], .null]),
+        ("[tostream], [[]|tostream], [[[]]|tostream], [{}|tostream]", 5),
+        ("[fromstream(tostream)]", ["a": [1, ["b": .null]], "c": [[], [:]]]),
+        ("[fromstream(([[0], 1], [[1, 0], 2], [[1, 0]], [[1]]), ([[], 3]), ([[\"a\"], 1], [[\"a\"]]))]", .null),
+        ("[1 | truncate_stream([[0], 1], [[1, 0], 2], [[1, 0]], [[1]])]", .null),
+        ("[leaf_paths], [.. | scalars_or_empty], [recurse_down | numbers]", ["a": [1, [], ["b": 2]], "c": [:]]),
+        ("bsearch(2), bsearch(0), bsearch(4), bsearch(2.5)", [1, 2, 3]),
+        ("INDEX(.id) as $idx | JOIN($idx; .[] | .ref; tostring) , [JOIN($idx; tostring)], [JOIN($idx; .[].ref; tostring; add)]", [["id": 1, "ref": 2], ["id": 2, "ref": 1]]),
+        ("[_plus(1; 2), _minus(5; 3), _multiply(2; 3), _divide(1; 4), _mod(7; 3), _equal(1; 1), _notequal(1; 2), _less(1; 2), _lesseq(2; 2), _greater(1; 2), _greatereq(3; 2)], (5 | _negate)", .null),
+        ("_assign(.a, .b; 1), _modify(.a; . + 1)", ["a": 1]),
         // The loops: trees of outputs, errors after outputs, paths, and more iterations than
         // calls may nest.
         ("[limit(5; 1 | repeat(. + 1, . + 10))]", .null),
@@ -335,6 +346,12 @@ import Testing
         ("abs", -5, [5]),
         ("pick(.a, .b.c)", ["a": 1, "b": ["c": 2, "d": 3], "e": 4], [["a": 1, "b": ["c": 2]]]),
         ("pick(.[1])", [1, 2, 3], [[.null, 2]]),
+        // Where 1.6 gives wrong answers for several targets at once.
+        ("[bsearch(2, 0, 4)]", [1, 2, 3], [[1, -1, -4]]),
+        ("try bsearch(1) catch .", "a", [#"string ("a") cannot be searched from"#]),
+        ("[.[] | toarray]", [1, [2], .null], [[[1], [2], [.null]]]),
+        ("have_decnum, have_literal_numbers", .null, [false, false]),
+        ("builtins | length > 200, (map(select(startswith(\"_\"))) | length), (index(\"trim/0\") != null)", .null, [true, 0, true]),
     ] as [(String, JSON, JSON)])
     func jq171(program: String, input: JSON, expected: JSON) throws {
         let outputs = try JQCompiledProgram(program, variables: []).run(input)
@@ -397,5 +414,24 @@ import Testing
         #expect(try failure("reduce range(60) as $i (0; [., .])", JQLimits(steps: 1_000_000)).contains("more than 1000000 steps"))
         // The loops are loops: a million iterations need no nesting.
         #expect(try failure("last(0 | while(. < 1e6; . + 1)), last(0 | recurse(if . < 1e6 then . + 1 else empty end))") == "no error")
+    }
+}
+
+@Suite struct JQEngineBuiltinsTests {
+    /// jq 1.7.1's builtins beyond 1.6's, as `jq -n 'builtins'` lists them.
+    static let since16 = [
+        "abs/0", "debug/1", "getpath/1", "have_decnum/0", "have_literal_numbers/0", "ltrim/0", "pick/1", "rtrim/0",
+        "scan/2", "significand/0", "splits/2", "toarray/0", "trim/0",
+    ]
+
+    @Test("the engine has every builtin of jq 1.6 and of 1.7.1")
+    func everyBuiltin() {
+        let engine = JQPrelude.shared.signatures
+        // jq's module system, which workflow expressions cannot use (`import` and `include` are
+        // refused too).
+        let modules: Set = ["get_jq_origin/0", "get_prog_origin/0", "get_search_list/0", "modulemeta/0"]
+        let missing = (JQBuiltins.signatures + Self.since16).filter { !engine.contains($0) && !modules.contains($0) }
+        #expect(missing == [], "\(missing)")
+        #expect(modules.allSatisfy { !engine.contains($0) })
     }
 }

@@ -1,4 +1,4 @@
-import SwirlExpressions
+@testable import SwirlExpressions
 import Testing
 
 #if canImport(Glibc)
@@ -70,7 +70,7 @@ import Darwin
         var compiled = 0
         for sample in samples {
             let libjq = Self.libjqCompiles(sample.expression, engine: engine)
-            let error = JQSyntax.check(sample.expression, variables: JQSyntaxCases.variables)
+            let error = JQSyntax.check(sample.expression, variables: JQSyntaxCases.variables, dialect: .jq16)
             if libjq { compiled += 1 }
             if libjq != (error == nil) {
                 var verdict = "libjq rejects it, the checker accepts it"
@@ -100,7 +100,7 @@ import Darwin
         let engine = JQEngine()
         for (expression, reason) in JQSyntaxCases.deliberateDifferences {
             #expect(Self.libjqCompiles(expression, engine: engine), "libjq should compile it: \(reason)")
-            #expect(JQSyntax.check(expression, variables: JQSyntaxCases.variables) != nil, "\(reason)")
+            #expect(JQSyntax.check(expression, variables: JQSyntaxCases.variables, dialect: .jq16) != nil, "\(reason)")
         }
     }
 
@@ -109,7 +109,7 @@ import Darwin
         let first = Self.generatedExpressions(programs: 30, mutantsEach: 2)
         let second = Self.generatedExpressions(programs: 30, mutantsEach: 2)
         #expect(first == second)
-        let verdicts = first.map { JQSyntax.check($0, variables: JQSyntaxCases.variables) == nil }
+        let verdicts = first.map { JQSyntax.check($0, variables: JQSyntaxCases.variables, dialect: .jq16) == nil }
         #expect(verdicts.contains(true))
         #expect(verdicts.contains(false))
     }

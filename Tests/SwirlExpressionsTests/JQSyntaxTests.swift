@@ -1,5 +1,5 @@
 import SwirlCore
-import SwirlExpressions
+@testable import SwirlExpressions
 import Testing
 
 @Suite struct JQSyntaxTests {
@@ -37,7 +37,7 @@ import Testing
 
     @Test("every hand-written case gets libjq's verdict", arguments: JQSyntaxCases.all)
     func handWritten(_ testCase: JQSyntaxCase) {
-        let error = JQSyntax.check(testCase.expression, variables: Self.variables)
+        let error = JQSyntax.check(testCase.expression, variables: Self.variables, dialect: .jq16)
         if testCase.compiles {
             #expect(error == nil)
         } else {
@@ -48,7 +48,7 @@ import Testing
     @Test("the deliberate differences are rejected")
     func deliberateDifferences() {
         for (expression, _) in JQSyntaxCases.deliberateDifferences {
-            #expect(JQSyntax.check(expression, variables: Self.variables) != nil)
+            #expect(JQSyntax.check(expression, variables: Self.variables, dialect: .jq16) != nil)
         }
     }
 
@@ -150,7 +150,7 @@ import Testing
     @Test("messages say what is wrong and point at it", arguments: messages)
     func message(_ testCase: MessageCase) throws {
         let (expression, offset) = Self.unmark(testCase.marked)
-        let error = try #require(JQSyntax.check(expression, variables: Self.variables))
+        let error = try #require(JQSyntax.check(expression, variables: Self.variables, dialect: .jq16))
         #expect(error.message == testCase.message)
         #expect(error.kind == testCase.kind)
         #expect(error.offset == offset)
@@ -161,7 +161,7 @@ import Testing
     @Test("errors inside multi-line expressions report line and column")
     func multiLinePosition() throws {
         let expression = "def f:\n  .a |\n  lenght;\nf"
-        let error = try #require(JQSyntax.check(expression, variables: Self.variables))
+        let error = try #require(JQSyntax.check(expression, variables: Self.variables, dialect: .jq16))
         #expect(error.position == SourcePosition(line: 3, column: 3))
         #expect(error.offset == 16)
         #expect(error.length == 6)
@@ -172,7 +172,7 @@ import Testing
     func unicodeBeforeTheError() throws {
         // "日本" is 2 scalars and 6 bytes; "e\u{301}" is 2 scalars and 3 bytes; the emoji 1 scalar and 4 bytes.
         let expression = "\"日本 e\u{301} 😀\" | lenght"
-        let error = try #require(JQSyntax.check(expression, variables: Self.variables))
+        let error = try #require(JQSyntax.check(expression, variables: Self.variables, dialect: .jq16))
         #expect(error.column == 13)
         #expect(error.line == 1)
         #expect(error.offset == 20)
@@ -227,7 +227,9 @@ import Testing
         #expect(JQSyntax.check("  # just a comment", variables: []) == nil)
         #expect(JQSyntax.check("def f: 1; def g: f;", variables: []) == nil)
         #expect(JQSyntax.check("def f: nosuch;", variables: []) == nil)
-        #expect(JQSyntax.check("def f: 1 / 0;", variables: [])?.kind == .invalidConstant)
+        // libjq 1.6 folds the constant division and fails; jq 1.7.1 leaves it to run time.
+        #expect(JQSyntax.check("def f: 1 / 0;", variables: [], dialect: .jq16)?.kind == .invalidConstant)
+        #expect(JQSyntax.check("def f: 1 / 0;", variables: []) == nil)
         #expect(JQSyntax.check("1 | def f: 1;", variables: []) != nil)
     }
 
@@ -275,7 +277,7 @@ import Testing
                 group.addTask {
                     var mismatches = 0
                     for (index, testCase) in expressions.enumerated() where index % 4 == part {
-                        let accepted = JQSyntax.check(testCase.expression, variables: Self.variables) == nil
+                        let accepted = JQSyntax.check(testCase.expression, variables: Self.variables, dialect: .jq16) == nil
                         if accepted != testCase.compiles { mismatches += 1 }
                     }
                     return mismatches

@@ -76,6 +76,9 @@ struct JQPrelude: Sendable {
     let callables: [JQCompiler.Callable]
     /// The builtins written in Swift, by `name/arity`.
     let natives: [String: JQNativeFunction]
+    /// Every builtin a program can call, as `name/arity`: the prelude's, the Swift ones, and the
+    /// evaluator's own (``JQCoreFunctions``).
+    let signatures: Set<String>
 
     static let shared = JQPrelude()
 
@@ -89,7 +92,7 @@ struct JQPrelude: Sendable {
             natives["\(native.name)/\(native.arity)"] = native
         }
         self.natives = natives
-        guard case .success(let tree) = JQSyntax.parse(Self.source, variables: [], dialect: .jq171) else {
+        guard case .success(let tree) = JQSyntax.parse(Self.source, variables: [], dialect: .jq171, checksBuiltins: false) else {
             preconditionFailure("Swirl's jq prelude does not parse")
         }
         var compiler = JQCompiler(variables: [], natives: natives)
@@ -104,6 +107,11 @@ struct JQPrelude: Sendable {
             node = rest
         }
         callables = compiler.callables
+        var signatures = Set(natives.keys).union(JQCoreFunctions.signatures)
+        for case .function(let name, let arity, _, _) in callables {
+            signatures.insert("\(name)/\(arity)")
+        }
+        self.signatures = signatures
     }
 
     /// The builtins defined in jq, in Swirl's words; each may use the ones above it.
@@ -217,6 +225,33 @@ struct JQPrelude: Sendable {
         def sub($re; replacement): sub($re; replacement; "");
         def gsub($re; replacement; flags): sub($re; replacement; flags + "g");
         def gsub($re; replacement): sub($re; replacement; "g");
+        def toarray: if type == "array" then . else [.] end;
+        def leaf_paths: paths(scalars);
+        def recurse_down: recurse;
+        def scalars_or_empty: select((type != "array" and type != "object") or length == 0);
+        # Numbers are IEEE doubles: no decimal numbers, and a literal's text is not kept.
+        def have_decnum: false;
+        def have_literal_numbers: false;
+        def JOIN($index; key): [.[] | [., $index[key]]];
+        def JOIN($index; rows; key): rows | [., $index[key]];
+        def JOIN($index; rows; key; combine): rows | [., $index[key]] | combine;
+        def truncate_stream(events): . as $depth | null | events | select(.[0] | length > $depth) | .[0] |= .[$depth:];
+        # The functions jq's own parser calls for its operators, which programs may call too.
+        def _plus(a; b): a + b;
+        def _minus(a; b): a - b;
+        def _multiply(a; b): a * b;
+        def _divide(a; b): a / b;
+        def _mod(a; b): a % b;
+        def _equal(a; b): a == b;
+        def _notequal(a; b): a != b;
+        def _less(a; b): a < b;
+        def _lesseq(a; b): a <= b;
+        def _greater(a; b): a > b;
+        def _greatereq(a; b): a >= b;
+        def _negate: - .;
+        def _assign(paths; $value): paths = $value;
+        def _modify(paths; update): paths |= update;
+        def _input: input;
         def pick(pathexps): . as $top | reduce path(pathexps) as $p (null; setpath($p; $top | getpath($p)));
         .
         """

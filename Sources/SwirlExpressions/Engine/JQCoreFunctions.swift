@@ -5,6 +5,14 @@ import SwirlCore
 /// `getpath`, `select` and `recurse` inside a path expression), and `error`. The common
 /// higher-order ones (`map`, `select`) are here too, to skip a call through the prelude.
 enum JQCoreFunctions {
+    /// Every builtin ``filter(_:_:)`` answers, as `name/arity`.
+    static let signatures = [
+        "empty/0", "not/0", "error/0", "error/1", "halt/0", "halt_error/1", "path/1", "getpath/1", "select/1",
+        "map/1", "recurse/0", "recurse/1", "recurse/2", "while/2", "until/2", "repeat/1", "range/2", "limit/2",
+        "first/1", "isempty/1", "env/0", "input/0", "inputs/0", "input_filename/0", "input_line_number/0",
+        "debug/1", "debug/0", "stderr/0", "tostream/0", "fromstream/1",
+    ]
+
     /// The filter for a call of `name` with `arguments`, or `nil` when it is not one of these.
     static func filter(_ name: String, _ arguments: [JQFilter]) -> JQFilter? {
         switch (name, arguments.count) {
@@ -110,6 +118,10 @@ enum JQCoreFunctions {
                 } catch .break(let label) where label == stop {}
                 try emit(.bool(empty))
             }
+        case ("tostream", 0):
+            return JQFilter { input, _, context, emit throws(JQEvalError) in try stream(input, path: [], context, emit) }
+        case ("fromstream", 1):
+            return fromstream(arguments[0])
         case ("env", 0):
             return JQFilter { _, _, context, emit throws(JQEvalError) in try emit(context.environment) }
         case ("input", 0):
@@ -141,6 +153,52 @@ enum JQCoreFunctions {
             )
         default:
             return nil
+        }
+    }
+
+    /// `tostream`: the value as streaming events, depth first: `[path, leaf]` for each scalar
+    /// and empty array or object, and `[path]` after the last member of each other array or
+    /// object, `path` leading to that last member.
+    private static func stream(_ value: JSON, path: [JSON], _ context: JQRun, _ emit: JQEmit) throws(JQEvalError) {
+        try context.step()
+        var last: JSON?
+        switch value {
+        case .array(let elements) where !elements.isEmpty:
+            for (index, element) in elements.enumerated() {
+                try stream(element, path: path + [.number(Double(index))], context, emit)
+            }
+            last = .number(Double(elements.count - 1))
+        case .object(let members) where !members.isEmpty:
+            for (key, member) in members {
+                try stream(member, path: path + [.string(key)], context, emit)
+            }
+            last = members.keys.last.map { .string($0) }
+        default:
+            return try emit(.array([.array(path), value]))
+        }
+        if let last { try emit(.array([.array(path + [last])])) }
+    }
+
+    /// `fromstream(events)`: the values that streaming events describe, each output when its
+    /// last event arrives: a `[path, leaf]` event writes the leaf at the path (a top-level
+    /// scalar is complete at once), and a `[path]` event of a one-key path ends a value.
+    private static func fromstream(_ events: JQFilter) -> JQFilter {
+        JQFilter { input, env, context, emit throws(JQEvalError) in
+            var building: JSON = .null
+            try events.run(input, env, context) { event throws(JQEvalError) in
+                guard case .array(let parts) = event, case .array(let path)? = parts.first, parts.count <= 2 else {
+                    throw .raised(.string("Invalid stream event \(JQValue.quoted(event)): it must be [path, leaf] or [path]"))
+                }
+                if parts.count == 2 {
+                    if path.isEmpty { return try emit(parts[1]) }
+                    try context.checkNesting(parts[1], below: path.count)
+                    try JQPath.set(&building, path[...], to: parts[1])
+                } else if path.count == 1 {
+                    let complete = building
+                    building = .null
+                    try emit(complete)
+                }
+            }
         }
     }
 

@@ -63,6 +63,23 @@ extension JQNativeFunction {
             }
             return sum
         },
+        JQNativeFunction("bsearch") { input, target throws(JQEvalError) in
+            guard case .array(let elements) = input else { throw JQValue.failure(input, "cannot be searched from") }
+            // The index of an element equal to `target` in the sorted array, or -1 - the index
+            // it would be inserted at.
+            var low = 0
+            var high = elements.count
+            while low < high {
+                let middle = (low + high) / 2
+                let order = JQValue.compare(elements[middle], target)
+                if order == 0 { return .number(Double(middle)) }
+                if order < 0 { low = middle + 1 } else { high = middle }
+            }
+            return .number(Double(-1 - low))
+        },
+        JQNativeFunction("builtins") { _ throws(JQEvalError) in
+            .array(JQPrelude.shared.signatures.filter { !$0.hasPrefix("_") }.sorted().map { .string($0) })
+        },
         JQNativeFunction("sort") { input throws(JQEvalError) in
             guard case .array(let elements) = input else {
                 throw JQValue.failure(input, "cannot be sorted, as it is not an array")

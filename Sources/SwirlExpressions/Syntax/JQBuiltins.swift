@@ -40,20 +40,31 @@ enum JQBuiltins {
         "while/2", "with_entries/1", "y0/0", "y1/0", "yn/2",
     ]
 
+    /// jq 1.6's builtins, looked up by name.
+    static let jq16 = JQBuiltinTable(signatures)
+
+    /// The builtins of Swirl's jq engine, which follow jq 1.7.1: what runtime expressions can
+    /// call, and so what validation accepts.
+    static let engine = JQBuiltinTable(JQPrelude.shared.signatures)
+}
+
+/// A set of builtins as `name/arity`, with each name's arities for suggestions.
+struct JQBuiltinTable: Sendable {
     /// The arities each builtin name is defined with, as a bit set: bit `n` is set when
-    /// `name/n` exists. Built once from ``signatures``.
-    static let arities: [String: UInt32] = {
+    /// `name/n` exists.
+    let arities: [String: UInt32]
+
+    init(_ signatures: some Sequence<String>) {
         var arities: [String: UInt32] = [:]
-        arities.reserveCapacity(signatures.count)
         for signature in signatures {
             let parts = signature.split(separator: "/")
             arities[String(parts[0]), default: 0] |= 1 << UInt32(parts[1])!
         }
-        return arities
-    }()
+        self.arities = arities
+    }
 
-    /// Whether jq 1.6 defines `name/arity` before any program.
-    static func contains(_ name: String, arity: Int) -> Bool {
+    /// Whether the table defines `name/arity`.
+    func contains(_ name: String, arity: Int) -> Bool {
         guard arity < 32, let mask = arities[name] else { return false }
         return mask & (1 << UInt32(arity)) != 0
     }

@@ -84,12 +84,21 @@ struct JQParser {
     /// Which jq's grammar to accept.
     private let dialect: JQDialect
 
-    init(bytes: UnsafeBufferPointer<UInt8>, variables: Set<String>, dialect: JQDialect = .jq16) {
+    /// - Parameter checksBuiltins: whether a call no `def` answers must name a builtin of the
+    ///   dialect (jq 1.6's, or those of Swirl's engine); `false` leaves it to the engine's
+    ///   compiler, for the engine's own prelude.
+    init(bytes: UnsafeBufferPointer<UInt8>, variables: Set<String>, dialect: JQDialect, checksBuiltins: Bool = true) {
         self.bytes = bytes
         self.dialect = dialect
         lexer = JQLexer(bytes: bytes)
         token = JQToken(kind: .end, start: 0, end: 0)
-        scope = JQScope(source: bytes, externalVariables: variables, leavesBuiltinsToCompiler: dialect == .jq171)
+        let builtins: JQBuiltinTable? =
+            switch (checksBuiltins, dialect) {
+            case (false, _): nil
+            case (true, .jq16): JQBuiltins.jq16
+            case (true, .jq171): JQBuiltins.engine
+            }
+        scope = JQScope(source: bytes, externalVariables: variables, builtins: builtins)
     }
 
     /// Reads the whole expression as a jq program and reports its first problem.

@@ -91,14 +91,14 @@ struct JQScope {
     /// The innermost `def` whose body is being read, or -1 outside every body.
     private var context = -1
 
-    /// Whether a call no `def` answers is left for the engine's compiler to resolve, rather than
-    /// checked against jq 1.6's builtins: the engine's own builtins are not 1.6's.
-    private let leavesBuiltinsToCompiler: Bool
+    /// The builtins a call no `def` answers must be one of; `nil` leaves such calls to the
+    /// engine's compiler (for the engine's own prelude, which defines builtins).
+    private let builtins: JQBuiltinTable?
 
-    init(source: UnsafeBufferPointer<UInt8>, externalVariables: Set<String>, leavesBuiltinsToCompiler: Bool = false) {
+    init(source: UnsafeBufferPointer<UInt8>, externalVariables: Set<String>, builtins: JQBuiltinTable?) {
         self.source = source
         self.externalVariables = externalVariables
-        self.leavesBuiltinsToCompiler = leavesBuiltinsToCompiler
+        self.builtins = builtins
     }
 
     // MARK: - Functions
@@ -118,9 +118,9 @@ struct JQScope {
             }
             index -= 1
         }
-        if leavesBuiltinsToCompiler { return }
+        guard let builtins else { return }
         let text = text(name)
-        if JQBuiltins.contains(text, arity: arity) { return }
+        if builtins.contains(text, arity: arity) { return }
         let failure = JQSyntaxFailure.undefinedFunction(
             text,
             arity: arity,
@@ -331,7 +331,7 @@ struct JQScope {
 
     /// The other arities `name` is defined with, in scope or as a builtin, in ascending order.
     private func arities(of name: Name, text: String) -> [Int] {
-        var mask = JQBuiltins.arities[text] ?? 0
+        var mask = builtins?.arities[text] ?? 0
         for binding in functions where same(binding.name, name) && binding.arity < 32 {
             mask |= 1 << UInt32(binding.arity)
         }
@@ -343,7 +343,7 @@ struct JQScope {
         for binding in functions {
             candidates.append((text(binding.name), binding.arity == arity))
         }
-        for (candidate, mask) in JQBuiltins.arities where !candidate.hasPrefix("_") {
+        for (candidate, mask) in builtins?.arities ?? [:] where !candidate.hasPrefix("_") {
             candidates.append((candidate, arity < 32 && mask & (1 << UInt32(arity)) != 0))
         }
         return JQNameSuggestion.closest(to: name, among: candidates)

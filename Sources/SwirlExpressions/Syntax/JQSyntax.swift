@@ -32,15 +32,21 @@ public enum JQSyntax {
     ///   - expression: the jq source text, such as `.items | map(.price * $input.rate)`.
     ///   - variables: the names of the variables bound around the expression, without `$`:
     ///     `input`, `context`, `secrets`, a loop's `item` and `index`, a catch's error variable….
-    /// - Returns: `nil` when libjq 1.6 would compile the expression, or its first problem.
+    /// - Returns: `nil` when Swirl's jq engine compiles the expression, or its first problem.
     public static func check(_ expression: String, variables: Set<String>) -> JQSyntaxError? {
+        check(expression, variables: variables, dialect: .jq171)
+    }
+
+    /// Checks one jq expression against the grammar and builtins of `dialect`: jq 1.7.1's, as
+    /// Swirl's engine runs it, or jq 1.6's, as libjq 1.6 compiles it.
+    static func check(_ expression: String, variables: Set<String>, dialect: JQDialect) -> JQSyntaxError? {
         var expression = expression
         return expression.withUTF8 { bytes -> JQSyntaxError? in
             // jq_compile reads a C string, so a NUL would silently cut the program short.
             if let nul = bytes.firstIndex(of: 0) {
                 return error(from: .nulCharacter(start: nul, end: nul + 1), in: bytes)
             }
-            var parser = JQParser(bytes: bytes, variables: variables)
+            var parser = JQParser(bytes: bytes, variables: variables, dialect: dialect)
             guard let failure = parser.check() else { return nil }
             return error(from: failure, in: bytes)
         }
@@ -51,14 +57,15 @@ public enum JQSyntax {
     static func parse(
         _ expression: String,
         variables: Set<String>,
-        dialect: JQDialect
+        dialect: JQDialect,
+        checksBuiltins: Bool = true
     ) -> Result<JQNode, JQSyntaxError> {
         var expression = expression
         return expression.withUTF8 { bytes -> Result<JQNode, JQSyntaxError> in
             if let nul = bytes.firstIndex(of: 0) {
                 return .failure(error(from: .nulCharacter(start: nul, end: nul + 1), in: bytes))
             }
-            var parser = JQParser(bytes: bytes, variables: variables, dialect: dialect)
+            var parser = JQParser(bytes: bytes, variables: variables, dialect: dialect, checksBuiltins: checksBuiltins)
             return parser.parse().mapError { error(from: $0, in: bytes) }
         }
     }

@@ -362,33 +362,23 @@ extension JQSyntaxFailure {
 /// Builtins of jq versions after the one Swirl's expressions follow, so that an expression written for a newer jq
 /// is told why a function it uses is missing, and what to write instead.
 struct NewerBuiltin {
-    /// The jq whose language Swirl's expressions speak (the libjq they are evaluated with).
-    static let engineVersion = "1.6"
+    /// The jq whose language Swirl's expressions speak (what Swirl's jq engine follows).
+    static let engineVersion = "1.7.1"
 
     let name: String
     let arity: Int
     /// The jq releases that have it.
     let since: String
-    /// The same in jq 1.6, when there is a short way to write it.
+    /// The same in jq 1.7.1, when there is a short way to write it.
     let instead: String?
 
     static let all: [NewerBuiltin] = [
-        NewerBuiltin(name: "trim", arity: 0, since: "1.7.1 and later", instead: #"`sub("^\\s+"; "") | sub("\\s+$"; "")`"#),
-        NewerBuiltin(name: "ltrim", arity: 0, since: "1.7.1 and later", instead: #"`sub("^\\s+"; "")`"#),
-        NewerBuiltin(name: "rtrim", arity: 0, since: "1.7.1 and later", instead: #"`sub("\\s+$"; "")`"#),
-        NewerBuiltin(name: "abs", arity: 0, since: "1.7.1 and later", instead: "`if . < 0 then - . else . end`"),
-        NewerBuiltin(name: "toarray", arity: 0, since: "1.8", instead: #"`if type == "array" then . else [.] end`"#),
-        NewerBuiltin(
-            name: "pick", arity: 1, since: "1.7 and later",
-            instead: "`. as $v | reduce path(PATHS) as $p (null; setpath($p; $v | getpath($p)))`"),
-        NewerBuiltin(name: "debug", arity: 1, since: "1.7 and later", instead: "`debug`, which takes no message"),
-        NewerBuiltin(
-            name: "scan", arity: 2, since: "1.7 and later", instead: #"`match(RE; "g" + FLAGS) | .string`"#),
-        NewerBuiltin(name: "have_literal_numbers", arity: 0, since: "1.7 and later", instead: nil),
-        NewerBuiltin(name: "have_decnum", arity: 0, since: "1.7 and later", instead: nil),
-        NewerBuiltin(name: "significand", arity: 0, since: "1.7 and later", instead: nil),
         NewerBuiltin(name: "trimstr", arity: 1, since: "1.8", instead: "`ltrimstr(S) | rtrimstr(S)`"),
         NewerBuiltin(name: "add", arity: 1, since: "1.8", instead: "`[EXPRESSION] | add`"),
+        NewerBuiltin(name: "skip", arity: 2, since: "1.8", instead: "`[EXPRESSION][N:][]`"),
+        NewerBuiltin(
+            name: "toboolean", arity: 0, since: "1.8",
+            instead: #"`if . == "true" then true elif . == "false" then false else . end`"#),
     ]
 
     static func named(_ name: String, arity: Int) -> NewerBuiltin? {
