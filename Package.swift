@@ -33,10 +33,6 @@ let package = Package(
             providers: [.apt(["libyaml-dev"])]
         ),
         .systemLibrary(
-            name: "CJQ",
-            providers: [.apt(["libjq-dev"])]
-        ),
-        .systemLibrary(
             name: "CLibPQ",
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
@@ -66,7 +62,7 @@ let package = Package(
         ),
         .target(
             name: "SwirlExpressions",
-            dependencies: ["SwirlCore", "CJQ"],
+            dependencies: ["SwirlCore"],
             swiftSettings: swirlSettings
         ),
         .target(

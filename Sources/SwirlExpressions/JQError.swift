@@ -1,14 +1,10 @@
-/// A failure reported by libjq: the filter did not compile, or it raised an error while running.
-///
-/// Only text crosses this boundary, never a libjq value, so the error is `Sendable` and can leave
-/// the thread that owns the ``JQEngine``.
+/// Why a runtime expression failed: it did not compile, it raised an error while running, or a
+/// limit or stop request ended it.
 public enum JQError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The filter did not compile.
     ///
-    /// Each message is one report from libjq's parser or linker, for example
-    /// `jq: error: syntax error, unexpected $end (Unix shell quoting issues?) at <top-level>, line 1:`
-    /// followed by the offending line. libjq's closing `jq: N compile error(s)` tally is left out:
-    /// it repeats what the count of `messages` already says.
+    /// Each message names the expression and what is wrong with it, as ``ExpressionBundle``
+    /// reports it.
     case compile(messages: [String])
 
     /// The filter raised an error while running, through `error(…)`, `halt_error` or a failing
@@ -18,14 +14,14 @@ public enum JQError: Error, Sendable, Equatable, CustomStringConvertible {
     /// text, so `error({code: 1})` reads `{"code":1}`.
     case runtime(message: String)
 
-    /// The filter ran longer than its limit and ``JQWatchdog`` halted it; its outputs are dropped.
+    /// The filter ran longer than its limit and stopped; its outputs are dropped.
     ///
-    /// `seconds` is the limit that applied; `ceiling` says whether it was the watchdog's
-    /// ceiling for every evaluation rather than the shorter limit the caller passed (such as the
-    /// time left before a task's or workflow's timeout).
+    /// `seconds` is the limit that applied; `ceiling` says whether it was the process's ceiling
+    /// for every evaluation (``ExpressionLimits``) rather than the shorter limit the caller
+    /// passed (such as the time left before a task's or workflow's timeout).
     case timedOut(seconds: Double, ceiling: Bool)
 
-    /// A stop request (``JQWatchdog/interrupt()``, on SIGINT or SIGTERM) halted the filter.
+    /// A stop request (``ExpressionLimits/interrupt()``, on SIGINT or SIGTERM) ended the filter.
     case interrupted
 
     /// The error as text for people; compile messages are joined with `; `.

@@ -32,4 +32,26 @@ enum ReferenceJQ {
         let outputs = try String(decoding: output, as: UTF8.self).split(separator: "\n").map { try JSON(parsing: String($0)) }
         return (process.terminationStatus, outputs)
     }
+
+    /// Whether `jq -n` compiles `program`: jq exits with 3 for a program that does not compile.
+    /// A program that runs on past 5 seconds compiled, and is stopped.
+    static func compiles(_ program: String) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["-n", program]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline {
+            usleep(2_000)
+        }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+            return true
+        }
+        return process.terminationStatus != 3
+    }
 }

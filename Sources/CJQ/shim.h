@@ -1,1 +1,0 @@
-#include <jq.h>
