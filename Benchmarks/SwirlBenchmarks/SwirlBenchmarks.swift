@@ -10,6 +10,7 @@ import SwirlSyntax
 ///
 /// Usage: swift run -c release SwirlBenchmarks [runs]
 ///        swift run -c release SwirlBenchmarks durable DATABASE_URL [runs]   (see DurableBenchmarks)
+///        swift run -c release SwirlBenchmarks expressions NUMBERS OBJECTS [runs]   (see ExpressionBenchmarks)
 @main
 struct SwirlBenchmarks {
     static let header = "document: {dsl: '1.0.3', namespace: bench, name: b, version: '1.0.0'}\n"
@@ -20,9 +21,16 @@ struct SwirlBenchmarks {
             try await DurableBenchmarks.run(url: CommandLine.arguments[2], repeats: runs)
             return
         }
+        if CommandLine.arguments.count > 3, CommandLine.arguments[1] == "expressions" {
+            let runs = CommandLine.arguments.count > 4 ? Int(CommandLine.arguments[4]) ?? 5 : 5
+            try ExpressionBenchmarks.run(numbersFile: CommandLine.arguments[2], objectsFile: CommandLine.arguments[3], runs: runs)
+            return
+        }
         let runs = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 5 : 5
         var sequential = header + "do:\n"
         for index in 0..<10_000 { sequential += "  - t\(index): {set: {n: '${ .n + \(index % 97) }'}}\n" }
+        var engine = header + "do:\n"
+        for index in 0..<10_000 { engine += "  - t\(index): {set: {n: '${ [.n, \(index % 97)] | add }'}}\n" }
         let loop = header + "do:\n  - sum:\n      for: {in: '[range(10000)]'}\n      do:\n        - add: {set: {n: '${ .n + $item }'}}\n"
         var fork = header + "do:\n  - wide:\n      fork:\n        branches:\n"
         for branch in 0..<100 {
@@ -31,7 +39,12 @@ struct SwirlBenchmarks {
         }
         // SWIRL_BENCH_ONLY=sequential (or loop, fork, fork-1000, fork-10000) measures one case alone, for profiling.
         let only = ProcessInfo.processInfo.environment["SWIRL_BENCH_ONLY"]
-        for (name, text, tasks) in [("sequential", sequential, 10_000), ("loop", loop, 10_000), ("fork", fork, 1_000)]
+        // `sequential`'s expressions are plain sums, which skip the jq engine (DirectExpression);
+        // `sequential-jq`'s go through it.
+        let cases = [
+            ("sequential", sequential, 10_000), ("sequential-jq", engine, 10_000), ("loop", loop, 10_000), ("fork", fork, 1_000),
+        ]
+        for (name, text, tasks) in cases
         where only == nil || only == name {
             let document = Loader().load(text: text, file: name).value!
             let program = try Compiler().compile(document)
