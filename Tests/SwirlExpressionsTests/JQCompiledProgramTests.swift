@@ -185,6 +185,23 @@ import Testing
         ("[range(5)] | [while(length > 0; .[1:])]", .null),
         ("[1 | until(. > 100; . * 2)]", .null),
         ("[limit(5; repeat(. * 2))]", 1),
+        // Path expressions: a value that is no path fails where it is used as one; one that is
+        // the input itself keeps the input's path.
+        ("try path(1 | .a) catch ., try path(reverse | .[]) catch ., try path([1] | .[0]) catch .", [1]),
+        ("[path(tostring)], [path(. as $x | $x)], [path(if true then . else 1 end)], [path(null)]", "a"),
+        ("try ((try error(\"x\") catch .a) |= 1) catch .", ["a": 1]),
+        ("try path(first(1, .a)) catch ., [paths(type == \"number\")]", ["a": [1, ["b": 2]]]),
+        // `?` after a suffix keeps only the suffix's own error from escaping: the term before it
+        // and the index expression fail as they would without it.
+        ("[.a.b[0]?]", ["a": 5]),
+        ("[.a.b.c?]", ["a": 5]),
+        ("[.a[.b.c]?], [.a[]?], [.a.b?], [1 as $x | .a[$x]?]", ["a": 5]),
+        ("[(.a | error)[0]?]", ["a": 5]),
+        ("[.a[0:(error(\"k\"))]?]", ["a": 5]),
+        ("[(error(\"t\"))[]?]", ["a": 5]),
+        ("[.[error(\"x\")]?]", ["a": 5]),
+        ("[.[\"a\" * [1]]?]", ["a": 5]),
+        ("[.a?.b?], [.a?[0]?], [..?]", ["a": 5]),
         // Streaming, joins, and the functions jq's parser calls for operators.
         ("[tostream]", [1, [2, ["a": [3, []], "b": [:]]], .null]),
         ("[tostream], [[]|tostream], [[[]]|tostream], [{}|tostream]", 5),
@@ -346,6 +363,9 @@ import Testing
         ("abs", -5, [5]),
         ("pick(.a, .b.c)", ["a": 1, "b": ["c": 2, "d": 3], "e": 4], [["a": 1, "b": ["c": 2]]]),
         ("pick(.[1])", [1, 2, 3], [[.null, 2]]),
+        // A value that is no path leaves the try's body before it is found out: jq 1.6's try
+        // caught that too.
+        ("try ((try {} catch .b) |= 1) catch .", ["a": 1], ["Invalid path expression with result {}"]),
         // Where 1.6 gives wrong answers for several targets at once.
         ("[bsearch(2, 0, 4)]", [1, 2, 3], [[1, -1, -4]]),
         ("try bsearch(1) catch .", "a", [#"string ("a") cannot be searched from"#]),

@@ -10,9 +10,19 @@ enum ReferenceJQ {
     /// output line as a value. The input is written from another thread, so a large output
     /// cannot block it.
     static func run(_ program: String, input: String, environment: [String: String]? = nil) throws -> (status: Int32, outputs: [JSON]) {
+        // A jq that fails early closes its input: the write must fail, not kill the tests.
+        signal(SIGPIPE, SIG_IGN)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["-c", program]
+        // A long program (a batch of many cases) goes in a file: the argument list has a limit.
+        var programFile: URL?
+        if program.utf8.count > 64 << 10 {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("swirl-jq-\(UUID().uuidString).jq")
+            try Data(program.utf8).write(to: file)
+            programFile = file
+        }
+        defer { if let programFile { try? FileManager.default.removeItem(at: programFile) } }
+        process.arguments = programFile.map { ["-c", "-f", $0.path] } ?? ["-c", program]
         if let environment {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }

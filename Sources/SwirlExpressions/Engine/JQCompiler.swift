@@ -65,15 +65,14 @@ struct JQCompiler {
             return JQFilter { input, _, _, emit throws(JQEvalError) in
                 try emit(.string(try JQFormat.apply(name, to: input)))
             }
+        // A `?` after a suffix drops only the suffix's own error (indexing a number, iterating a
+        // string): errors of the term before it and of the key go on, as in jq.
         case .index(let base, let key, let optional):
-            let filter = try compileIndex(base, key)
-            return optional ? Self.attempt(filter, handler: nil) : filter
+            return try compileIndex(base, key, optional: optional)
         case .slice(let base, let from, let to, let optional):
-            let filter = try compileSlice(base, from, to)
-            return optional ? Self.attempt(filter, handler: nil) : filter
+            return try compileSlice(base, from, to, optional: optional)
         case .iterate(let base, let optional):
-            let filter = Self.iterate(try compile(base))
-            return optional ? Self.attempt(filter, handler: nil) : filter
+            return Self.iterate(try compile(base), optional: optional)
         case .pipe(let left, let right):
             return Self.pipe(try compile(left), try compile(right))
         case .comma(let left, let right):
@@ -179,27 +178,46 @@ struct JQCompiler {
 
     // MARK: - Paths and indexes
 
-    private mutating func compileIndex(_ base: JQNode, _ key: JQNode) throws(JQCompileError) -> JQFilter {
+    /// `value[key]`, or nothing when `optional` and the value cannot be indexed so.
+    @inline(__always)
+    private static func index(_ value: JSON, _ key: JSON, optional: Bool) throws(JQEvalError) -> JSON? {
+        guard optional else { return try JQPath.index(value, key) }
+        do throws(JQEvalError) {
+            return try JQPath.index(value, key)
+        } catch .raised {
+            return nil
+        }
+    }
+
+    private mutating func compileIndex(_ base: JQNode, _ key: JQNode, optional: Bool) throws(JQCompileError) -> JQFilter {
         let source = try compile(base)
         if case .literal(let name) = key {
             // `.a`, `.[0]`: the key is known, so only the base generates.
             if case .identity = base {
                 return JQFilter(
-                    run: { input, _, _, emit throws(JQEvalError) in try emit(try JQPath.index(input, name)) },
+                    run: { input, _, _, emit throws(JQEvalError) in
+                        if let value = try Self.index(input, name, optional: optional) { try emit(value) }
+                    },
                     paths: { input, _, _, emit throws(JQEvalError) in
-                        try emit(input.appending(name, value: try JQPath.index(input.value, name)))
+                        try input.checkAccess(name)
+                        if let value = try Self.index(input.value, name, optional: optional) {
+                            try emit(input.appending(name, value: value))
+                        }
                     }
                 )
             }
             return JQFilter(
                 run: { input, env, context, emit throws(JQEvalError) in
                     try source.run(input, env, context) { value throws(JQEvalError) in
-                        try emit(try JQPath.index(value, name))
+                        if let element = try Self.index(value, name, optional: optional) { try emit(element) }
                     }
                 },
                 paths: { input, env, context, emit throws(JQEvalError) in
                     try source.paths(input, env, context) { reached throws(JQEvalError) in
-                        try emit(reached.appending(name, value: try JQPath.index(reached.value, name)))
+                        try reached.checkAccess(name)
+                        if let value = try Self.index(reached.value, name, optional: optional) {
+                            try emit(reached.appending(name, value: value))
+                        }
                     }
                 }
             )
@@ -210,21 +228,26 @@ struct JQCompiler {
             run: { input, env, context, emit throws(JQEvalError) in
                 try index.run(input, env, context) { name throws(JQEvalError) in
                     try source.run(input, env, context) { value throws(JQEvalError) in
-                        try emit(try JQPath.index(value, name))
+                        if let element = try Self.index(value, name, optional: optional) { try emit(element) }
                     }
                 }
             },
             paths: { input, env, context, emit throws(JQEvalError) in
                 try index.run(input.value, env, context) { name throws(JQEvalError) in
                     try source.paths(input, env, context) { reached throws(JQEvalError) in
-                        try emit(reached.appending(name, value: try JQPath.index(reached.value, name)))
+                        try reached.checkAccess(name)
+                        if let value = try Self.index(reached.value, name, optional: optional) {
+                            try emit(reached.appending(name, value: value))
+                        }
                     }
                 }
             }
         )
     }
 
-    private mutating func compileSlice(_ base: JQNode, _ from: JQNode?, _ to: JQNode?) throws(JQCompileError) -> JQFilter {
+    private mutating func compileSlice(_ base: JQNode, _ from: JQNode?, _ to: JQNode?, optional: Bool) throws(JQCompileError)
+        -> JQFilter
+    {
         let source = try compile(base)
         let start = try from.map { node throws(JQCompileError) in try compile(node) } ?? .constant(.null)
         let end = try to.map { node throws(JQCompileError) in try compile(node) } ?? .constant(.null)
@@ -234,7 +257,7 @@ struct JQCompiler {
                     try end.run(input, env, context) { to throws(JQEvalError) in
                         let key = JQPath.sliceKey(from: from, to: to)
                         try source.run(input, env, context) { value throws(JQEvalError) in
-                            try emit(try JQPath.index(value, key))
+                            if let part = try Self.index(value, key, optional: optional) { try emit(part) }
                         }
                     }
                 }
@@ -244,7 +267,10 @@ struct JQCompiler {
                     try end.run(input.value, env, context) { to throws(JQEvalError) in
                         let key = JQPath.sliceKey(from: from, to: to)
                         try source.paths(input, env, context) { reached throws(JQEvalError) in
-                            try emit(reached.appending(key, value: try JQPath.index(reached.value, key)))
+                            try reached.checkAccess(key)
+                            if let part = try Self.index(reached.value, key, optional: optional) {
+                                try emit(reached.appending(key, value: part))
+                            }
                         }
                     }
                 }
@@ -252,8 +278,9 @@ struct JQCompiler {
         )
     }
 
-    /// `base[]`: each element of an array, each value of an object.
-    static func iterate(_ source: JQFilter) -> JQFilter {
+    /// `base[]`: each element of an array, each value of an object; with `optional`, nothing
+    /// for any other value.
+    static func iterate(_ source: JQFilter, optional: Bool = false) -> JQFilter {
         JQFilter(
             run: { input, env, context, emit throws(JQEvalError) in
                 try source.run(input, env, context) { value throws(JQEvalError) in
@@ -269,12 +296,14 @@ struct JQCompiler {
                             try emit(member)
                         }
                     default:
+                        if optional { return }
                         throw .raised(.string("Cannot iterate over \(JQValue.quoted(value))"))
                     }
                 }
             },
             paths: { input, env, context, emit throws(JQEvalError) in
                 try source.paths(input, env, context) { reached throws(JQEvalError) in
+                    try reached.checkIteration()
                     switch reached.value {
                     case .array(let elements):
                         for (position, element) in elements.enumerated() {
@@ -287,6 +316,7 @@ struct JQCompiler {
                             try emit(reached.appending(.string(name), value: member))
                         }
                     default:
+                        if optional { return }
                         throw .raised(.string("Cannot iterate over \(JQValue.quoted(reached.value))"))
                     }
                 }
@@ -427,9 +457,8 @@ struct JQCompiler {
                 try guarded(emit) { forward throws(JQEvalError) in
                     try body.paths(input, env, context, forward)
                 } onError: { error throws(JQEvalError) in
-                    try handler?.run(error, env, context) { value throws(JQEvalError) in
-                        throw JQFilter.invalidPath(value)
-                    }
+                    // The error's value is no path.
+                    try handler?.paths(JQPathValue(notAPath: error), env, context, emit)
                 }
             }
         )
@@ -561,8 +590,9 @@ struct JQCompiler {
                 try value.run(input, env, context) { new throws(JQEvalError) in
                     var state = input
                     try target.paths(JQPathValue(path: [], value: input), env, context) { reached throws(JQEvalError) in
-                        try context.checkNesting(new, below: reached.path.count)
-                        try JQPath.set(&state, reached.path[...], to: new)
+                        let path = try reached.path
+                        try context.checkNesting(new, below: path.count)
+                        try JQPath.set(&state, path[...], to: new)
                     }
                     try emit(state)
                 }
@@ -613,12 +643,13 @@ struct JQCompiler {
         var deleted: [JSON] = []
         let stop = context.newLabel()
         try target.paths(JQPathValue(path: [], value: input), env, context) { reached throws(JQEvalError) in
-            let old = try JQPath.get(state, path: .array(reached.path))
+            let path = try reached.path
+            let old = try JQPath.get(state, path: .array(path))
             if let new = try update(old, stop) {
-                try context.checkNesting(new, below: reached.path.count)
-                try JQPath.set(&state, reached.path[...], to: new)
+                try context.checkNesting(new, below: path.count)
+                try JQPath.set(&state, path[...], to: new)
             } else {
-                deleted.append(.array(reached.path))
+                deleted.append(.array(path))
             }
         }
         // Paths whose update gave nothing are deleted together at the end, so deleting one

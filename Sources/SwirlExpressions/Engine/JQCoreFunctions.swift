@@ -49,7 +49,7 @@ enum JQCoreFunctions {
             let target = arguments[0]
             return JQFilter { input, env, context, emit throws(JQEvalError) in
                 try target.paths(JQPathValue(path: [], value: input), env, context) { reached throws(JQEvalError) in
-                    try emit(.array(reached.path))
+                    try emit(.array(try reached.path))
                 }
             }
         case ("getpath", 1):
@@ -64,7 +64,7 @@ enum JQCoreFunctions {
                     try path.run(input.value, env, context) { keys throws(JQEvalError) in
                         let value = try JQPath.get(input.value, path: keys)
                         guard case .array(let steps) = keys else { return }
-                        try emit(JQPathValue(path: input.path + steps, value: value))
+                        try emit(input.appending(contentsOf: steps, value: value))
                     }
                 }
             )
@@ -88,7 +88,7 @@ enum JQCoreFunctions {
                 try emit(.array(try transform.collect(input, env, context)))
             }
         case ("recurse", 0):
-            return JQLoops.recurse(JQCompiler.attempt(JQCompiler.iterate(.identity), handler: nil))
+            return JQLoops.recurse(JQCompiler.iterate(.identity, optional: true))
         case ("recurse", 1):
             return JQLoops.recurse(arguments[0])
         case ("recurse", 2):

@@ -9,15 +9,83 @@ typealias JQPathEmit = (JQPathValue) throws(JQEvalError) -> Void
 
 /// An output of a path expression (`path(…)`, the left side of `|=`, `del(…)`): the keys leading
 /// from the input to a value, and that value.
+///
+/// A value that is no path (a literal, a variable, the result of `reverse`) travels on as such,
+/// as in jq: using it as one fails where that happens, when it is indexed or iterated, or when
+/// the path expression ends with it.
 struct JQPathValue: Sendable {
-    var path: [JSON]
+    /// The keys from the input to the value; `nil` when the value is no path.
+    private var keys: [JSON]?
     var value: JSON
 
-    /// One step further: `key` inside this value, whose content is `value`.
+    init(path: [JSON], value: JSON) {
+        keys = path
+        self.value = value
+    }
+
+    /// A value that is no path.
+    init(notAPath value: JSON) {
+        keys = nil
+        self.value = value
+    }
+
+    /// The keys leading to the value.
+    /// - Throws: jq's error for a path expression that ends with a value that is no path.
+    var path: [JSON] {
+        get throws(JQEvalError) {
+            guard let keys else { throw JQFilter.invalidPath(value) }
+            return keys
+        }
+    }
+
+    /// Checks that the value may be indexed with `key` as part of a path.
+    func checkAccess(_ key: JSON) throws(JQEvalError) {
+        guard keys == nil else { return }
+        throw .raised(
+            .string(
+                "Invalid path expression near attempt to access element \(JQFilter.truncated(key, size: 15)) of "
+                    + JQFilter.truncated(value)))
+    }
+
+    /// Checks that the value may be iterated as part of a path.
+    func checkIteration() throws(JQEvalError) {
+        guard keys == nil else { return }
+        throw .raised(.string("Invalid path expression near attempt to iterate through \(JQFilter.truncated(value))"))
+    }
+
+    /// One step further: `key` inside this value, whose content is `value`. The caller has
+    /// checked the access (``checkAccess(_:)``).
     func appending(_ key: JSON, value: JSON) -> JQPathValue {
-        var path = self.path
+        guard var path = keys else { return JQPathValue(notAPath: value) }
         path.append(key)
         return JQPathValue(path: path, value: value)
+    }
+
+    /// Whether `a` is `b` itself: the same storage for a non-empty array or object, the same
+    /// value for anything else.
+    static func identical(_ a: JSON, _ b: JSON) -> Bool {
+        switch (a, b) {
+        case (.array(let x), .array(let y)) where !x.isEmpty || !y.isEmpty:
+            return JSONStorageIdentity(a) == JSONStorageIdentity(b)
+        case (.object(let x), .object(let y)) where !x.isEmpty || !y.isEmpty:
+            return JSONStorageIdentity(a) == JSONStorageIdentity(b)
+        case (.array, .array), (.object, .object), (.null, .null):
+            return true
+        case (.bool(let x), .bool(let y)):
+            return x == y
+        case (.number(let x), .number(let y)):
+            return x.bitPattern == y.bitPattern
+        case (.string(let x), .string(let y)):
+            return x == y
+        default:
+            return false
+        }
+    }
+
+    /// The value at `steps` further on (`getpath`): no path when this is none.
+    func appending(contentsOf steps: [JSON], value: JSON) -> JQPathValue {
+        guard let keys else { return JQPathValue(notAPath: value) }
+        return JQPathValue(path: keys + steps, value: value)
     }
 }
 
@@ -41,13 +109,15 @@ struct JQFilter: Sendable {
         self.paths = paths
     }
 
-    /// An expression that is no path expression: as a path, each of its outputs is an error, as
-    /// `path(1)` is in jq.
+    /// An expression that is no path expression: as a path, its outputs are values that are no
+    /// path, which fail when used as one, as `path(1)` does in jq; an output that is the input
+    /// itself keeps the input's path, as jq's identity test keeps it (`path(tostring)` of a
+    /// string, `path(. as $x | $x)`).
     init(run: @escaping @Sendable (JSON, JQEnv?, JQRun, JQEmit) throws(JQEvalError) -> Void) {
         self.run = run
-        self.paths = { input, env, context, _ throws(JQEvalError) in
+        self.paths = { input, env, context, emit throws(JQEvalError) in
             try run(input.value, env, context) { value throws(JQEvalError) in
-                throw JQFilter.invalidPath(value)
+                try emit(JQPathValue.identical(value, input.value) ? input : JQPathValue(notAPath: value))
             }
         }
     }
@@ -78,14 +148,14 @@ struct JQFilter: Sendable {
         return outputs
     }
 
-    /// A value as jq's messages about paths show it: its compact text, cut to 26 bytes and `...`
-    /// when it is longer than 29.
-    static func truncated(_ value: JSON) -> String {
-        var writer = JQTextWriter(limit: 64)
+    /// A value as jq's messages about paths show it: its compact text, cut to `size - 4` bytes
+    /// and `...` when it is longer than `size - 1` (jq writes it into a buffer of `size` bytes).
+    static func truncated(_ value: JSON, size: Int = 30) -> String {
+        var writer = JQTextWriter(limit: 2 * size + 4)
         try? writer.write(value, depth: 0)
         let text = writer.bytes
-        guard text.count > 29 else { return String(decoding: text, as: UTF8.self) }
-        return String(decoding: text.prefix(26), as: UTF8.self) + "..."
+        guard text.count > size - 1 else { return String(decoding: text, as: UTF8.self) }
+        return String(decoding: text.prefix(size - 4), as: UTF8.self) + "..."
     }
 }
 

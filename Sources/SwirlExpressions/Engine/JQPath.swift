@@ -80,11 +80,10 @@ enum JQPath {
     /// The element range a slice key selects in `count` elements: bounds counted from the end when
     /// negative, clamped, the start rounded down and the end up.
     static func sliceBounds(_ key: JSON, count: Int) throws(JQEvalError) -> (Int, Int) {
-        guard case .object(let members) = key else {
+        // Both bounds must be there, `null` for an open end, as `[from:to]` makes them.
+        guard case .object(let members) = key, let startValue = members["start"], let endValue = members["end"] else {
             throw .raised(.string("Array/string slice indices must be integers"))
         }
-        let startValue = members["start"] ?? .null
-        let endValue = members["end"] ?? .null
         var from = 0.0
         var to = Double(count)
         switch startValue {
