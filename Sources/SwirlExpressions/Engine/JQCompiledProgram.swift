@@ -147,7 +147,9 @@ struct JQPrelude: Sendable {
             elif $by < 0 then $from | while(. > $upto; . + $by)
             else empty end;
         def last(f): reduce f as $value (null; $value);
-        def nth($n; f): if $n < 0 then error("Out of bounds negative array index") else last(limit($n + 1; f)) end;
+        # The output at index $n, nothing when f has fewer: jq 1.7.1's (1.6 gave the last one).
+        def nth($n; f): if $n < 0 then error("nth doesn't support negative indices")
+            else label $found | foreach f as $item ($n + 1; . - 1; select(. <= 0) | $item, break $found) end;
         def first: .[0];
         def last: .[-1];
         def nth($n): .[$n];
