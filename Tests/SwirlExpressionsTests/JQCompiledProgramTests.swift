@@ -363,6 +363,14 @@ import Testing
         ("abs", -5, [5]),
         ("pick(.a, .b.c)", ["a": 1, "b": ["c": 2, "d": 3], "e": 4], [["a": 1, "b": ["c": 2]]]),
         ("pick(.[1])", [1, 2, 3], [[.null, 2]]),
+        // jq 1.7's names: a keyword touching its `$` is a variable or label, a bare keyword is an
+        // object shorthand, `{$k: v}` a computed key, and `.e0` a field.
+        ("1 as $if | [$if, {$if}]", .null, [[1, ["if": 1]]]),
+        ("[label $then | 1, break $then, 2]", .null, [[1]]),
+        ("{if, as, a: 1}", ["if": 2, "as": 3], [["if": 2, "as": 3, "a": 1]]),
+        ("\"k\" as $k | {$k: 1}", .null, [["k": 1]]),
+        ("try (1 as $k | {$k: 1}) catch .", .null, ["Cannot use number (1) as object key"]),
+        (".e0, .E1", ["e0": 3, "E1": 4], [3, 4]),
         // A value that is no path leaves the try's body before it is found out: jq 1.6's try
         // caught that too.
         ("try ((try {} catch .b) |= 1) catch .", ["a": 1], ["Invalid path expression with result {}"]),

@@ -41,7 +41,7 @@ struct DirectExpression {
         var text = text
         guard
             let parsed = text.withUTF8({ bytes -> (Operand, [(Operator, Operand)])? in
-                var lexer = JQLexer(bytes: bytes)
+                var lexer = JQLexer(bytes: bytes, dialect: .jq171)
                 func name(_ token: JQToken, dropFirst: Int = 0) -> String {
                     String(decoding: UnsafeBufferPointer(rebasing: bytes[(token.start + dropFirst)..<token.end]), as: UTF8.self)
                 }

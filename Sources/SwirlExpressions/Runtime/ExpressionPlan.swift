@@ -103,18 +103,19 @@ struct ExpressionPlan {
     private static func variables(in text: String) -> Set<String> {
         var text = text
         return text.withUTF8 { bytes in
-            var lexer = JQLexer(bytes: bytes)
+            var lexer = JQLexer(bytes: bytes, dialect: .jq171)
             var variables: Set<String> = []
-            var previous = JQToken.Kind.end
+            var previous = JQToken(kind: .end, start: 0, end: 0)
             while true {
                 let token = lexer.next()
                 if token.kind == .end || token.kind == .invalid { break }
-                if previous == .dollar, token.kind == .identifier {
+                // A keyword that touches its `$` is a name too (`$if`), as jq 1.7 reads it.
+                if previous.kind == .dollar, token.kind == .identifier || (token.kind.isKeyword && previous.end == token.start) {
                     variables.insert(
                         String(decoding: UnsafeBufferPointer(rebasing: bytes[token.start..<token.end]), as: UTF8.self)
                     )
                 }
-                previous = token.kind
+                previous = token
             }
             return variables
         }

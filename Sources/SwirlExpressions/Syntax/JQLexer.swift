@@ -28,8 +28,13 @@ struct JQLexer {
     /// Why the token just returned is a literal libjq rejects; `nil` for every other token.
     private(set) var literalFailure: JQSyntaxFailure?
 
-    init(bytes: UnsafeBufferPointer<UInt8>) {
+    /// Whether a number that starts with `.` needs a digit after it, as in jq 1.7 (`.e0` is a
+    /// field there); jq 1.6 reads `[0-9.]+` and rejects `.e0` as a number.
+    private let numbersNeedDigitAfterDot: Bool
+
+    init(bytes: UnsafeBufferPointer<UInt8>, dialect: JQDialect = .jq16) {
         self.bytes = bytes
+        numbersNeedDigitAfterDot = dialect == .jq171
     }
 
     /// The next token; `.end` at the end of the text, and again on every later call.
@@ -137,7 +142,10 @@ struct JQLexer {
     /// the number, then the field).
     private mutating func dotToken(at start: Int) -> JQToken {
         let numberEnd = numberEnd(from: start)
-        let numberLength = numberEnd - start
+        var numberLength = numberEnd - start
+        if numbersNeedDigitAfterDot, !(start + 1 < bytes.count && Self.isDigit(bytes[start + 1])) {
+            numberLength = 0
+        }
         let recurseLength = follows(".", at: start) ? 2 : 0
         var fieldLength = 0
         if start + 1 < bytes.count, Self.isIdentifierStart(bytes[start + 1]) {

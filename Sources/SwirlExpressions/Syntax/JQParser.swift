@@ -90,7 +90,7 @@ struct JQParser {
     init(bytes: UnsafeBufferPointer<UInt8>, variables: Set<String>, dialect: JQDialect, checksBuiltins: Bool = true) {
         self.bytes = bytes
         self.dialect = dialect
-        lexer = JQLexer(bytes: bytes)
+        lexer = JQLexer(bytes: bytes, dialect: dialect)
         token = JQToken(kind: .end, start: 0, end: 0)
         let builtins: JQBuiltinTable? =
             switch (checksBuiltins, dialect) {
@@ -827,9 +827,15 @@ struct JQParser {
                 } else {
                     let name = try parseName(.variable)
                     scope.referenceVariable(name, dollar: dollar.start)
-                    key = .literal(.string(text(name)))
-                    shortValue = .variable(text(name), offset: dollar.start)
-                    if token.kind == .colon { throw .variableKeyWithValue(text(name), at: token) }
+                    if token.kind == .colon {
+                        // jq 1.7 reads `{$k: v}` as `{($k): v}`.
+                        guard dialect == .jq171 else { throw .variableKeyWithValue(text(name), at: token) }
+                        key = .variable(text(name), offset: dollar.start)
+                        keyIsConstantString = false
+                    } else {
+                        key = .literal(.string(text(name)))
+                        shortValue = .variable(text(name), offset: dollar.start)
+                    }
                 }
             case .stringStart, .format:
                 let string = try parseIndexString()
@@ -855,8 +861,12 @@ struct JQParser {
                 if token.kind.isKeyword {
                     let keyword = token
                     try advance()
-                    guard token.kind == .colon else { throw .keywordKeyNeedsValue(self.keyword(keyword), at: token) }
                     key = .literal(.string(text(keyword)))
+                    if token.kind != .colon {
+                        // jq 1.7 reads `{if}` as `{if: .if}`, as it reads `{a}`.
+                        guard dialect == .jq171 else { throw .keywordKeyNeedsValue(self.keyword(keyword), at: token) }
+                        shortValue = .index(.identity, key: key, optional: false)
+                    }
                 } else if token.kind == .end {
                     throw .unclosed("'}'", opener: "'{'", at: position(of: opener), token)
                 } else if token.kind == .invalid {
@@ -1028,6 +1038,15 @@ struct JQParser {
 
     /// The name a function, parameter, variable or label is given or referred to by.
     private mutating func parseName(_ role: NameRole) throws(JQSyntaxFailure) -> JQScope.Name {
+        // jq 1.7 reads `$` and the name that touches it as one token, so a keyword is a name
+        // there: `$if`, `label $then`.
+        if dialect == .jq171, role != .function, token.kind.isKeyword, let previous, previous.kind == .dollar,
+            previous.end == token.start
+        {
+            let name = JQScope.Name(start: token.start, end: token.end)
+            try advance()
+            return name
+        }
         guard token.kind == .identifier else {
             if token.kind == .invalid {
                 throw invalidCharacter()
