@@ -227,10 +227,7 @@ struct JQProgramGenerator {
                     results.append({"newer jq failed": str(error)})
             print(json.dumps(results, ensure_ascii=False))
             """
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let python = ProcessInfo.processInfo.environment["SWIRL_TEST_PYTHON"]
-            ?? root.appendingPathComponent(".build/tools/venv/bin/python").path
-        guard case .array(let results) = try JQRegexTests.run(python, ["-c", script, file.path]) else { return [] }
+        guard case .array(let results) = try JQRegexTests.run(ReferenceJQ.python, ["-c", script, file.path]) else { return [] }
         return results
     }
 }

@@ -100,11 +100,7 @@ import Testing
             cases = json.load(open(sys.argv[2], encoding="utf-8"))
             print(json.dumps(jq.compile(sys.argv[1]).input_value(cases).first(), ensure_ascii=False))
             """
-        // The Python that scripts/deps sets up with PyPI's jq module, next to the package's build.
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let python = ProcessInfo.processInfo.environment["SWIRL_TEST_PYTHON"]
-            ?? root.appendingPathComponent(".build/tools/venv/bin/python").path
-        return try run(python, ["-c", script, program, file.path])
+        return try run(ReferenceJQ.python, ["-c", script, program, file.path])
     }
 
     /// A newer libjq's result as jq 1.7.1 reports it: 1.7.1 describes every capture of an

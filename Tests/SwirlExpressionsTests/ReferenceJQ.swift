@@ -6,6 +6,13 @@ import SwirlCore
 enum ReferenceJQ {
     static let path = ProcessInfo.processInfo.environment["SWIRL_TEST_JQ"] ?? "/usr/bin/jq"
 
+    /// The Python that scripts/deps sets up with PyPI's jq module (a newer libjq), next to the
+    /// package's build, unless `SWIRL_TEST_PYTHON` names another.
+    static let python: String = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return ProcessInfo.processInfo.environment["SWIRL_TEST_PYTHON"] ?? root.appendingPathComponent(".build/tools/venv/bin/python").path
+    }()
+
     /// Runs `program` with `jq -c` on `input` (JSON texts), giving its exit status and each
     /// output line as a value. The input is written from another thread, so a large output
     /// cannot block it.

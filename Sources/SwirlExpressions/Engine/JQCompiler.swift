@@ -21,7 +21,7 @@ struct JQCompiler {
     }
 
     /// A function's compiled body, filled in once the body is compiled (a recursive function
-    /// calls itself through it). ``JQProgram`` owns every box and empties them when it goes, so
+    /// calls itself through it). ``JQCompiledProgram`` owns every box and empties them when it goes, so
     /// the closures that refer to each other are freed.
     final class FunctionBox: @unchecked Sendable {
         var body: JQFilter?
@@ -1037,6 +1037,17 @@ struct JQCompiler {
     /// A call of a builtin written in Swift: once for each combination of its arguments' values,
     /// the last argument varying slowest.
     static func callNative(_ native: JQNativeFunction, _ arguments: [JQFilter]) -> JQFilter {
+        let call = callNativeBody(native, arguments)
+        guard native.nesting == .result else { return call }
+        return JQFilter { input, env, context, emit throws(JQEvalError) in
+            try call.run(input, env, context) { result throws(JQEvalError) in
+                try context.checkNesting(result, below: 0)
+                try emit(result)
+            }
+        }
+    }
+
+    private static func callNativeBody(_ native: JQNativeFunction, _ arguments: [JQFilter]) -> JQFilter {
         switch native.body {
         case .arity0(let body):
             return JQFilter { input, _, context, emit throws(JQEvalError) in
@@ -1045,17 +1056,6 @@ struct JQCompiler {
             }
         case .arity1(let body):
             let a = arguments[0]
-            if native.name == "_group_by_impl" {
-                // Its groups are arrays one level deeper than the input's elements.
-                return JQFilter { input, env, context, emit throws(JQEvalError) in
-                    try a.run(input, env, context) { x throws(JQEvalError) in
-                        try context.step()
-                        let groups = try body(input, x)
-                        try context.checkNesting(groups, below: 0)
-                        try emit(groups)
-                    }
-                }
-            }
             return JQFilter { input, env, context, emit throws(JQEvalError) in
                 try a.run(input, env, context) { x throws(JQEvalError) in
                     try context.step()
@@ -1065,22 +1065,12 @@ struct JQCompiler {
         case .arity2(let body):
             let a = arguments[0]
             let b = arguments[1]
-            if native.name == "setpath" {
-                // The one builtin that places a value of the program's choice deeper.
-                return JQFilter { input, env, context, emit throws(JQEvalError) in
-                    try b.run(input, env, context) { y throws(JQEvalError) in
-                        try a.run(input, env, context) { x throws(JQEvalError) in
-                            try context.step()
-                            if case .array(let keys) = x { try context.checkNesting(y, below: keys.count) }
-                            try emit(try body(input, x, y))
-                        }
-                    }
-                }
-            }
+            let placesValue = native.nesting == .placedValue
             return JQFilter { input, env, context, emit throws(JQEvalError) in
                 try b.run(input, env, context) { y throws(JQEvalError) in
                     try a.run(input, env, context) { x throws(JQEvalError) in
                         try context.step()
+                        if placesValue, case .array(let keys) = x { try context.checkNesting(y, below: keys.count) }
                         try emit(try body(input, x, y))
                     }
                 }

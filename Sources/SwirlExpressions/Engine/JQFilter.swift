@@ -317,38 +317,11 @@ final class JQRun {
     func checkNesting(_ value: JSON, below levels: Int) throws(JQEvalError) {
         switch value {
         case .array, .object:
-            if try nests(value, deeperThan: limits.nesting - levels) {
+            if try JQValue.nests(value, deeperThan: limits.nesting - levels, visit: step) {
                 throw .limitExceeded("a value nests deeper than \(limits.nesting) levels")
             }
         default:
             return
-        }
-    }
-
-    private func nests(_ value: JSON, deeperThan room: Int) throws(JQEvalError) -> Bool {
-        switch value {
-        case .array(let elements):
-            if room <= 0 { return true }
-            try step()
-            for element in elements {
-                switch element {
-                case .array, .object: if try nests(element, deeperThan: room - 1) { return true }
-                default: continue
-                }
-            }
-            return false
-        case .object(let members):
-            if room <= 0 { return true }
-            try step()
-            for member in members.values {
-                switch member {
-                case .array, .object: if try nests(member, deeperThan: room - 1) { return true }
-                default: continue
-                }
-            }
-            return false
-        default:
-            return false
         }
     }
 

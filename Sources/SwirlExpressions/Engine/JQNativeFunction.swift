@@ -18,6 +18,18 @@ struct JQNativeFunction: Sendable {
     /// The name programs call it by, such as `ltrimstr`.
     let name: String
     let body: Body
+    /// How the result may nest deeper than what the function was given, which the evaluator
+    /// checks against ``JQLimits/nesting``.
+    enum Nesting: Sendable {
+        /// No deeper than the input and arguments.
+        case unchanged
+        /// The result itself (`group_by`'s groups wrap the input's elements).
+        case result
+        /// The second argument, placed as deep as the first (a path) says (`setpath`).
+        case placedValue
+    }
+
+    private(set) var nesting = Nesting.unchanged
 
     /// The number of arguments, as in jq's `name/arity`.
     var arity: Int {
@@ -47,5 +59,12 @@ struct JQNativeFunction: Sendable {
     init(_ name: String, _ body: @escaping @Sendable (JSON, JSON, JSON, JSON) throws(JQEvalError) -> JSON) {
         self.name = name
         self.body = .arity3(body)
+    }
+
+    /// This function, marked as one whose result may nest deeper than what it was given.
+    func nesting(_ nesting: Nesting) -> JQNativeFunction {
+        var marked = self
+        marked.nesting = nesting
+        return marked
     }
 }

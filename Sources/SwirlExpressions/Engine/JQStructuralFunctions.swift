@@ -48,7 +48,8 @@ extension JQNativeFunction {
             return .bool(contains(input, part))
         },
         JQNativeFunction("getpath") { input, path throws(JQEvalError) in try JQPath.get(input, path: path) },
-        JQNativeFunction("setpath") { input, path, value throws(JQEvalError) in try JQPath.set(input, path: path, to: value) },
+        JQNativeFunction("setpath") { input, path, value throws(JQEvalError) in try JQPath.set(input, path: path, to: value) }
+            .nesting(.placedValue),
         JQNativeFunction("delpaths") { input, paths throws(JQEvalError) in try JQPath.delete(input, paths: paths) },
         JQNativeFunction("add") { input throws(JQEvalError) in
             let values: [JSON]
@@ -105,7 +106,7 @@ extension JQNativeFunction {
             }
             if !group.isEmpty { groups.append(.array(group)) }
             return .array(groups)
-        },
+        }.nesting(.result),
         JQNativeFunction("min") { input throws(JQEvalError) in try extreme(input, input, minimum: true) },
         JQNativeFunction("max") { input throws(JQEvalError) in try extreme(input, input, minimum: false) },
         JQNativeFunction("_min_by_impl") { input, keys throws(JQEvalError) in try extreme(input, keys, minimum: true) },

@@ -141,6 +141,35 @@ public enum JQValue {
         }
     }
 
+    /// Whether `value` nests more than `room` arrays and objects deep, calling `visit` for each
+    /// array and object it looks into (to count the walk, or stop it).
+    static func nests(_ value: JSON, deeperThan room: Int, visit: () throws(JQEvalError) -> Void) throws(JQEvalError) -> Bool {
+        switch value {
+        case .array(let elements):
+            if room <= 0 { return true }
+            try visit()
+            for element in elements {
+                switch element {
+                case .array, .object: if try nests(element, deeperThan: room - 1, visit: visit) { return true }
+                default: continue
+                }
+            }
+            return false
+        case .object(let members):
+            if room <= 0 { return true }
+            try visit()
+            for member in members.values {
+                switch member {
+                case .array, .object: if try nests(member, deeperThan: room - 1, visit: visit) { return true }
+                default: continue
+                }
+            }
+            return false
+        default:
+            return false
+        }
+    }
+
     // MARK: error messages
 
     /// How a value appears inside jq's error messages: its type and its compact text, cut to 11

@@ -1,28 +1,22 @@
 import SwirlCore
 
-/// A runtime expression simple enough to evaluate in Swift, without a round trip through libjq:
+/// A runtime expression simple enough to evaluate directly, without setting up an evaluation of
+/// Swirl's jq engine:
 /// paths of plain fields on `.` or on a variable, whole-number literals, and `+`/`-` between them
 /// (`.n + 1`, `$item`, `.order.total - $discount`).
 ///
-/// A round trip through libjq costs several microseconds (the input array converted, the
-/// dispatch's comparisons, the result converted back), which is most of what a `set` task of a
-/// task-heavy run costs. This covers only cases whose jq 1.6 result is certain: a field of an
+/// An engine evaluation sets up its run state and variable bindings, which is much of what a
+/// `set` task of a task-heavy run costs. This covers only cases whose jq result is certain: a field of an
 /// object or of `null`, and `+` or `-` of numbers, `+` of strings or arrays, `+` with `null`.
 /// Anything else (a field of a number, a result that is not finite, objects added) answers `nil`,
-/// and the caller evaluates the expression through libjq, which gives the value or the error jq
+/// and the caller evaluates the expression with the engine, which gives the value or the error jq
 /// gives. So the shortcut changes how fast an expression is evaluated, never what it gives.
 struct DirectExpression {
-    /// Where a variable's value comes from, as ``ExpressionPlan/input(data:arguments:branch:)`` fills its slots.
-    enum Variable {
-        case argument(ExpressionPlan.Argument)
-        case scoped(String)
-    }
-
     enum Operand {
         /// `.a.b` (no fields: `.`).
         case data(fields: [String])
         /// `$name.a.b`.
-        case variable(Variable, fields: [String])
+        case variable(ExpressionPlan.Binding, fields: [String])
         case number(Double)
     }
 
@@ -49,7 +43,7 @@ struct DirectExpression {
                 // One operand; on return `token` is the first token after it.
                 func operand() -> Operand? {
                     var fields: [String] = []
-                    var variable: Variable?
+                    var variable: ExpressionPlan.Binding?
                     switch token.kind {
                     case .dot:
                         token = lexer.next()
@@ -122,8 +116,7 @@ struct DirectExpression {
         switch operand {
         case .number(let number): return .number(number)
         case .data(let fields): return path(fields, on: data)
-        case .variable(.argument(let argument), let fields): return path(fields, on: argument.value(in: arguments))
-        case .variable(.scoped(let name), let fields): return path(fields, on: arguments.scoped[name] ?? .null)
+        case .variable(let variable, let fields): return path(fields, on: variable.value(in: arguments))
         }
     }
 
@@ -161,7 +154,7 @@ struct DirectExpression {
         }
     }
 
-    /// A number JSON can hold; libjq decides what an overflow becomes.
+    /// A number JSON can hold; the engine decides what an overflow becomes.
     private static func finite(_ number: Double) -> JSON? {
         number.isFinite ? .number(number) : nil
     }

@@ -199,20 +199,10 @@ public final class ExpressionBundle: Sendable {
         switch value {
         case .array, .object:
             if let identity = JSONStorageIdentity(value), identity == JSONStorageIdentity(data) { return false }
-            return depthExceeds(value, limit)
+            // The walk has no budget to count against: it cannot fail.
+            return (try? JQValue.nests(value, deeperThan: limit, visit: { () throws(JQEvalError) in })) ?? true
         default:
             return false
-        }
-    }
-
-    private static func depthExceeds(_ value: JSON, _ limit: Int) -> Bool {
-        switch value {
-        case .array(let elements):
-            limit <= 0 || elements.contains { depthExceeds($0, limit - 1) }
-        case .object(let members):
-            limit <= 0 || members.values.contains { depthExceeds($0, limit - 1) }
-        default:
-            false
         }
     }
 }

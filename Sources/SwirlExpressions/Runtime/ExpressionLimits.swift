@@ -6,8 +6,9 @@ import Synchronization
 /// Swirl's engine looks at the clock and at the stop signal every ``JQRun/clockInterval`` steps,
 /// on the thread that evaluates, so an evaluation that overruns ends with
 /// ``JQError/timedOut(seconds:ceiling:)`` and one that a stop request (SIGINT, SIGTERM) reaches
-/// ends with ``JQError/interrupted``, within microseconds, and the thread goes on with its next
-/// job. No thread watches from outside.
+/// ends with ``JQError/interrupted`` at that next look, and the thread goes on with its next
+/// job. No thread watches from outside. A single builtin call (a regex match, a sort) runs to its
+/// end before the next look.
 public final class ExpressionLimits: Sendable {
     /// The limits of the whole process, which the `swirl` command sets from its options.
     public static let shared = ExpressionLimits()

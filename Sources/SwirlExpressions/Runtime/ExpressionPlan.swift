@@ -50,6 +50,14 @@ struct ExpressionPlan {
         case argument(Argument)
         /// A scoped variable, by name.
         case scoped(String)
+
+        /// The variable's value for one evaluation.
+        func value(in arguments: ExpressionArguments) -> JSON {
+            switch self {
+            case .argument(let argument): argument.value(in: arguments)
+            case .scoped(let name): arguments.scoped[name] ?? .null
+            }
+        }
     }
 
     /// The variables the text mentions, in the order the program binds them (the last one
@@ -91,12 +99,7 @@ struct ExpressionPlan {
 
     /// The values of the bound variables for one evaluation.
     func values(of arguments: ExpressionArguments) -> [JSON] {
-        bindings.map { binding in
-            switch binding.source {
-            case .argument(let argument): argument.value(in: arguments)
-            case .scoped(let name): arguments.scoped[name] ?? .null
-            }
-        }
+        bindings.map { $0.source.value(in: arguments) }
     }
 
     /// The names after a `$` in the text's tokens: every variable it may read.

@@ -1,18 +1,10 @@
-/// The global actor whose code runs on ``JQThreadExecutor/shared``, the one thread libjq is used
-/// from in the whole process.
+/// The global actor whose code runs on ``JQThreadExecutor/shared``: the worker, its run drivers
+/// and the interpreter of a process all live on it, so the runs of one process advance on one
+/// thread.
 ///
-/// Mark a type or function `@JQActor` to keep the ``JQEngine``, ``ExpressionBundle``s and libjq
-/// values it owns on that thread. A `@JQActor` class is `Sendable`, so one compiled bundle can be
-/// shared by every workflow run, each of which reaches it with `await`:
-///
-/// ```swift
-/// @JQActor final class WorkflowExpressions {
-///     let bundle: ExpressionBundle
-///     init(sources: [ExpressionSource]) throws(JQError) {
-///         bundle = try ExpressionBundle(sources: sources, engine: JQEngine())
-///     }
-/// }
-/// ```
+/// It dates from libjq, which had to stay on one thread. Swirl's own engine is thread-safe
+/// (``ExpressionBundle`` is `Sendable`), so nothing about expressions needs this actor any more;
+/// moving the drivers off it, so that runs advance in parallel, is issue 11's remaining work.
 @globalActor
 public actor JQActor {
     /// The actor's only instance.

@@ -8,11 +8,10 @@ import Darwin
 
 /// A serial executor that runs every job on one operating-system thread of its own.
 ///
-/// libjq 1.6 must stay on one thread: `jv` reference counts are not atomic, and some builds crash
-/// when a second thread touches libjq even through a separate `jq_state` (jqlang/jq#2545). Actors
-/// on the default executor hop between the threads of the cooperative pool from one job to the
-/// next, so actor isolation alone does not keep libjq on one thread; this executor does. An actor
-/// adopts it by returning it as its executor:
+/// Actors on the default executor hop between the threads of the cooperative pool from one job
+/// to the next; this executor keeps an actor's jobs on one thread (``JQActor`` uses it; it was
+/// made for libjq, which had to stay on one thread). An actor adopts it by returning it as its
+/// executor:
 ///
 /// ```swift
 /// actor Evaluator {
@@ -23,8 +22,7 @@ import Darwin
 /// ```
 ///
 /// or, for code that is not an actor of its own, by being isolated to the global ``JQActor``,
-/// which uses ``shared``. Either way every ``JQEngine``, ``JQProgram`` and ``ExpressionBundle``
-/// such code owns is used on the one thread.
+/// which uses ``shared``. Either way such code runs on the one thread.
 ///
 /// The thread is never stopped: an actor refers to its executor without retaining it, so an
 /// executor must outlive every actor that might still run on it. The thread retains its
@@ -35,8 +33,7 @@ public final class JQThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Se
     // is read and written only while holding its mutex, and the identity is written once, before
     // `init` returns, and only read afterwards.
 
-    /// The executor for the whole process: one thread, so a compiled ``ExpressionBundle`` (and the
-    /// ``JQEngine`` behind it) can be shared by every workflow run.
+    /// The executor for the whole process: one thread, which every ``JQActor`` job runs on.
     public static let shared = JQThreadExecutor(name: "swirl-jq")
 
     private let queue: JobQueue
@@ -80,7 +77,7 @@ public final class JQThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Se
 
     /// Whether the calling code runs on this executor's thread.
     ///
-    /// Code that handles libjq values can assert it with `precondition(executor.isCurrent)`.
+    /// Code that must run on the thread can assert it with `precondition(executor.isCurrent)`.
     public var isCurrent: Bool {
         pthread_equal(pthread_self(), thread) != 0
     }

@@ -8,8 +8,8 @@ import Foundation
 /// (and the child runs it starts) with a ``Worker`` until it ends; the run is durable exactly
 /// as far as the store is.
 ///
-/// It lives on ``JQActor`` because the machine evaluates expressions through libjq, which must
-/// stay on one thread; activities run elsewhere and report back as events.
+/// It lives on ``JQActor`` with the worker it drives; activities run elsewhere and report back as
+/// events.
 @JQActor
 public final class Interpreter {
     public let program: Program
@@ -32,7 +32,7 @@ public final class Interpreter {
     ///   - secrets: values for the names in `use.secrets` (a `--secrets` file); names not given
     ///     here are read from `environment` as `SWIRL_SECRET_<NAME>`.
     ///   - events: a bus whose events are delivered to the store, for the run's `listen`s.
-    /// - Throws: `JQError` when libjq rejects an expression the checker accepted (a defect).
+    /// - Throws: `JQError` when the engine rejects an expression the checker accepted (a defect).
     public init(
         program: Program, store: any Store, clock: any RuntimeClock = SystemClock(),
         activities: ActivityRegistry = ActivityRegistry(), catalog: DefinitionCatalog = DefinitionCatalog(),
