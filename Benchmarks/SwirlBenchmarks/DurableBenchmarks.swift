@@ -111,7 +111,7 @@ enum DurableBenchmarks {
     }
 
     /// Creates `runs` runs, then times a worker serving them all to completion.
-    @JQActor
+    @WorkerActor
     static func throughput(_ program: Program, runs: Int, concurrency: Int, store: CountingStore, activities: ActivityRegistry)
         async throws -> (Double, CountingStore.Calls)
     {
@@ -140,7 +140,7 @@ enum DurableBenchmarks {
             }
         }
         let start = ContinuousClock.now
-        let serving = Task { @JQActor in try await worker.run() }
+        let serving = Task { @WorkerActor in try await worker.run() }
         for await _ in done.stream { break }
         let elapsed = ContinuousClock.now - start
         let calls = store.calls
@@ -150,7 +150,7 @@ enum DurableBenchmarks {
     }
 
     /// Start-to-completion times of runs created one after another, each served by an idle worker.
-    @JQActor
+    @WorkerActor
     static func latency(_ program: Program, samples: Int, store: CountingStore, activities: ActivityRegistry) async throws -> [Double] {
         let library = WorkflowLibrary()
         let workflow = try library.add(program)
@@ -160,7 +160,7 @@ enum DurableBenchmarks {
         worker.onProgress = { progress in
             if case .completed = progress.kind { continuation.yield(progress.runID) }
         }
-        let serving = Task { @JQActor in try await worker.run() }
+        let serving = Task { @WorkerActor in try await worker.run() }
         var iterator = ended.makeAsyncIterator()
         var times: [Double] = []
         // A few runs first, so the worker is idle and waiting when the measured ones arrive.

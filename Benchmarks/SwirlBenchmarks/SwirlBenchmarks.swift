@@ -75,17 +75,44 @@ struct SwirlBenchmarks {
         if let narrow = fastest[1_000], let wide = fastest[10_000] {
             print("fork scaling: 10,000 branches cost \(String(format: "%.1f", wide / narrow))x as long as 1,000 (10x is linear)")
         }
+        if only == nil || only == "concurrent" {
+            try await concurrentRuns(repeats: runs)
+        }
+    }
+
+    /// Set tasks per second when one worker drives 1, 2 and 8 runs at once (16 runs of 2,000 `set`
+    /// tasks each, on a memory store): each run advances on its own actor, so on a machine with
+    /// cores to spare the runs of one process add up.
+    static func concurrentRuns(repeats: Int) async throws {
+        var text = header + "do:\n"
+        for index in 0..<2_000 { text += "  - t\(index): {set: {n: '${ .n + \(index % 97) }'}}\n" }
+        let program = DurableBenchmarks.compile(text)
+        let runs = 16
+        var single: Double?
+        for concurrency in [1, 2, 8] {
+            var rates: [Double] = []
+            for _ in 0..<repeats {
+                let (seconds, _) = try await DurableBenchmarks.throughput(
+                    program, runs: runs, concurrency: concurrency, store: CountingStore(MemoryStore()), activities: ActivityRegistry())
+                rates.append(Double(runs * 2_000) / seconds)
+            }
+            let median = rates.sorted()[rates.count / 2]
+            single = single ?? median
+            print(
+                "concurrent runs \(concurrency): \(Int(median)) set tasks/s in memory, \(String(format: "%.2f", median / single!))x "
+                    + "one run at a time (median of \(repeats); \(ProcessInfo.processInfo.activeProcessorCount) cores)")
+        }
     }
 
     /// The median time of `runs` runs of `program`.
-    @JQActor
+    @WorkerActor
     static func measure(_ program: Program, runs: Int) async throws -> Double {
         let times = try await measureAll(program, runs: runs).sorted()
         return times[times.count / 2]
     }
 
     /// The time of each of `runs` runs of `program`, in seconds.
-    @JQActor
+    @WorkerActor
     static func measureAll(_ program: Program, runs: Int) async throws -> [Double] {
         let clock = ManualClock()
         let interpreter = try Interpreter(program: program, store: MemoryStore(clock: clock), clock: clock)

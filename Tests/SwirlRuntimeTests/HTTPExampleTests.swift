@@ -51,7 +51,7 @@ import Testing
         #expect(outcome == .completed(["authenticated": true, "token": "abc"]))
     }
 
-    @JQActor
+    @WorkerActor
     static func run(
         _ program: Program, input: JSON, http: HTTPCallActivity, secrets: OrderedDictionary<String, JSON> = [:]
     ) async throws -> RunOutcome {

@@ -12,7 +12,7 @@ import Testing
         return try Compiler().compile(try #require(Loader().load(text: text, file: "t.yaml").value))
     }
 
-    @JQActor
+    @WorkerActor
     static func run(_ program: Program, input: JSON = [:], clock: ManualClock = ManualClock()) async throws -> RunOutcome {
         try await Interpreter(program: program, store: MemoryStore(clock: clock), clock: clock).run(input: input, runID: "t")
     }
@@ -35,7 +35,7 @@ import Testing
         #expect(outcome == .completed(expected))
     }
 
-    @Test("many runs at once share the jq thread safely")
+    @Test("many runs at once, each advancing on its own driver, all correct")
     func concurrentRuns() async throws {
         let program = try compile("do:\n  - a: {set: {v: '${ .x * 3 }'}}\n  - b: {set: {v: '${ .v + 1 }'}}\n")
         try await withThrowingTaskGroup(of: (Int, RunOutcome).self) { group in
@@ -69,7 +69,7 @@ import Testing
     @Test("a cancelled run stops at its next wait and reports cancelled")
     func cancellation() async throws {
         let program = try compile("do:\n  - pause: {wait: PT1H}\n")
-        let task = Task { @JQActor in
+        let task = Task { @WorkerActor in
             try await Interpreter(program: program, store: MemoryStore(), clock: SystemClock()).run(input: [:], runID: "c")
         }
         task.cancel()

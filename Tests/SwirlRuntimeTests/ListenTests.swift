@@ -14,7 +14,7 @@ import Testing
         return try Compiler().compile(try #require(Loader().load(text: text, file: "t.yaml").value))
     }
 
-    @JQActor
+    @WorkerActor
     static func run(_ program: Program, input: JSON = [:], bus: EventBus? = EventBus()) async throws -> RunOutcome {
         let clock = ManualClock()
         let interpreter = try Interpreter(program: program, store: MemoryStore(clock: clock), clock: clock, events: bus)

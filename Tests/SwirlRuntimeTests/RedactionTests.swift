@@ -18,7 +18,7 @@ import Testing
     }
 
     /// Every text a run let out: progress lines, lifecycle events, history entries, the saved error.
-    @JQActor
+    @WorkerActor
     static func reported(_ program: Program, activities: ActivityRegistry = ActivityRegistry()) async throws
         -> (outcome: RunOutcome, texts: [String])
     {

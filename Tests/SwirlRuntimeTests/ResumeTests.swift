@@ -190,7 +190,7 @@ struct CountingActivity: Activity {
         #expect(abs(sizes[sizes.count - 2] - sizes[10]) < 16)
     }
 
-    @JQActor
+    @WorkerActor
     static func run(_ program: Program, store: MemoryStore, log: ExecutionLog, resuming state: RunState?) async throws
         -> RunOutcome
     {

@@ -9,7 +9,7 @@ import Testing
 /// hand, with the time given explicitly, and checks the actions it answers with.
 @Suite struct RunStateMachineTests {
     /// A machine for one small workflow, its state, and the time of the next event.
-    @JQActor
+    @WorkerActor
     struct Harness {
         let machine: RunStateMachine
         var state: RunState
@@ -69,7 +69,7 @@ import Testing
     // MARK: activities
 
     @Test("start on a workflow with a call asks for the activity, with its request, and parks")
-    @JQActor func startAsksForTheActivity() throws {
+    @WorkerActor func startAsksForTheActivity() throws {
         var run = try Harness(Self.twoCalls, input: ["n": 1])
         let actions = run.handle(.start)
         let request = ActivityRequest(
@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test("completing an activity asks for the next one; completing the last completes the run")
-    @JQActor func completionsAdvance() throws {
+    @WorkerActor func completionsAdvance() throws {
         var run = try Harness(Self.twoCalls, input: ["n": 1])
         _ = run.handle(.start)
         run.now = 1002
@@ -100,7 +100,7 @@ import Testing
     }
 
     @Test("a task timeout that expires while its activity is in flight cancels the activity")
-    @JQActor func timeoutCancelsTheActivity() throws {
+    @WorkerActor func timeoutCancelsTheActivity() throws {
         var run = try Harness(
             """
             do:
@@ -131,7 +131,7 @@ import Testing
     }
 
     @Test("a result for a key no task waits for is discarded and changes nothing")
-    @JQActor func unknownKeyIsDiscarded() throws {
+    @WorkerActor func unknownKeyIsDiscarded() throws {
         var run = try Harness(Self.twoCalls, input: ["n": 1])
         _ = run.handle(.start)
         let before = run.state
@@ -144,7 +144,7 @@ import Testing
     }
 
     @Test("resume on a state loaded from its encoding starts every activity in flight again, with the same keys")
-    @JQActor func resumeRestartsActivitiesInFlight() throws {
+    @WorkerActor func resumeRestartsActivitiesInFlight() throws {
         let fork = """
             do:
               - both:
@@ -170,7 +170,7 @@ import Testing
     // MARK: fork
 
     @Test("a fork of two calls starts both, and joins their outputs in declaration order")
-    @JQActor func forkStartsBoth() throws {
+    @WorkerActor func forkStartsBoth() throws {
         var run = try Harness(
             """
             do:
@@ -193,7 +193,7 @@ import Testing
     }
 
     @Test("a result that arrives while another branch spends the step budget is not asked for again")
-    @JQActor func completedActivityIsNotStartedAgain() throws {
+    @WorkerActor func completedActivityIsNotStartedAgain() throws {
         // Branch `first` (the lower fiber) calls, then loops for more than one step budget;
         // branch `second` calls once. When `second`'s result arrives, `first` is still looping
         // and spends the budget before `second` takes its result: its task frame still shows the
@@ -237,7 +237,7 @@ import Testing
     }
 
     @Test("compete: the first branch to finish wins and the loser's activity is cancelled")
-    @JQActor func competeCancelsTheLoser() throws {
+    @WorkerActor func competeCancelsTheLoser() throws {
         var run = try Harness(
             """
             do:
@@ -275,7 +275,7 @@ import Testing
     }
 
     @Test("a listen parks listening; an event is consumed once, and its sequence offered again is discarded")
-    @JQActor func listenConsumesOnce() throws {
+    @WorkerActor func listenConsumesOnce() throws {
         var run = try Harness(Self.approval)
         let approval = EventSubscription(filters: [.init(attributes: ["type": "com.example.approval"], decisive: true)])
         #expect(Self.decisions(run.handle(.start)) == [.park(wakeAt: nil, subscription: approval)])
@@ -295,7 +295,7 @@ import Testing
     }
 
     @Test("a parked run's subscription holds the filters its listens still wait on, and says which only it can decide")
-    @JQActor func subscriptionOfListens() throws {
+    @WorkerActor func subscriptionOfListens() throws {
         func filter(_ attributes: OrderedDictionary<String, JSON>, decisive: Bool = true) -> EventSubscription.Filter {
             EventSubscription.Filter(attributes: attributes, decisive: decisive)
         }
@@ -362,7 +362,7 @@ import Testing
     }
 
     @Test("an event no listen wants is discarded and the listen goes on waiting")
-    @JQActor func nonMatchingEventIsDiscarded() throws {
+    @WorkerActor func nonMatchingEventIsDiscarded() throws {
         var run = try Harness("do:\n  - wait: {listen: {to: {one: {with: {type: com.example.wanted}}}}}\n")
         _ = run.handle(.start)
         let other = run.handle(.eventReceived(Self.event("com.example.other", 1), sequence: 1))
@@ -374,7 +374,7 @@ import Testing
     }
 
     @Test("a listen that begins is offered again every event since the run's base: the cursor goes back")
-    @JQActor func listenResetsTheCursor() throws {
+    @WorkerActor func listenResetsTheCursor() throws {
         var run = try Harness(
             """
             do:
@@ -403,7 +403,7 @@ import Testing
     // MARK: wait, cancel, end
 
     @Test("a wait parks until its time, and the timer firing then goes on")
-    @JQActor func waitParksWithItsTime() throws {
+    @WorkerActor func waitParksWithItsTime() throws {
         var run = try Harness("do:\n  - pause: {wait: PT1H}\n  - after: {set: {done: true}}\n", now: 2000)
         let actions = run.handle(.start)
         #expect(Self.decisions(actions) == [.park(wakeAt: 5600, subscription: nil)])
@@ -415,7 +415,7 @@ import Testing
     }
 
     @Test("cancel ends the run cancelled and stops what is in flight")
-    @JQActor func cancelEndsTheRun() throws {
+    @WorkerActor func cancelEndsTheRun() throws {
         var run = try Harness(Self.twoCalls, input: ["n": 1])
         _ = run.handle(.start)
         let actions = run.handle(.cancel)
@@ -426,7 +426,7 @@ import Testing
     }
 
     @Test("every event for an ended run is discarded")
-    @JQActor func endedRunDiscardsEvents() throws {
+    @WorkerActor func endedRunDiscardsEvents() throws {
         var run = try Harness("do:\n  - only: {set: {done: true}}\n")
         #expect(Self.decisions(run.handle(.start)) == [.complete(["done": true])])
         let ended = run.state

@@ -17,7 +17,7 @@ import Testing
         return try Compiler().compile(try #require(Loader().load(text: text, file: "t.yaml").value))
     }
 
-    @JQActor
+    @WorkerActor
     static func run(_ program: Program, store: MemoryStore, runID: String, input: JSON = [:]) async throws -> RunOutcome {
         try await Interpreter(program: program, store: store, clock: SystemClock()).run(input: input, runID: runID)
     }
@@ -79,5 +79,68 @@ import Testing
             """)
         let outcome = try await Self.run(program, store: MemoryStore(), runID: "caught")
         #expect(outcome == .completed(["recovered": "Expression timed out"]))
+    }
+
+    @Test("a run computing in an expression keeps its lease: the heartbeat does not wait for the driver's thread")
+    func leaseKeptWhileComputing() async throws {
+        let program = try Self.compile(
+            "busy",
+            """
+            timeout: {after: PT2S}
+            do:
+              - spin: {set: {n: '${ last(range(1e12)) }'}}
+            """)
+        let store = MemoryStore()
+        let library = await WorkflowLibrary()
+        let workflow = try await library.add(program)
+        try await library.save(workflow, in: store)
+        _ = try await store.createRun(NewRun(id: "busy", definitionHash: workflow.definition.hash, input: [:]))
+        // Leases of 0.6 s, renewed every 0.2 s: two seconds of computing outlast three of them.
+        let worker = await Worker(
+            store: store, library: library, configuration: Worker.Configuration(owner: "busy-worker", leaseSeconds: 0.6, pollSeconds: 0.2))
+        let serving = Task { @WorkerActor in try await worker.run() }
+        defer { serving.cancel() }
+        try await Task.sleep(for: .milliseconds(300))
+        let early = try #require(await store.run(id: "busy"))
+        try await Task.sleep(for: .milliseconds(1_200))
+        let late = try #require(await store.run(id: "busy"))
+        #expect(early.status == .running && late.status == .running)
+        #expect(late.leaseOwner == "busy-worker")
+        let (first, second) = (try #require(early.leaseExpiresAt), try #require(late.leaseExpiresAt))
+        #expect(second - first > 0.8, "the lease was not renewed while the expression ran")
+        // It ends at its timeout, claimed once: never taken over.
+        var record = late
+        let deadline = ContinuousClock.now + .seconds(20)
+        while record.status == .running, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            record = try #require(await store.run(id: "busy"))
+        }
+        #expect(record.status == .faulted)
+        #expect(record.error?.title == "Expression timed out")
+        #expect(record.claims == 1)
+    }
+
+    @Test("a regular expression that backtracks for seconds faults its task at the task's timeout")
+    func catastrophicRegex() async throws {
+        // `(a+)+$` on 18 `a`s and a `!` backtracks for about 6 s; the task's timeout is half of one.
+        // (The bound below leaves room for runs of other tests computing on the same driver thread.)
+        let program = try Self.compile(
+            "regex",
+            """
+            do:
+              - guarded:
+                  timeout: {after: PT0.5S}
+                  do:
+                    - scan: {set: {found: '${ .text | test("(a+)+$") }'}}
+            """)
+        let started = ContinuousClock.now
+        let outcome = try await Self.run(program, store: MemoryStore(), runID: "regex", input: ["text": .string(String(repeating: "a", count: 18) + "!")])
+        guard case .faulted(let error) = outcome else {
+            Issue.record("the run ended \(outcome)")
+            return
+        }
+        #expect(error.type == WorkflowError.Kind.timeout.type, "\(error)")
+        #expect(error.instance?.hasPrefix("/do/0/guarded") == true, "\(error)")
+        #expect(ContinuousClock.now - started < .seconds(5))
     }
 }

@@ -25,7 +25,7 @@ import Testing
         """
 
     /// Runs `program` on the wall clock, as `swirl run` does.
-    @JQActor
+    @WorkerActor
     static func run(_ program: Program, input: JSON = ["n": 0], store: MemoryStore = MemoryStore()) async throws -> RunOutcome {
         let interpreter = try Interpreter(program: program, store: store)
         return try await interpreter.run(input: input, runID: "runaway")
@@ -116,7 +116,7 @@ import Testing
         _ = try? await serving.value
     }
 
-    @JQActor
+    @WorkerActor
     static func startWorker(store: MemoryStore) async throws -> (Worker, Task<Void, any Error>) {
         let library = WorkflowLibrary()
         let spin = try library.add(try compile(selfLoop, name: "spin"))
@@ -129,11 +129,11 @@ import Testing
         let worker = Worker(
             store: store, library: library,
             configuration: Worker.Configuration(owner: "shared", concurrency: 4, pollSeconds: 0.1, graceSeconds: 0.05))
-        let serving = Task { @JQActor in try await worker.run() }
+        let serving = Task { @WorkerActor in try await worker.run() }
         return (worker, serving)
     }
 
-    @JQActor
+    @WorkerActor
     static func cancel(_ runID: String, on worker: Worker) async throws {
         try await worker.cancel(runID: runID)
     }
@@ -189,7 +189,7 @@ import Testing
         #expect(checkpoints >= 5)
     }
 
-    @JQActor
+    @WorkerActor
     static func runOnManualClock(_ program: Program, store: MemoryStore) async throws -> RunOutcome {
         let interpreter = try Interpreter(program: program, store: store, clock: store.clock)
         return try await interpreter.run(input: ["n": 0], runID: "runaway")
@@ -206,7 +206,7 @@ import Testing
         #expect(outcome.progressed)
     }
 
-    @JQActor
+    @WorkerActor
     static func machineRun(_ program: Program) throws -> (spent: Bool, status: RunStatus, progressed: Bool) {
         let bundle = try ExpressionBundle(
             sources: program.expressions.map { ExpressionSource($0.text, scopedVariables: $0.scopedVariables) })

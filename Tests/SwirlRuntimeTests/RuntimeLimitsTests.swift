@@ -15,7 +15,7 @@ import Testing
 
     static let header = "document: {dsl: '1.0.3', namespace: limits, name: w, version: '1.0.0'}\n"
 
-    @JQActor
+    @WorkerActor
     static func run(_ program: Program, input: JSON = [:], catalog: DefinitionCatalog = DefinitionCatalog(), store: MemoryStore? = nil)
         async throws -> RunOutcome
     {
@@ -126,7 +126,7 @@ import Testing
     }
 
     /// A worker's loop (as `swirl worker` runs it) serving a run of `program` with id `root`.
-    @JQActor
+    @WorkerActor
     static func startWorker(_ program: Program, store: MemoryStore) async throws -> Task<Void, any Error> {
         let library = WorkflowLibrary(catalog: DefinitionCatalog([program]))
         let workflow = try library.add(program)
@@ -135,7 +135,7 @@ import Testing
         let worker = Worker(
             store: store, library: library,
             configuration: Worker.Configuration(owner: "deep", concurrency: 8, pollSeconds: 0.1, graceSeconds: 0.05))
-        return Task { @JQActor in try await worker.run() }
+        return Task { @WorkerActor in try await worker.run() }
     }
 
     // MARK: workflow output

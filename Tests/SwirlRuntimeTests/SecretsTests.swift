@@ -27,7 +27,7 @@ final class Recorder: @unchecked Sendable {
         return try Compiler().compile(try #require(Loader().load(text: text, file: "t.yaml").value))
     }
 
-    @JQActor
+    @WorkerActor
     static func run(
         _ program: Program, store: MemoryStore, recorder: Recorder, secrets: OrderedDictionary<String, JSON> = [:],
         environment: [String: String] = [:]

@@ -32,7 +32,7 @@ import Testing
         try Compiler().compile(try #require(Loader().load(text: text, file: "t.yaml").value))
     }
 
-    @JQActor
+    @WorkerActor
     static func run(
         _ program: Program, catalog: DefinitionCatalog, store: MemoryStore, log: ExecutionLog, resuming state: RunState? = nil
     ) async throws -> RunOutcome {

@@ -52,7 +52,7 @@ import Testing
         }
     }
 
-    @JQActor
+    @WorkerActor
     static func run(_ program: Program, input: JSON) async throws -> RunOutcome {
         let clock = ManualClock()
         let interpreter = try Interpreter(program: program, store: MemoryStore(clock: clock), clock: clock)

@@ -83,7 +83,7 @@ import Testing
 
     /// Runs an example with the activities `swirl run` has that need no network: processes,
     /// events within the run, and sub-workflows from the Workflows folder.
-    @JQActor
+    @WorkerActor
     static func run(_ program: Program, input: JSON) async throws -> RunOutcome {
         let clock = ManualClock()
         let store = MemoryStore(clock: clock)

@@ -168,7 +168,7 @@ import Testing
         #expect(await Self.bundleCompiles(program))
     }
 
-    @JQActor
+    @WorkerActor
     static func bundleCompiles(_ program: Program) -> Bool {
         (try? CompiledWorkflow(program: program)) != nil
     }

@@ -120,7 +120,7 @@ struct Run: AsyncParsableCommand {
     }
 
     /// Registers the definition, creates the run and serves it in this process.
-    @JQActor
+    @WorkerActor
     static func startDurably(
         _ program: Program, input: JSON, idempotencyKey: String?, store: any Store, setup: RuntimeSetup, events: EventLines?,
         foreground: Foreground
@@ -136,7 +136,7 @@ struct Run: AsyncParsableCommand {
     }
 
     /// Runs `program` in memory, to its end.
-    @JQActor
+    @WorkerActor
     static func execute(
         _ program: Program, input: JSON, setup: RuntimeSetup, events: EventLines?,
         onProgress: @escaping @Sendable (RunProgress) -> Void

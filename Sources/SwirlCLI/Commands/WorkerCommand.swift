@@ -50,7 +50,7 @@ struct WorkerCommand: AsyncParsableCommand {
             concurrency: concurrency, leaseSeconds: leaseSeconds, graceSeconds: grace)
         configuration.pollSeconds = 5
         let quiet = self.quiet
-        let serving = Task { @JQActor in
+        let serving = Task { @WorkerActor in
             let worker = Worker(
                 store: opened, library: WorkflowLibrary(catalog: setup.catalog), activities: setup.activities,
                 secrets: setup.secrets, environment: setup.environment, configuration: configuration)

@@ -73,7 +73,7 @@ struct Foreground: Sendable {
     /// Serves the durable run `runID` (and the child runs it starts) in this process until it
     /// ends. Ctrl-C stops serving: in-flight activities are cancelled and the run is released,
     /// to be continued by `swirl runs resume` or any worker.
-    @JQActor
+    @WorkerActor
     func serve(runID: String, store: any Store, library: WorkflowLibrary, setup: RuntimeSetup, events: EventLines?)
         async throws -> Ending
     {
@@ -97,7 +97,7 @@ struct Foreground: Sendable {
         }
         if let events { worker.onLifecycleEvent = { events.write($0) } }
         if !quiet { worker.onLog = { Terminal.writeError("swirl: \($0)\n") } }
-        let serving = Task { @JQActor in try await worker.serve(runID: runID) }
+        let serving = Task { @WorkerActor in try await worker.serve(runID: runID) }
         let interrupt = Interrupt { serving.cancel() }
         defer { interrupt.cancel() }
         let result = await serving.result

@@ -1048,6 +1048,7 @@ struct JQCompiler {
     }
 
     private static func callNativeBody(_ native: JQNativeFunction, _ arguments: [JQFilter]) -> JQFilter {
+        if native.watched { return watchedCall(native, arguments) }
         switch native.body {
         case .arity0(let body):
             return JQFilter { input, _, context, emit throws(JQEvalError) in
@@ -1089,6 +1090,38 @@ struct JQCompiler {
                     }
                 }
             }
+        }
+    }
+
+    /// A call of a watched native (``JQNativeFunction/watched``): the arguments are combined as
+    /// for any native, and each call of the body runs on a ``JQWatchedWork`` helper.
+    private static func watchedCall(_ native: JQNativeFunction, _ arguments: [JQFilter]) -> JQFilter {
+        let name = native.name
+        let apply: @Sendable (JSON, [JSON]) throws(JQEvalError) -> JSON
+        switch native.body {
+        case .arity0(let body): apply = { input, _ throws(JQEvalError) in try body(input) }
+        case .arity1(let body): apply = { input, values throws(JQEvalError) in try body(input, values[0]) }
+        case .arity2(let body): apply = { input, values throws(JQEvalError) in try body(input, values[0], values[1]) }
+        case .arity3(let body): apply = { input, values throws(JQEvalError) in try body(input, values[0], values[1], values[2]) }
+        }
+        return JQFilter { input, env, context, emit throws(JQEvalError) in
+            try combinations(of: arguments, below: arguments.count, input, env, context, values: []) { values throws(JQEvalError) in
+                try context.step()
+                let work: @Sendable () throws(JQEvalError) -> JSON = { () throws(JQEvalError) in try apply(input, values) }
+                try emit(try JQWatchedWork.shared.run("the call of \(name)", limits: context.limits, work))
+            }
+        }
+    }
+
+    /// Each combination of the outputs of `arguments[0..<count]`, the last varying slowest as jq
+    /// combines a native's arguments; `values` holds those already chosen for the later arguments.
+    private static func combinations(
+        of arguments: [JQFilter], below count: Int, _ input: JSON, _ env: JQEnv?, _ context: JQRun, values: [JSON],
+        _ body: ([JSON]) throws(JQEvalError) -> Void
+    ) throws(JQEvalError) {
+        guard count > 0 else { return try body(values) }
+        try arguments[count - 1].run(input, env, context) { value throws(JQEvalError) in
+            try combinations(of: arguments, below: count - 1, input, env, context, values: [value] + values, body)
         }
     }
 }

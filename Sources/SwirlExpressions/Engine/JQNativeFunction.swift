@@ -30,6 +30,10 @@ struct JQNativeFunction: Sendable {
     }
 
     private(set) var nesting = Nesting.unchanged
+    /// Whether a call runs on a helper thread while the evaluating thread watches the deadline and
+    /// the stop signal (``JQWatchedWork``): for bodies that may run long without a step to count
+    /// (a backtracking regex).
+    private(set) var watched = false
 
     /// The number of arguments, as in jq's `name/arity`.
     var arity: Int {
@@ -59,6 +63,13 @@ struct JQNativeFunction: Sendable {
     init(_ name: String, _ body: @escaping @Sendable (JSON, JSON, JSON, JSON) throws(JQEvalError) -> JSON) {
         self.name = name
         self.body = .arity3(body)
+    }
+
+    /// This function, marked as one whose calls run watched (``watched``).
+    func runningWatched() -> JQNativeFunction {
+        var marked = self
+        marked.watched = true
+        return marked
     }
 
     /// This function, marked as one whose result may nest deeper than what it was given.

@@ -8,9 +8,11 @@ extension JQNativeFunction {
     /// Its arguments are the regex, the modifier string (or `null`) and whether only a Boolean
     /// answer is wanted (`true`; anything else asks for the match objects).
     static let regexFunctions: [JQNativeFunction] = [
+        // Watched: Swift's matching cannot be interrupted, so it runs on a helper while the
+        // evaluation's deadline and stop signal are watched for it.
         JQNativeFunction("_match_impl") { input, regex, modifiers, testOnly throws(JQEvalError) in
             try JQRegex.match(input, regex: regex, modifiers: modifiers, testOnly: testOnly)
-        }
+        }.runningWatched()
     ]
 }
 
@@ -23,9 +25,10 @@ extension JQNativeFunction {
 /// offsets and lengths count code points. Compiled regexes are kept in a small shared cache,
 /// since workflows apply the same few patterns to many values.
 ///
-/// Swift's matching backtracks and cannot be interrupted: a pattern such as `(a*)*b` takes time
-/// exponential in the length of a string it fails on (about 20 s for 24 `a`s). The limits
-/// below bound memory, not time.
+/// Swift's matching backtracks and cannot be interrupted: a pattern such as `(a+)+$` takes time
+/// exponential in the length of a string it fails on (seconds for 18 `a`s and a `!`). So each
+/// call runs on a ``JQWatchedWork`` helper, and the evaluation's deadline and stop signal end
+/// the call on time; the limits below bound memory.
 enum JQRegex {
     /// The longest pattern accepted, in UTF-8 bytes; longer ones are refused before compiling.
     static let maxPatternBytes = 1 << 16

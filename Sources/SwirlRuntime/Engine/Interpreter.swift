@@ -8,9 +8,9 @@ import Foundation
 /// (and the child runs it starts) with a ``Worker`` until it ends; the run is durable exactly
 /// as far as the store is.
 ///
-/// It lives on ``JQActor`` with the worker it drives; activities run elsewhere and report back as
-/// events.
-@JQActor
+/// It lives on ``WorkerActor`` with the worker it drives; the run advances on a driver thread, and
+/// activities report back to it as events.
+@WorkerActor
 public final class Interpreter {
     public let program: Program
     private let store: any Store
@@ -91,11 +91,11 @@ public final class Interpreter {
         }
         // The worker's loop runs in a task of its own, so that cancelling the caller becomes a
         // cancel request for the run rather than an abandoned loop.
-        let serving = Task { @JQActor in try await worker.serve(runID: runID, giveUpWhenIdle: events == nil) }
+        let serving = Task { @WorkerActor in try await worker.serve(runID: runID, giveUpWhenIdle: events == nil) }
         let outcome = try await withTaskCancellationHandler {
             try await serving.value
         } onCancel: {
-            Task { @JQActor in try? await worker.cancel(runID: runID) }
+            Task { @WorkerActor in try? await worker.cancel(runID: runID) }
         }
         guard let outcome else {
             return .faulted(

@@ -2,6 +2,7 @@ public import SwirlCore
 import Foundation
 import SwirlCompiler
 import SwirlExpressions
+import Synchronization
 
 /// Drives one claimed run: feeds the ``RunStateMachine`` its events, performs the actions it
 /// returns (runs activities concurrently, emits events, starts child runs, arms timers), and
@@ -12,8 +13,11 @@ import SwirlExpressions
 /// every result of a side-effecting task (an activity, an emit, a timer, a consumed event, a
 /// child's end) is saved before the run goes on waiting, results that arrive together share one
 /// write, and a run with nothing left in this process is released (parked) in the same write.
-@JQActor
-final class RunDriver {
+///
+/// Each driver is an actor of its own, whose jobs run on one of the process's ``DriverThreads``:
+/// the runs of a worker advance in parallel, and what reaches a driver from outside
+/// (``signal(_:)``, ``renewed(expiresAt:)``) goes through a lock, never a hop.
+actor RunDriver {
     /// How a drive ended.
     enum Result: Sendable {
         case ended(RunOutcome)
@@ -37,9 +41,20 @@ final class RunDriver {
         case pollEvents
     }
 
+    /// What woke the driver and has not been handled, and the driver's wait for it.
+    private struct Mailbox {
+        var queue: [Wake] = []
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
     let context: WorkerContext
     let workflow: CompiledWorkflow
-    private(set) var lease: Lease
+    nonisolated let runID: String
+    /// The thread every job of this driver runs on, and its activities prefer.
+    nonisolated let thread: DriverThread
+    /// The lease as last renewed: the heartbeat reads and renews it from the worker's actor.
+    private let leaseBox: Mutex<Lease>
+    private let mailbox = Mutex(Mailbox())
     private var state: RunState
     private var storedValues: Set<String>
     /// The large values of the last checkpoint, so the next one does not serialize them again.
@@ -60,9 +75,6 @@ final class RunDriver {
     private var timer: (at: Double, task: Task<Void, Never>)?
     private var poller: Task<Void, Never>?
 
-    private var queue: [Wake] = []
-    private var waiter: CheckedContinuation<Void, Never>?
-
     // What the next checkpoint writes.
     private var history: [HistoryEntry] = []
     private var outbox: [JSON] = []
@@ -72,11 +84,15 @@ final class RunDriver {
     private var clearsControl = false
     private var dirty = false
 
-    init(claimed: ClaimedRun, workflow: CompiledWorkflow, context: WorkerContext) {
+    nonisolated var unownedExecutor: UnownedSerialExecutor { thread.asUnownedSerialExecutor() }
+
+    init(claimed: ClaimedRun, workflow: CompiledWorkflow, context: WorkerContext, thread: DriverThread) {
+        self.thread = thread
         self.claimed = claimed
         self.context = context
         self.workflow = workflow
-        self.lease = claimed.lease
+        self.runID = claimed.lease.runID
+        self.leaseBox = Mutex(claimed.lease)
         self.record = claimed.record
         self.storedValues = claimed.storedValues
         self.lifecycle = LifecycleEvents(program: workflow.program, runID: claimed.lease.runID)
@@ -93,17 +109,28 @@ final class RunDriver {
         machine = workflow.machine(secrets: [:], clock: context.clock)
     }
 
-    var runID: String { lease.runID }
+    nonisolated var lease: Lease { leaseBox.withLock { $0 } }
 
-    /// Called by the worker (heartbeats, stop) and by activities reporting back.
-    func signal(_ wake: Wake) {
-        queue.append(wake)
+    /// Called by the worker (heartbeats, stop) and by activities reporting back, from any thread.
+    nonisolated func signal(_ wake: Wake) {
+        let waiter = mailbox.withLock { mailbox -> CheckedContinuation<Void, Never>? in
+            mailbox.queue.append(wake)
+            defer { mailbox.waiter = nil }
+            return mailbox.waiter
+        }
         waiter?.resume()
-        waiter = nil
     }
 
-    func renewed(expiresAt: Double) {
-        lease.expiresAt = expiresAt
+    nonisolated func renewed(expiresAt: Double) {
+        leaseBox.withLock { $0.expiresAt = expiresAt }
+    }
+
+    /// What woke the driver since it last looked, emptying the mailbox.
+    private func takeWakes() -> [Wake] {
+        mailbox.withLock { mailbox in
+            defer { mailbox.queue.removeAll() }
+            return mailbox.queue
+        }
     }
 
     // MARK: driving
@@ -190,9 +217,8 @@ final class RunDriver {
 
             if let ending { return try await end(ending) }
             // Results that are ready already (an emit's) are handled before anything is saved.
-            if !queue.isEmpty {
-                let ready = queue
-                queue.removeAll()
+            let ready = takeWakes()
+            if !ready.isEmpty {
                 switch try await translate(ready) {
                 case .events(let events):
                     batch = events
@@ -303,9 +329,7 @@ final class RunDriver {
             launchPending()
         }
         await Task.yield()
-        let ready = queue
-        queue.removeAll()
-        switch try await translate(ready) {
+        switch try await translate(takeWakes()) {
         case .events(let events): return .events(events + [.timerFired])
         case .finished(let result): return .finished(result)
         }
@@ -381,15 +405,14 @@ final class RunDriver {
     /// Starts the activities the machine asked for since the last save.
     private func launchPending() {
         for (request, activity) in pendingStarts {
-            // Started on the jq thread, which the driver runs on: an activity runs there until it awaits I/O (a
-            // request, a process), and its result comes back without waking another thread. (Detached, each
-            // start and each result cost a thread wake-up: most of a no-op activity's cost.) Activities must
-            // not block; one that computes for long should move that work off the thread itself.
-            let body: @JQActor @Sendable () async -> Void = { [weak self] in
+            // On the driver's thread: an activity runs there until it awaits I/O (a request, a process), and
+            // its result comes back through the mailbox without waking another thread. (Detached, each start
+            // and each result cost a thread wake-up: most of a no-op activity's cost.) Activities must not
+            // block; one that computes for long should move that work off the thread itself.
+            running[request.key] = Task(executorPreference: thread) { [weak self] in
                 let result = await Self.perform(request, with: activity)
                 if !Task.isCancelled { self?.signal(.activity(key: request.key, result: result)) }
             }
-            running[request.key] = Task(executorPreference: JQThreadExecutor.shared, operation: body)
         }
         pendingStarts.removeAll()
     }
@@ -444,7 +467,7 @@ final class RunDriver {
             }
             let child: CompiledWorkflow
             do {
-                child = try context.library.add(program)
+                child = try await context.library.add(program)
             } catch {
                 return signal(.activity(key: request.key, result: .failure(WorkflowError(
                     .runtime, title: "Sub-workflow cannot be compiled", detail: "\(error)", instance: request.task))))
@@ -485,7 +508,7 @@ final class RunDriver {
         return events
     }
 
-    /// Runs one activity (off the jq thread) and gives its result.
+    /// Runs one activity (off the driver's actor) and gives its result.
     private nonisolated static func perform(_ request: ActivityRequest, with activity: (any Activity)?) async -> Swift.Result<JSON, WorkflowError> {
         guard let activity else {
             if request.kind.hasPrefix("call:"), request.kind.contains("@") {
@@ -518,7 +541,7 @@ final class RunDriver {
                 let clock = context.clock
                 timer = (wakeAt, Task { [weak self] in
                     try? await clock.sleep(until: wakeAt)
-                    if !Task.isCancelled { await self?.signal(.timer) }
+                    if !Task.isCancelled { self?.signal(.timer) }
                 })
                 progressOutbox.append(RunProgress(runID: runID, kind: .waiting(until: wakeAt), time: context.clock.now()))
             }
@@ -533,7 +556,7 @@ final class RunDriver {
                 poller = Task { [weak self] in
                     while !Task.isCancelled {
                         try? await Task.sleep(for: .milliseconds(Int.random(in: 400...800)))
-                        await self?.signal(.pollEvents)
+                        self?.signal(.pollEvents)
                     }
                 }
             }
@@ -545,12 +568,17 @@ final class RunDriver {
     }
 
     private func nextWakes() async -> [Wake] {
-        if queue.isEmpty {
-            await withCheckedContinuation { continuation in waiter = continuation }
+        let ready = takeWakes()
+        if !ready.isEmpty { return ready }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let woken = mailbox.withLock { mailbox -> Bool in
+                if !mailbox.queue.isEmpty { return true }
+                mailbox.waiter = continuation
+                return false
+            }
+            if woken { continuation.resume() }
         }
-        let wakes = queue
-        queue.removeAll()
-        return wakes
+        return takeWakes()
     }
 
     private func stopEverything() {

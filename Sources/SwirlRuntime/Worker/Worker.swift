@@ -1,11 +1,18 @@
 public import SwirlCore
 public import SwirlExpressions
 import Foundation
+import Synchronization
 
 /// What every run a worker drives shares: the store, the clock, activities, definitions,
-/// secrets, and where progress and lifecycle events go.
-@JQActor
-final class WorkerContext {
+/// secrets, and where progress and lifecycle events go. Drivers on their own actors read it at
+/// once: what can change (the listeners, the children found) is behind a lock.
+final class WorkerContext: Sendable {
+    struct Listeners {
+        var onProgress: (@Sendable (RunProgress) -> Void)?
+        var onLifecycleEvent: (@Sendable (JSON) -> Void)?
+        var onLog: (@Sendable (String) -> Void)?
+    }
+
     let store: any Store
     let clock: any RuntimeClock
     let activities: ActivityRegistry
@@ -13,11 +20,9 @@ final class WorkerContext {
     let secretValues: OrderedDictionary<String, JSON>
     let environment: [String: String]
     let maxTakeovers: Int
-    var onProgress: (@Sendable (RunProgress) -> Void)?
-    var onLifecycleEvent: (@Sendable (JSON) -> Void)?
-    var onLog: (@Sendable (String) -> Void)?
+    let listeners = Mutex(Listeners())
     /// Child runs started by runs of this worker, for a worker that serves one run and its children.
-    var discoveredRuns: [String] = []
+    private let discoveredRuns = Mutex<[String]>([])
 
     init(
         store: any Store, clock: any RuntimeClock, activities: ActivityRegistry, library: WorkflowLibrary,
@@ -32,12 +37,20 @@ final class WorkerContext {
         self.maxTakeovers = maxTakeovers
     }
 
-    var wantsLifecycleEvents: Bool { onLifecycleEvent != nil }
+    var wantsLifecycleEvents: Bool { listeners.withLock { $0.onLifecycleEvent != nil } }
 
-    func report(_ progress: RunProgress) { onProgress?(progress) }
-    func publishLifecycle(_ event: JSON) { onLifecycleEvent?(event) }
-    func log(_ message: String) { onLog?(message) }
-    func discovered(_ runID: String) { discoveredRuns.append(runID) }
+    func report(_ progress: RunProgress) { listeners.withLock { $0.onProgress }?(progress) }
+    func publishLifecycle(_ event: JSON) { listeners.withLock { $0.onLifecycleEvent }?(event) }
+    func log(_ message: String) { listeners.withLock { $0.onLog }?(message) }
+    func discovered(_ runID: String) { discoveredRuns.withLock { $0.append(runID) } }
+
+    /// The children found since the last call.
+    func takeDiscoveredRuns() -> [String] {
+        discoveredRuns.withLock { runs in
+            defer { runs.removeAll() }
+            return runs
+        }
+    }
 }
 
 /// Something worth telling a person watching a run (`swirl run` prints these on stderr).
@@ -68,7 +81,7 @@ public enum RunOutcome: Hashable, Sendable {
 /// its leases with one heartbeat (which also brings cancel and suspend requests), and when it has
 /// nothing to do sleeps until the earliest wake-up it knows of or a notification from the store,
 /// with a short jittered poll as the safety net.
-@JQActor
+@WorkerActor
 public final class Worker {
     public struct Configuration: Sendable {
         /// Names this worker in leases: unique per process.
@@ -87,12 +100,15 @@ public final class Worker {
         public var eventRetentionSeconds: Double
         /// Whether ``Worker/run()`` starts the runs of due schedules (`swirl worker` does).
         public var firesSchedules: Bool
+        /// How many threads the runs advance on, at most one per core; 0 (the default): one per core.
+        public var threads: Int
 
         public init(
             owner: String = Worker.defaultOwner(), concurrency: Int = 16, leaseSeconds: Double = 30, pollSeconds: Double = 5,
             graceSeconds: Double = 10, maxTakeovers: Int = 20, eventRetentionSeconds: Double = 7 * 86400,
-            firesSchedules: Bool = true
+            firesSchedules: Bool = true, threads: Int = 0
         ) {
+            self.threads = max(0, threads)
             self.firesSchedules = firesSchedules
             self.owner = owner
             self.concurrency = max(1, concurrency)
@@ -167,20 +183,20 @@ public final class Worker {
 
     /// Told about every task phase, wait and end of the runs this worker drives.
     public var onProgress: (@Sendable (RunProgress) -> Void)? {
-        get { context.onProgress }
-        set { context.onProgress = newValue }
+        get { context.listeners.withLock { $0.onProgress } }
+        set { context.listeners.withLock { $0.onProgress = newValue } }
     }
 
     /// Given each lifecycle CloudEvent of the runs, secrets redacted, once its checkpoint is saved.
     public var onLifecycleEvent: (@Sendable (JSON) -> Void)? {
-        get { context.onLifecycleEvent }
-        set { context.onLifecycleEvent = newValue }
+        get { context.listeners.withLock { $0.onLifecycleEvent } }
+        set { context.listeners.withLock { $0.onLifecycleEvent = newValue } }
     }
 
     /// Told about problems the worker recovers from (a store that failed, a run given back).
     public var onLog: (@Sendable (String) -> Void)? {
-        get { context.onLog }
-        set { context.onLog = newValue }
+        get { context.listeners.withLock { $0.onLog } }
+        set { context.listeners.withLock { $0.onLog = newValue } }
     }
 
     /// How many runs this worker drives now.
@@ -216,7 +232,7 @@ public final class Worker {
             }
             if free > 0, claimed == free { continue }
             // The worker's own children and runs it served are nobody's concern in this loop.
-            context.discoveredRuns.removeAll()
+            _ = context.takeDiscoveredRuns()
             ended.removeAll()
             // With no room for another run, only a run of its own ending (or the poll) matters.
             let nextRun = free > 0 ? try? await context.store.nextWake(excludingOwner: configuration.owner) : nil
@@ -325,12 +341,18 @@ public final class Worker {
         var scope = [runID]
         while !Task.isCancelled {
             if let outcome = ended[runID] { return outcome }
-            scope += context.discoveredRuns
-            context.discoveredRuns.removeAll()
+            scope += context.takeDiscoveredRuns()
             var earliest: Double?
             var claimedAny = false
             var open: [String] = []
-            for id in scope where drivers[id] == nil {
+            // Driven when looked at: looked at again next time, even if its driver ends meanwhile (the
+            // store calls below let other work in, a driver's end among it).
+            var driven: [String] = []
+            for id in scope {
+                if drivers[id] != nil {
+                    driven.append(id)
+                    continue
+                }
                 guard var record = try await context.store.run(id: id) else { continue }
                 switch record.status {
                 case .completed, .faulted, .cancelled:
@@ -371,7 +393,8 @@ public final class Worker {
                     await start(run)
                 }
             }
-            scope = open + scope.filter { drivers[$0] != nil }
+            var seen: Set<String> = []
+            scope = (open + driven + scope.filter { drivers[$0] != nil }).filter { seen.insert($0).inserted }
             if claimedAny { continue }
             if giveUpWhenIdle, drivers.isEmpty, earliest == nil { return nil }
             await idle(until: earliest)
@@ -401,18 +424,20 @@ public final class Worker {
             try? await context.store.release(claimed.lease, wakeAt: context.clock.now() + 1)
             return
         }
-        let driver = RunDriver(claimed: claimed, workflow: workflow, context: context)
+        // The least busy thread of the process: the workers of one process share the threads.
+        let threads = DriverThreads.shared
+        let thread = threads.acquire(among: configuration.threads)
+        let driver = RunDriver(claimed: claimed, workflow: workflow, context: context, thread: threads.threads[thread])
         // This worker held the run before and its lease ran out: that claim is fenced now.
         drivers[claimed.lease.runID]?.signal(.fenced)
         drivers[claimed.lease.runID] = driver
-        // Preferring the jq thread: what the driver awaits (a store reply, an activity's result)
-        // resumes there directly instead of waking a thread of the global pool first.
-        // (The closure is named first: written inline, the compiler's isolation checker rejects it.)
-        let body: @JQActor @Sendable () async -> Void = { [weak self] in
+        // The driver advances on its thread, beside the worker's other runs. The task prefers no thread:
+        // the worker's own steps (this one's start and end, heartbeats) never wait behind a driver's.
+        Task { [weak self] in
             let result = await driver.drive()
+            threads.release(thread)
             self?.finished(driver, result)
         }
-        Task(executorPreference: JQThreadExecutor.shared, operation: body)
     }
 
     private func finished(_ driver: RunDriver, _ result: RunDriver.Result) {
@@ -513,7 +538,7 @@ public final class Worker {
 
     private func startHeartbeat() -> Task<Void, Never> {
         let interval = configuration.leaseSeconds / 3
-        return Task { @JQActor [weak self] in
+        return Task { @WorkerActor [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(interval))
                 guard let self, !Task.isCancelled else { return }

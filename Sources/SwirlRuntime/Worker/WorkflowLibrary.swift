@@ -2,10 +2,9 @@ public import SwirlCompiler
 public import SwirlCore
 public import SwirlExpressions
 
-/// A program ready to run: its definition as stored, and its expressions compiled into one jq
-/// program (which costs tens of milliseconds, so it happens once per definition and process).
-@JQActor
-public final class CompiledWorkflow {
+/// A program ready to run: its definition as stored, and its expressions compiled once per
+/// definition and process. Immutable, so the drivers of its runs share it from any thread.
+public final class CompiledWorkflow: Sendable {
     public let program: Program
     public let definition: DefinitionRecord
     let bundle: ExpressionBundle
@@ -36,7 +35,7 @@ public final class CompiledWorkflow {
     /// have begun before the deadline and spent the time since in an earlier evaluation; then a
     /// quick expression still completes and a slow one fails at once, so a call of a thousand
     /// steps overruns a timeout by seconds at most.
-    nonisolated static func timeLimit(until deadline: Double?, clock: any RuntimeClock) -> Double? {
+    static func timeLimit(until deadline: Double?, clock: any RuntimeClock) -> Double? {
         deadline.map { max($0 - clock.now(), 0.01) }
     }
 }
@@ -59,7 +58,7 @@ extension DefinitionRecord {
 /// The workflows a worker can run: those it was given (to start, and for `run: workflow` by
 /// namespace, name and version), and any other definition a run in the store pins, read from
 /// the store and compiled on first use. Each is compiled once.
-@JQActor
+@WorkerActor
 public final class WorkflowLibrary {
     /// Where `run: workflow` finds a child's definition.
     public let catalog: DefinitionCatalog

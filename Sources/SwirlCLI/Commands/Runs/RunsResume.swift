@@ -64,7 +64,7 @@ struct RunsResume: AsyncParsableCommand {
         try foreground.finish(ending, database: store.named)
     }
 
-    @JQActor
+    @WorkerActor
     static func serve(_ id: String, store: any Store, setup: RuntimeSetup, events: EventLines?, foreground: Foreground)
         async throws -> Foreground.Ending
     {

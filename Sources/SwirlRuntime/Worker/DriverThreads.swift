@@ -6,46 +6,70 @@ import Musl
 import Darwin
 #endif
 
+import Foundation
+import Synchronization
+
+/// The threads that run drivers, shared by the workers of a process: one per core.
+///
+/// Each run's ``RunDriver`` is an actor whose jobs all run on one of these threads, and the
+/// activities it starts prefer that thread too. A reply that resumes a driver (a store's, an
+/// activity's) is queued on a thread that is usually busy with other runs already, so it costs no
+/// wake-up; the runs of one worker spread over the threads and advance in parallel.
+final class DriverThreads: Sendable {
+    /// One thread per core of the machine, started on first use; they run until the process ends.
+    static let shared = DriverThreads(count: ProcessInfo.processInfo.activeProcessorCount)
+
+    let threads: [DriverThread]
+    /// How many drivers of the whole process each thread carries now.
+    private let load: Mutex<[Int]>
+
+    init(count: Int) {
+        threads = (0..<max(1, count)).map { DriverThread(name: "swirl-driver-\($0)") }
+        load = Mutex(Array(repeating: 0, count: threads.count))
+    }
+
+    /// The index of the least busy of the first `limit` threads (all when `limit` is 0), counted
+    /// as carrying one driver more until ``release(_:)``.
+    func acquire(among limit: Int) -> Int {
+        load.withLock { load in
+            let usable = limit > 0 ? min(limit, load.count) : load.count
+            var best = 0
+            for index in 1..<max(usable, 1) where load[index] < load[best] { best = index }
+            load[best] += 1
+            return best
+        }
+    }
+
+    /// A driver of thread `index` ended.
+    func release(_ index: Int) {
+        load.withLock { $0[index] -= 1 }
+    }
+}
+
 /// A serial executor that runs every job on one operating-system thread of its own.
 ///
 /// Actors on the default executor hop between the threads of the cooperative pool from one job
-/// to the next; this executor keeps an actor's jobs on one thread (``JQActor`` uses it; it was
-/// made for libjq, which had to stay on one thread). An actor adopts it by returning it as its
-/// executor:
-///
-/// ```swift
-/// actor Evaluator {
-///     nonisolated var unownedExecutor: UnownedSerialExecutor {
-///         JQThreadExecutor.shared.asUnownedSerialExecutor()
-///     }
-/// }
-/// ```
-///
-/// or, for code that is not an actor of its own, by being isolated to the global ``JQActor``,
-/// which uses ``shared``. Either way such code runs on the one thread.
+/// to the next; this executor keeps an actor's jobs on one thread. A ``RunDriver`` adopts its
+/// thread by returning it as its `unownedExecutor`, and starts its activities with it as their
+/// preferred task executor.
 ///
 /// The thread is never stopped: an actor refers to its executor without retaining it, so an
 /// executor must outlive every actor that might still run on it. The thread retains its
-/// executor, which therefore lives as long as the process. Make one per process (``shared``),
-/// not one per workflow run.
-public final class JQThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
+/// executor, which therefore lives as long as the process: threads come from
+/// ``DriverThreads/shared``, never one per run.
+final class DriverThread: SerialExecutor, TaskExecutor, @unchecked Sendable {
     // @unchecked Sendable is safe: the queue and the thread identity are the only state, the queue
     // is read and written only while holding its mutex, and the identity is written once, before
     // `init` returns, and only read afterwards.
-
-    /// The executor for the whole process: one thread, which every ``JQActor`` job runs on.
-    public static let shared = JQThreadExecutor(name: "swirl-jq")
 
     private let queue: JobQueue
     /// The worker thread, set before `init` returns and never changed.
     private let thread: pthread_t
 
     /// Starts a new executor and its thread.
-    ///
-    /// Prefer ``shared``: the thread of every executor made here lives until the process ends.
     /// - Parameter name: the thread's name as debuggers and `top -H` show it; Linux keeps the
     ///   first 15 bytes.
-    public init(name: String) {
+    init(name: String) {
         let queue = JobQueue()
         self.queue = queue
         thread = JobQueue.startThread(named: name, running: queue)
@@ -56,29 +80,27 @@ public final class JQThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Se
 
     /// Queues a job; the executor's thread runs it after every job queued before it.
     /// - Parameter job: the job, which the executor now owns.
-    public func enqueue(_ job: consuming ExecutorJob) {
+    func enqueue(_ job: consuming ExecutorJob) {
         queue.push(UnownedJob(job))
     }
 
     /// This executor as the runtime refers to it.
-    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+    func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }
 
     /// This executor as a task's preferred executor (`Task(executorPreference:)`): the task's
     /// nonisolated code, and every resumption that would otherwise go to the global pool (a
-    /// continuation resumed from another thread), runs on this thread too, so a task isolated to
-    /// ``JQActor`` comes back to it in one hop instead of two.
+    /// continuation resumed from another thread), runs on this thread too, so a task that reports
+    /// to a driver of this thread comes back to it in one hop instead of two.
     ///
-    /// Only for tasks whose nonisolated code never blocks: it would hold up every jq evaluation.
-    public func asUnownedTaskExecutor() -> UnownedTaskExecutor {
+    /// Only for tasks whose nonisolated code never blocks: it would hold up every run of the thread.
+    func asUnownedTaskExecutor() -> UnownedTaskExecutor {
         UnownedTaskExecutor(ordinary: self)
     }
 
     /// Whether the calling code runs on this executor's thread.
-    ///
-    /// Code that must run on the thread can assert it with `precondition(executor.isCurrent)`.
-    public var isCurrent: Bool {
+    var isCurrent: Bool {
         pthread_equal(pthread_self(), thread) != 0
     }
 
@@ -86,13 +108,13 @@ public final class JQThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Se
     ///
     /// The Swift runtime calls this from `assumeIsolated` and `preconditionIsolated` when it
     /// cannot tell from the current task alone, for example in a synchronous callback.
-    public func checkIsolated() {
-        precondition(isCurrent, "expected to run on the jq executor's thread")
+    func checkIsolated() {
+        precondition(isCurrent, "expected to run on the driver thread's own thread")
     }
 
     /// Whether the calling code runs on this executor's thread; the runtime asks this before
     /// falling back to ``checkIsolated()``.
-    public func isIsolatingCurrentContext() -> Bool? {
+    func isIsolatingCurrentContext() -> Bool? {
         isCurrent
     }
 }
@@ -111,10 +133,10 @@ private final class JobQueue: @unchecked Sendable {
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var pending: [UnownedJob] = []
     private var threadStarted = false
-    /// A strong reference, and with `JQThreadExecutor.queue` a deliberate cycle: the thread keeps
+    /// A strong reference, and with `DriverThread.queue` a deliberate cycle: the thread keeps
     /// its queue, the queue keeps the executor, so the executor outlives every actor that refers
     /// to it without retaining it.
-    var executor: JQThreadExecutor?
+    var executor: DriverThread?
 
     init() {
         pthread_mutex_init(mutex, nil)
@@ -148,7 +170,7 @@ private final class JobQueue: @unchecked Sendable {
             guard let executor else { preconditionFailure("a job arrived before the executor existed") }
             // Every job runs isolated to the serial executor, including those of tasks that prefer
             // this executor: the thread runs one job at a time, so each of them is exclusive, and a
-            // task that hops to ``JQActor`` from there finds itself already on it.
+            // task that hops to a driver of this thread from there finds itself already on it.
             let serial = executor.asUnownedSerialExecutor()
             let task = executor.asUnownedTaskExecutor()
             for job in batch {
@@ -174,7 +196,7 @@ private final class JobQueue: @unchecked Sendable {
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
-        // Deep JSON values are converted recursively; give the thread the stack a main thread has
+        // Deep JSON values are walked recursively; give the thread the stack a main thread has
         // rather than whatever the platform default for new threads is (512 KiB on Darwin).
         pthread_attr_setstacksize(&attributes, 8 << 20)
         let context = Unmanaged.passRetained(StartContext(queue: queue, name: name)).toOpaque()
@@ -188,7 +210,7 @@ private final class JobQueue: @unchecked Sendable {
             &attributes,
             { rawContext in
                 // The thread keeps the context, and with it the queue, for as long as it runs: forever.
-                guard let rawContext else { preconditionFailure("the jq executor thread started without its context") }
+                guard let rawContext else { preconditionFailure("a driver thread started without its context") }
                 let context = Unmanaged<StartContext>.fromOpaque(rawContext).takeUnretainedValue()
                 setCurrentThreadName(context.name)
                 context.queue.markStarted()
@@ -196,7 +218,7 @@ private final class JobQueue: @unchecked Sendable {
             },
             context
         )
-        precondition(status == 0, "pthread_create failed for the jq executor thread: \(status)")
+        precondition(status == 0, "pthread_create failed for a driver thread: \(status)")
         queue.waitUntilStarted()
         #if canImport(Darwin)
         return thread!
