@@ -69,20 +69,24 @@ enum DurableBenchmarks {
         let only = ProcessInfo.processInfo.environment["SWIRL_BENCH_ONLY"].map { $0.split(separator: ",").map(String.init) }
         for (label, text) in [("pure", pure), ("side-effecting", effects)] {
             let program = compile(text)
-            for concurrency in local ? [1, 8] : [1, 16] {
+            // At the higher concurrency, also with one driver thread: on a machine whose cores add
+            // little to each other, more threads cost hand-offs between them.
+            for (concurrency, threads) in local ? [(1, 0), (8, 0), (8, 1)] : [(1, 0), (16, 0), (16, 1)] {
                 if let only, !only.contains("\(label):\(concurrency)") { continue }
                 var rates: [Double] = []
                 var writes: [Double] = []
                 for _ in 0..<repeats {
                     // SWIRL_BENCH_RUNS=N: N runs per repeat at the higher concurrency, for a longer window to profile.
                     let runs = concurrency == 1 ? 200 : Int(ProcessInfo.processInfo.environment["SWIRL_BENCH_RUNS"] ?? "") ?? 1000
-                    let (seconds, calls) = try await throughput(program, runs: runs, concurrency: concurrency, store: store, activities: activities)
+                    let (seconds, calls) = try await throughput(
+                        program, runs: runs, concurrency: concurrency, threads: threads, store: store, activities: activities)
                     rates.append(Double(runs) / seconds)
                     writes.append(Double(calls.checkpoints) / Double(runs))
                 }
                 let median = rates.sorted()[rates.count / 2]
+                let threading = threads == 1 ? ", one driver thread" : ""
                 print(
-                    "\(label) 10-task workflow, concurrency \(concurrency): \(Int(median)) runs/s, \(Int(median * 10)) task completions/s "
+                    "\(label) 10-task workflow, concurrency \(concurrency)\(threading): \(Int(median)) runs/s, \(Int(median * 10)) task completions/s "
                         + "(median of \(repeats)); \(String(format: "%.1f", writes.sorted()[writes.count / 2])) checkpoints per run")
             }
             if let only, !only.contains("\(label):latency") { continue }
@@ -112,8 +116,9 @@ enum DurableBenchmarks {
 
     /// Creates `runs` runs, then times a worker serving them all to completion.
     @WorkerActor
-    static func throughput(_ program: Program, runs: Int, concurrency: Int, store: CountingStore, activities: ActivityRegistry)
-        async throws -> (Double, CountingStore.Calls)
+    static func throughput(
+        _ program: Program, runs: Int, concurrency: Int, threads: Int = 0, store: CountingStore, activities: ActivityRegistry
+    ) async throws -> (Double, CountingStore.Calls)
     {
         let library = WorkflowLibrary()
         let workflow = try library.add(program)
@@ -129,7 +134,7 @@ enum DurableBenchmarks {
         let done = AsyncStream.makeStream(of: Void.self)
         let worker = Worker(
             store: store, library: library, activities: activities,
-            configuration: Worker.Configuration(concurrency: concurrency, pollSeconds: 1))
+            configuration: Worker.Configuration(concurrency: concurrency, pollSeconds: 1, threads: threads))
         worker.onProgress = { progress in
             if case .completed = progress.kind {
                 let left = remaining.withLock { value -> Int in

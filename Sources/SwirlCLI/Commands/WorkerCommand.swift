@@ -29,6 +29,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "How many runs to drive at once.")
     var concurrency = 16
 
+    @Option(help: "How many threads the runs advance on, at most one per core (default: one per core).")
+    var threads: Int?
+
     @Option(help: "Seconds a lease lasts without a heartbeat (heartbeats come every third of it).")
     var leaseSeconds = 30.0
 
@@ -40,6 +43,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func validate() throws {
         if concurrency < 1 { throw ValidationError("--concurrency must be at least 1.") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
         if leaseSeconds < 1 { throw ValidationError("--lease-seconds must be at least 1.") }
     }
 
@@ -47,7 +51,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let setup = try activityOptions.setup(defaultDefinitions: nil, quiet: quiet)
         let opened = try await store.open(poolSize: min(max(2, concurrency / 2), 8))
         var configuration = Worker.Configuration(
-            concurrency: concurrency, leaseSeconds: leaseSeconds, graceSeconds: grace)
+            concurrency: concurrency, leaseSeconds: leaseSeconds, graceSeconds: grace, threads: threads ?? 0)
         configuration.pollSeconds = 5
         let quiet = self.quiet
         let serving = Task { @WorkerActor in

@@ -73,6 +73,9 @@ public struct RunStateMachine {
     /// loops forever still meets its timeout, a cancel, and the other runs of its worker.
     public var stepBudget: Int = RunStateMachine.defaultStepBudget
     public static let defaultStepBudget = 1_000
+    /// `$workflow` of the run last handled: the same for every call of a run, and worth keeping,
+    /// since building it formats the start time.
+    let descriptor = DescriptorCache()
 
     public init(program: Program, secrets: JSON = [:], evaluate: @escaping Evaluate) {
         self.program = program
@@ -129,7 +132,7 @@ struct Run {
     }
 
     mutating func handle(_ event: RunStateMachine.Event) -> [RunStateMachine.Action] {
-        workflowDescriptor = Run.describeWorkflow(state: state, program: program)
+        workflowDescriptor = machine.descriptor.value(for: state, program: program)
         var before = Set(state.activitiesInFlight.map(\.key))
         switch event {
         case .resume: before = []
@@ -384,5 +387,19 @@ struct Run {
                 cancelDescendants(of: grandchildren)
             }
         }
+    }
+}
+
+/// The `$workflow` value a machine built last, for the run it was built for.
+final class DescriptorCache {
+    private var key: (runID: String, startedAt: Double)?
+    private var descriptor: JSON = .null
+
+    /// `$workflow` for the run of `state`: built once per run, then kept.
+    func value(for state: RunState, program: Program) -> JSON {
+        if let key, key.runID == state.runID, key.startedAt == state.startedAt { return descriptor }
+        descriptor = Run.describeWorkflow(state: state, program: program)
+        key = (state.runID, state.startedAt)
+        return descriptor
     }
 }

@@ -143,7 +143,11 @@ public final class Worker {
 
     public let configuration: Configuration
     let context: WorkerContext
-    private var drivers: [String: RunDriver] = [:]
+    private var drivers: [String: RunDriver] = [:] {
+        didSet { held.set(drivers) }
+    }
+    /// ``drivers`` as the heartbeat reads them, from outside the actor.
+    private let held = HeldDrivers()
     /// Rings the current idle sleep awake. A stream of its own per sleep: cancelling a task that
     /// iterates an `AsyncStream` finishes the stream, so one shared stream goes dead after the
     /// first sleep that something else ended, and every later sleep returns at once.
@@ -431,13 +435,16 @@ public final class Worker {
         // This worker held the run before and its lease ran out: that claim is fenced now.
         drivers[claimed.lease.runID]?.signal(.fenced)
         drivers[claimed.lease.runID] = driver
-        // The driver advances on its thread, beside the worker's other runs. The task prefers no thread:
-        // the worker's own steps (this one's start and end, heartbeats) never wait behind a driver's.
-        Task { [weak self] in
+        // The driver advances on its thread, in a task that prefers that thread: what it awaits outside
+        // its actor (a store's nonisolated call, an activity) resumes there, and the worker's steps for it
+        // (this start, its end) run there too, without waking another thread. (The heartbeat does not
+        // depend on them.) The closure is named first: written inline, the isolation checker rejects it.
+        let body: @WorkerActor @Sendable () async -> Void = { [weak self] in
             let result = await driver.drive()
             threads.release(thread)
             self?.finished(driver, result)
         }
+        Task(executorPreference: driver.thread, operation: body)
     }
 
     private func finished(_ driver: RunDriver, _ result: RunDriver.Result) {
@@ -536,33 +543,38 @@ public final class Worker {
 
     // MARK: leases
 
+    /// Beats in a task of its own, off the worker's actor: whatever keeps the actor busy (its jobs run
+    /// where the driver that scheduled them runs, which an expression may hold for seconds), leases are
+    /// renewed on time.
     private func startHeartbeat() -> Task<Void, Never> {
         let interval = configuration.leaseSeconds / 3
-        return Task { @WorkerActor [weak self] in
+        let (held, context, configuration) = (self.held, self.context, self.configuration)
+        return Task.detached {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(interval))
-                guard let self, !Task.isCancelled else { return }
-                await self.beat()
+                guard !Task.isCancelled else { return }
+                await Self.beat(held: held, context: context, configuration: configuration)
             }
         }
     }
 
     /// Renews every lease at once; a run whose lease is gone is stopped without a write, and
     /// control requests reach the runs they are for.
-    func beat() async {
-        let held = drivers.values.map(\.lease)
-        guard !held.isEmpty else { return }
+    private nonisolated static func beat(held: HeldDrivers, context: WorkerContext, configuration: Configuration) async {
+        let drivers = held.get()
+        let leases = drivers.values.map(\.lease)
+        guard !leases.isEmpty else { return }
         let reply: [String: HeartbeatStatus]
         do {
             reply = try await context.store.heartbeat(
-                owner: configuration.owner, leases: held, leaseSeconds: configuration.leaseSeconds)
+                owner: configuration.owner, leases: leases, leaseSeconds: configuration.leaseSeconds)
         } catch {
             // The store is unreachable: keep working; a lease that runs out is caught by the
             // checkpoint's fencing.
             context.log("heartbeat failed: \(error)")
             return
         }
-        for lease in held {
+        for lease in leases {
             guard let driver = drivers[lease.runID] else { continue }
             guard let status = reply[lease.runID] else {
                 driver.signal(.fenced)
@@ -594,4 +606,12 @@ public final class Worker {
             await Task { try? await Task.sleep(for: .milliseconds(5)) }.value
         }
     }
+}
+
+/// A worker's drivers by run, readable from any thread.
+final class HeldDrivers: Sendable {
+    private let drivers = Mutex<[String: RunDriver]>([:])
+
+    func get() -> [String: RunDriver] { drivers.withLock { $0 } }
+    func set(_ value: [String: RunDriver]) { drivers.withLock { $0 = value } }
 }
