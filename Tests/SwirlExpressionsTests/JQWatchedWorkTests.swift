@@ -68,6 +68,18 @@ import Testing
             }
         }
         #expect(pool.abandonedCount == 1)
+        #if os(Linux)
+        // The abandoned helper goes on at the lowest priority: SCHED_IDLE (5), field 41 of its stat.
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        let idle = tasks.filter { task in
+            let comm = (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)) ?? ""
+            let stat = (try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8)) ?? ""
+            let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
+            // After the name, the fields start at the third (state): policy, the 41st, is the 39th.
+            return comm.hasPrefix("swirl-regex") && fields.count > 38 && fields[38] == "5"
+        }
+        #expect(!idle.isEmpty, "no helper thread runs at SCHED_IDLE")
+        #endif
         limits.deadline = .now + .seconds(30)
         #expect(throws: JQEvalError.limitExceeded("a call could not start: 1 earlier ones that ran out of time are still running")) {
             try pool.run("a call", limits: limits) { () throws(JQEvalError) in 1 }

@@ -140,7 +140,6 @@ final class JQWatchedWork: Sendable {
             let thread = Thread { [self] in self.loop(pool) }
             // Matching recurses with the pattern's nesting: a main thread's stack.
             thread.stackSize = 8 << 20
-            thread.name = "swirl-regex"
             thread.start()
         }
 
@@ -177,6 +176,8 @@ final class JQWatchedWork: Sendable {
         }
 
         private func loop(_ pool: JQWatchedWork) {
+            // Named from the thread itself, so `top -H` shows it (a new thread otherwise shows its creator's name).
+            Thread.current.name = "swirl-regex"
             let current = pthread_self()
             slot.withLock { $0.thread = current }
             while true {
