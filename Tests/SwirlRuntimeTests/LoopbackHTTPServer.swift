@@ -13,7 +13,8 @@ import Synchronization
 /// Routes: `GET /v2/pet/findByStatus`, `GET /v2/pet/{1|2}` (others 404), `GET /v2/pet/getPetByName/*`
 /// (404), `GET /basic-auth/{u}/{p}`, `GET /bearer` (`Bearer abc`), `GET /digest-auth/{u}/{p}`,
 /// `POST /oauth2/token` (client `swirl`/`s3cret`, token `abc`), `GET /redirect` (302 to
-/// `/v2/pet/1`), `GET /text`, `* /echo`, `GET /slow` (answers after a minute, for cancellation).
+/// `/v2/pet/1`), `GET /text`, `* /echo` and `* /echo/…`, `GET /slow` (answers after a minute, for
+/// cancellation), and any document a test serves (``serve(_:contentType:body:)``).
 final class LoopbackHTTPServer: Sendable {
     /// What the server saw of one request.
     struct Seen: Sendable {
@@ -28,6 +29,7 @@ final class LoopbackHTTPServer: Sendable {
         var tokenRequests = 0
         var children: [any Channel] = []
         var waiters: [(path: String, continuation: CheckedContinuation<Void, Never>)] = []
+        var documents: [String: (contentType: String, body: String)] = [:]
     }
 
     static let digestRealm = "swirl@loopback"
@@ -107,6 +109,15 @@ final class LoopbackHTTPServer: Sendable {
             return ready
         }
         for waiter in ready { waiter.continuation.resume() }
+    }
+
+    /// Answers `GET path` with `body` from now on (replacing what it answered before).
+    func serve(_ path: String, contentType: String, body: String) {
+        state.withLock { $0.documents[path] = (contentType, body) }
+    }
+
+    fileprivate func document(at path: String) -> (contentType: String, body: String)? {
+        state.withLock { $0.documents[path] }
     }
 
     fileprivate func countTokenRequest() {
@@ -196,6 +207,9 @@ private final class LoopbackHTTPHandler: ChannelInboundHandler {
         let authorization = request.headers.first(name: "Authorization") ?? ""
         // Padded so one tuple pattern can match paths of up to four segments.
         let padded = segments + Array(repeating: "", count: max(0, 4 - segments.count))
+        if request.method == "GET", let document = server.document(at: path) {
+            return LoopbackResponse(status: .ok, headers: [("Content-Type", document.contentType)], body: document.body)
+        }
         switch (request.method, segments.count, padded[0], padded[1], padded[2], padded[3]) {
         case ("GET", 3, "v2", "pet", "findByStatus", _):
             guard query == "status=available" else { return .json("[]") }
@@ -231,7 +245,7 @@ private final class LoopbackHTTPHandler: ChannelInboundHandler {
             return LoopbackResponse(status: .found, headers: [("Location", "/v2/pet/1")])
         case ("GET", 1, "text", _, _, _):
             return LoopbackResponse(status: .ok, headers: [("Content-Type", "text/plain")], body: "hello, world")
-        case (_, 1, "echo", _, _, _):
+        case (_, _, "echo", _, _, _):
             var headers: [String] = []
             for (name, value) in request.headers {
                 headers.append("\(JSON.quote(name.lowercased())):\(JSON.quote(value))")

@@ -12,9 +12,11 @@ import Testing
     static let large: JSON = .array((0..<200).map { .string("item \($0) \(awkward)") })
 
     static func request(_ key: String) -> ActivityRequest {
-        ActivityRequest(
+        var request = ActivityRequest(
             key: key, kind: "call:http", arguments: ["endpoint": "http://127.0.0.1:1/x?q=1", "body": large],
             input: ["n": 1.25], task: "/do/0/fetch", runID: "run \(awkward)")
+        request.progress = StoredJSON(["saved": large, "note": .string(awkward)])
+        return request
     }
 
     static let error = WorkflowError(

@@ -55,7 +55,7 @@ struct ActivityOptions: ParsableArguments {
         }
         let http = HTTPCallActivity(client: HTTPCallActivity.makeClient(), rewrites: rewrites)
         return RuntimeSetup(
-            secrets: secretValues, catalog: catalog, activities: .local(adding: ["call:http": http]), http: http,
+            secrets: secretValues, catalog: catalog, activities: .local(adding: ["call:http": http, "call:openapi": OpenAPICallActivity(http: http)]), http: http,
             environment: ProcessInfo.processInfo.environment)
     }
 

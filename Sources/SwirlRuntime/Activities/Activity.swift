@@ -19,6 +19,41 @@ public protocol WorkflowBoundActivity: Activity {
     func bound(to program: Program, secrets: Secrets) -> any Activity
 }
 
+/// An activity that learns something on its way worth keeping with the run (an OpenAPI call's
+/// document): it saves it through ``ActivityProgress`` before going on, and a run resumed after a
+/// crash asks for the step again with that saved in ``ActivityRequest/progress``.
+public protocol ProgressReportingActivity: Activity {
+    /// Performs the request, saving what it must find again on a retry of the same step through `progress`.
+    func run(_ request: ActivityRequest, progress: ActivityProgress) async throws(WorkflowError) -> JSON
+}
+
+extension ProgressReportingActivity {
+    /// Performs the request with nowhere to save progress (outside a run's driver, in tests).
+    public func run(_ request: ActivityRequest) async throws(WorkflowError) -> JSON {
+        try await run(request, progress: .discarded)
+    }
+}
+
+/// Where an activity in flight saves its progress: into its request in the run state, written
+/// with the run's next checkpoint.
+public struct ActivityProgress: Sendable {
+    private let saver: @Sendable (JSON) async -> Void
+
+    public init(_ saver: @escaping @Sendable (JSON) async -> Void) {
+        self.saver = saver
+    }
+
+    /// Saves `details` as the step's progress, replacing what was saved before, and returns once
+    /// the checkpoint holding it is written (or the run is no longer this process's: then the
+    /// activity is being cancelled).
+    public func save(_ details: JSON) async {
+        await saver(details)
+    }
+
+    /// Progress that goes nowhere.
+    public static let discarded = ActivityProgress { _ in }
+}
+
 /// One activity to perform, saved in the run state while it is in flight, so that a run
 /// resumed after a crash asks for it again with the same key (at-least-once).
 public struct ActivityRequest: Hashable, Sendable, Codable {
@@ -33,6 +68,9 @@ public struct ActivityRequest: Hashable, Sendable, Codable {
     /// The task's pointer.
     public var task: String
     public var runID: String
+    /// What the activity saved while in flight (``ActivityProgress``), handed back when a resumed
+    /// run asks for the step again; `nil` until it saves something.
+    public var progress: StoredJSON?
 
     /// The key a side effect is deduplicated by, the same everywhere (the `Idempotency-Key` of
     /// HTTP calls, `SWIRL_IDEMPOTENCY_KEY` of processes): the run id and the step key.

@@ -30,8 +30,8 @@ public struct HTTPCallActivity: WorkflowBoundActivity {
 
     /// The client every request goes through.
     public let client: HTTPClient
-    private var authentications: [String: JSON]
-    private var secrets: Secrets
+    private(set) var authentications: [String: JSON]
+    private(set) var secrets: Secrets
     private let rewrites: [Rewrite]
     private let timeout: Duration
     private let maxResponseBytes: Int
@@ -73,6 +73,11 @@ public struct HTTPCallActivity: WorkflowBoundActivity {
     /// - Returns: a client on the shared event loop group; the caller shuts it down.
     /// This activity with the authentications of `program`'s `use.authentications` and `secrets`.
     public func bound(to program: Program, secrets: Secrets) -> any Activity {
+        binding(to: program, secrets: secrets)
+    }
+
+    /// ``bound(to:secrets:)`` with its type, for activities that send through this one.
+    func binding(to program: Program, secrets: Secrets) -> HTTPCallActivity {
         var bound = self
         let named = program.definition["use"]?["authentications"]?.objectValue ?? [:]
         bound.authentications = Dictionary(uniqueKeysWithValues: named.map { ($0.key, $0.value) })

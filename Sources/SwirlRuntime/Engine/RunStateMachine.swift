@@ -28,6 +28,9 @@ public struct RunStateMachine {
         case activityFailed(key: String, error: WorkflowError)
         /// A stored CloudEvent, with its sequence number, offered to the run's `listen`s.
         case eventReceived(JSON, sequence: Int64)
+        /// An activity in flight saved what it has learnt (``ActivityProgress``): kept in its
+        /// request, so a resumed run asks for the step again with it.
+        case activityProgress(key: String, details: JSON)
     }
 
     /// What the driver must do next. The machine says everything explicitly: the driver never
@@ -185,6 +188,9 @@ struct Run {
                 return [.discarded("no task waits for the result of activity \(key)")]
             }
             return runReadyFibers()
+        case .activityProgress(let key, let details):
+            guard saveProgress(key, details) else { return [.discarded("no task waits for activity \(key)")] }
+            return []
         case .eventReceived(let event, let sequence):
             guard state.status == .running || state.status == .waiting else { return [.discarded("the run has ended")] }
             state.eventCursor = max(state.eventCursor, sequence)
@@ -204,6 +210,17 @@ struct Run {
 
     /// Hands an activity's result to the fiber waiting for it. A result nobody waits for (the
     /// task timed out, or its branch lost) is dropped, and the call says so.
+    /// Keeps `details` in the request of the activity `key`, which stays in flight.
+    mutating func saveProgress(_ key: String, _ details: JSON) -> Bool {
+        guard let index = state.fibers.firstIndex(where: { $0.wait == .activity(key: key) }),
+            case .task(var task)? = state.fibers[index].frames.last, case .activity(var request) = task.progress, request.key == key
+        else { return false }
+        request.progress = StoredJSON(details)
+        task.progress = .activity(request)
+        replaceTop(index, .task(task))
+        return true
+    }
+
     mutating func resumeActivity(_ key: String, with outcome: Fiber.Outcome) -> Bool {
         guard let index = state.fibers.firstIndex(where: { $0.wait == .activity(key: key) }) else { return false }
         markReady(index)

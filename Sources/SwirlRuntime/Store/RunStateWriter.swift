@@ -286,6 +286,10 @@ struct RunStateWriter {
         out.writeString(request.task)
         key("runID", &object)
         out.writeString(request.runID)
+        if let progress = request.progress {
+            key("progress", &object)
+            write(progress)
+        }
         end(object)
     }
 

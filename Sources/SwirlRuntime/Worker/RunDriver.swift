@@ -39,12 +39,16 @@ actor RunDriver {
         case stop
         /// Look for stored events again (a listen while activities run).
         case pollEvents
+        /// An activity in flight saved progress; `saved` resumes it once a checkpoint holds it.
+        case progress(key: String, details: JSON, saved: CheckedContinuation<Void, Never>)
     }
 
     /// What woke the driver and has not been handled, and the driver's wait for it.
     private struct Mailbox {
         var queue: [Wake] = []
         var waiter: CheckedContinuation<Void, Never>?
+        /// The drive is over: progress that arrives now is resumed at once, as nothing will save it.
+        var closed = false
     }
 
     let context: WorkerContext
@@ -74,6 +78,8 @@ actor RunDriver {
     private var stepKeys: [String: String] = [:]
     private var timer: (at: Double, task: Task<Void, Never>)?
     private var poller: Task<Void, Never>?
+    /// Activities waiting for the checkpoint that holds the progress they saved.
+    private var progressSaved: [CheckedContinuation<Void, Never>] = []
 
     // What the next checkpoint writes.
     private var history: [HistoryEntry] = []
@@ -113,12 +119,31 @@ actor RunDriver {
 
     /// Called by the worker (heartbeats, stop) and by activities reporting back, from any thread.
     nonisolated func signal(_ wake: Wake) {
-        let waiter = mailbox.withLock { mailbox -> CheckedContinuation<Void, Never>? in
+        let (waiter, closed) = mailbox.withLock { mailbox -> (CheckedContinuation<Void, Never>?, Bool) in
+            if mailbox.closed { return (nil, true) }
             mailbox.queue.append(wake)
             defer { mailbox.waiter = nil }
-            return mailbox.waiter
+            return (mailbox.waiter, false)
         }
+        if closed, case .progress(_, _, let saved) = wake { saved.resume() }
         waiter?.resume()
+    }
+
+    /// Ends the mailbox with the drive: progress still queued, and any that comes later, is let go.
+    private func closeMailbox() {
+        let left = mailbox.withLock { mailbox in
+            mailbox.closed = true
+            defer { mailbox.queue.removeAll() }
+            return mailbox.queue
+        }
+        for case .progress(_, _, let saved) in left { saved.resume() }
+    }
+
+    /// Saves progress for the activity `key` through the mailbox, returning once it is written.
+    nonisolated func saveProgress(_ details: JSON, key: String) async {
+        await withCheckedContinuation { (saved: CheckedContinuation<Void, Never>) in
+            signal(.progress(key: key, details: details, saved: saved))
+        }
     }
 
     nonisolated func renewed(expiresAt: Double) {
@@ -136,7 +161,10 @@ actor RunDriver {
     // MARK: driving
 
     func drive() async -> Result {
-        defer { stopEverything() }
+        defer {
+            stopEverything()
+            closeMailbox()
+        }
         do {
             return try await driveThrowing()
         } catch {
@@ -289,6 +317,14 @@ actor RunDriver {
             case .pollEvents:
                 // Offers stored events to the listens; changes nothing else.
                 batch.append(.timerFired)
+            case .progress(let key, let details, let saved):
+                // An activity that is no longer awaited has nothing to save.
+                guard running[key] != nil else {
+                    saved.resume()
+                    continue
+                }
+                progressSaved.append(saved)
+                batch.append(.activityProgress(key: key, details: details))
             }
         }
         return .events(batch)
@@ -409,8 +445,9 @@ actor RunDriver {
             // its result comes back through the mailbox without waking another thread. (Detached, each start
             // and each result cost a thread wake-up: most of a no-op activity's cost.) Activities must not
             // block; one that computes for long should move that work off the thread itself.
+            let progress = ActivityProgress { [weak self] details in await self?.saveProgress(details, key: request.key) }
             running[request.key] = Task(executorPreference: thread) { [weak self] in
-                let result = await Self.perform(request, with: activity)
+                let result = await Self.perform(request, with: activity, progress: progress)
                 if !Task.isCancelled { self?.signal(.activity(key: request.key, result: result)) }
             }
         }
@@ -509,7 +546,9 @@ actor RunDriver {
     }
 
     /// Runs one activity (off the driver's actor) and gives its result.
-    private nonisolated static func perform(_ request: ActivityRequest, with activity: (any Activity)?) async -> Swift.Result<JSON, WorkflowError> {
+    private nonisolated static func perform(
+        _ request: ActivityRequest, with activity: (any Activity)?, progress: ActivityProgress
+    ) async -> Swift.Result<JSON, WorkflowError> {
         guard let activity else {
             if request.kind.hasPrefix("call:"), request.kind.contains("@") {
                 return .failure(
@@ -524,6 +563,9 @@ actor RunDriver {
                     detail: "this build of Swirl cannot run '\(request.kind)' tasks", instance: request.task))
         }
         do throws(WorkflowError) {
+            if let reporting = activity as? any ProgressReportingActivity {
+                return .success(try await reporting.run(request, progress: progress))
+            }
             return .success(try await activity.run(request))
         } catch {
             var failure = error
@@ -589,6 +631,13 @@ actor RunDriver {
         timer = nil
         poller?.cancel()
         poller = nil
+        resumeProgressSaved()
+    }
+
+    /// Lets the activities waiting for their progress to be saved go on: it is, or will never be.
+    private func resumeProgressSaved() {
+        for saved in progressSaved { saved.resume() }
+        progressSaved.removeAll()
     }
 
     // MARK: writing
@@ -616,6 +665,7 @@ actor RunDriver {
         children.removeAll()
         clearsControl = false
         dirty = false
+        resumeProgressSaved()
         // Effects leave only once their checkpoint is committed.
         for event in lifecycleOutbox { context.publishLifecycle(secrets.redact(event)) }
         lifecycleOutbox.removeAll()
