@@ -144,6 +144,7 @@ import Testing
                     method: M
               - fn: {call: 'log:1.0.0@default'}
               - ok: {call: http, with: {method: get, endpoint: 'http://example.com'}}
+              - tool: {call: mcp, with: {method: tools/list, transport: {stdio: {command: my-mcp-server}}}}
               - sh: {run: {shell: {command: 'true'}}}
 
             """)

@@ -116,6 +116,24 @@ import Testing
         #expect(valid.isEmpty)
     }
 
+    @Test("checks an mcp call's timeout as a duration and its HTTP endpoint as a URI template")
+    func mcpCall() throws {
+        let diagnostics = try check(
+            """
+            do:
+              - a:
+                  call: mcp
+                  with:
+                    method: tools/list
+                    timeout: P1M
+                    transport: {http: {endpoint: 'https://example.com/{mcp'}}
+              - b:
+                  call: mcp
+                  with: {method: tools/list, timeout: {seconds: 30}, transport: {http: {endpoint: {uri: 'https://example.com/mcp'}}}}
+            """)
+        #expect(summary(diagnostics) == ["SWL4008 /do/0/a/with/transport/http/endpoint", "SWL4006 /do/0/a/with/timeout"])
+    }
+
     @Test("warns about tasks nothing flows to, following jumps, switches, raises and skips")
     func reachability() throws {
         let afterEnd = try check("do:\n  - a: {set: {}, then: end}\n  - b: {set: {}}\n")

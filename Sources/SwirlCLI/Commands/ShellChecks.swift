@@ -140,7 +140,9 @@ struct ShellChecks: Sendable {
 /// The tasks of a valid program that this build's runtime cannot carry out: the activities `swirl run` and
 /// `swirl worker` register, and the kinds the driver itself performs.
 enum RuntimeSupport {
-    static let driverKinds: Set<String> = ["call:http", "call:openapi", "emit", "run:workflow"]
+    /// The kinds the driver performs (`emit`, `run: workflow`) and those `ActivityOptions.setup` registers
+    /// beside the local activities, as they need its HTTP client (`call: http`, `call: openapi`, `call: mcp`).
+    static let driverKinds: Set<String> = ["call:http", "call:openapi", "call:mcp", "emit", "run:workflow"]
 
     /// A warning at each of `activities` (``WorkflowValidator/Result/activities``, which the compiler's walk
     /// finds without building the program) whose kind nothing here performs.

@@ -54,8 +54,12 @@ struct ActivityOptions: ParsableArguments {
             catalog = Self.loadDefinitions(from: folder, quiet: quiet)
         }
         let http = HTTPCallActivity(client: HTTPCallActivity.makeClient(), rewrites: rewrites)
+        // `call: openapi` and `call: mcp` reach HTTP servers with the same client, rewrites and OAuth2 tokens.
+        let activities = ActivityRegistry.local(adding: [
+            "call:http": http, "call:openapi": OpenAPICallActivity(http: http), "call:mcp": MCPCallActivity(http: http),
+        ])
         return RuntimeSetup(
-            secrets: secretValues, catalog: catalog, activities: .local(adding: ["call:http": http, "call:openapi": OpenAPICallActivity(http: http)]), http: http,
+            secrets: secretValues, catalog: catalog, activities: activities, http: http,
             environment: ProcessInfo.processInfo.environment)
     }
 

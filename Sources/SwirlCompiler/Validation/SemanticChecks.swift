@@ -492,7 +492,13 @@ private struct Walk {
             if let endpoint = arguments?["proto"]?["endpoint"] {
                 self.endpoint(endpoint, at: withPointer.appending("proto").appending("endpoint"))
             }
-        case "a2a", "mcp":
+        case "mcp":
+            let transport = withPointer.appending("transport")
+            if let endpoint = arguments?["transport"]?["http"]?["endpoint"] {
+                self.endpoint(endpoint, at: transport.appending("http").appending("endpoint"))
+            }
+            if let timeout = arguments?["timeout"] { duration(timeout, at: withPointer.appending("timeout")) }
+        case "a2a":
             break
         default:
             if let at = call.lastIndex(of: "@") {

@@ -30,6 +30,7 @@ public struct HTTPCallActivity: WorkflowBoundActivity {
 
     /// The client every request goes through.
     public let client: HTTPClient
+    /// The workflow's `use.authentications` by name, and the run's secrets (read by `call: mcp` too).
     private(set) var authentications: [String: JSON]
     private(set) var secrets: Secrets
     private let rewrites: [Rewrite]
@@ -68,16 +69,14 @@ public struct HTTPCallActivity: WorkflowBoundActivity {
         self.maxResponseBytes = maxResponseBytes
     }
 
-    /// A client suited to this activity: it does not follow redirects, so `redirect: false` can see them,
-    /// and does not retry failed connection attempts, which the workflow's retry policy governs.
-    /// - Returns: a client on the shared event loop group; the caller shuts it down.
     /// This activity with the authentications of `program`'s `use.authentications` and `secrets`.
     public func bound(to program: Program, secrets: Secrets) -> any Activity {
-        binding(to: program, secrets: secrets)
+        boundActivity(to: program, secrets: secrets)
     }
 
-    /// ``bound(to:secrets:)`` with its type, for activities that send through this one.
-    func binding(to program: Program, secrets: Secrets) -> HTTPCallActivity {
+    /// ``bound(to:secrets:)`` as this type, for the calls that reach HTTP servers through it
+    /// (`call: openapi`, `call: mcp`).
+    func boundActivity(to program: Program, secrets: Secrets) -> HTTPCallActivity {
         var bound = self
         let named = program.definition["use"]?["authentications"]?.objectValue ?? [:]
         bound.authentications = Dictionary(uniqueKeysWithValues: named.map { ($0.key, $0.value) })
@@ -90,6 +89,9 @@ public struct HTTPCallActivity: WorkflowBoundActivity {
         try await client.shutdown()
     }
 
+    /// A client suited to this activity: it does not follow redirects, so `redirect: false` can see them,
+    /// and does not retry failed connection attempts, which the workflow's retry policy governs.
+    /// - Returns: a client on the shared event loop group; the caller shuts it down.
     public static func makeClient() -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
@@ -206,7 +208,7 @@ public struct HTTPCallActivity: WorkflowBoundActivity {
     }
 
     /// A cached or newly requested OAuth2 access token.
-    private func accessToken(_ grant: HTTPOAuth2Grant, task: String) async throws(WorkflowError) -> String {
+    func accessToken(_ grant: HTTPOAuth2Grant, task: String) async throws(WorkflowError) -> String {
         if let token = await tokens.token(for: grant) { return token }
         var tokenRequest = HTTPPreparedRequest(method: "POST", url: grant.tokenURL)
         tokenRequest.headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")]

@@ -27,7 +27,7 @@ public struct OpenAPICallActivity: WorkflowBoundActivity, ProgressReportingActiv
 
     public func bound(to program: Program, secrets: Secrets) -> any Activity {
         var bound = self
-        bound.http = http.binding(to: program, secrets: secrets)
+        bound.http = http.boundActivity(to: program, secrets: secrets)
         return bound
     }
 
