@@ -134,6 +134,24 @@ import Testing
         #expect(summary(diagnostics) == ["SWL4008 /do/0/a/with/transport/http/endpoint", "SWL4006 /do/0/a/with/timeout"])
     }
 
+    @Test("checks an a2a call's agent card endpoint and server as URI templates")
+    func a2aCall() throws {
+        let diagnostics = try check(
+            """
+            do:
+              - a:
+                  call: a2a
+                  with: {method: tasks/get, agentCard: {endpoint: 'https://example.com/{card'}}
+              - b:
+                  call: a2a
+                  with: {method: tasks/get, server: {uri: 'https://example.com/{a2a'}}
+              - c:
+                  call: a2a
+                  with: {method: tasks/get, server: 'https://example.com/a2a'}
+            """)
+        #expect(summary(diagnostics) == ["SWL4008 /do/0/a/with/agentCard/endpoint", "SWL4008 /do/1/b/with/server/uri"])
+    }
+
     @Test("warns about tasks nothing flows to, following jumps, switches, raises and skips")
     func reachability() throws {
         let afterEnd = try check("do:\n  - a: {set: {}, then: end}\n  - b: {set: {}}\n")

@@ -14,7 +14,9 @@ import Synchronization
 /// (404), `GET /basic-auth/{u}/{p}`, `GET /bearer` (`Bearer abc`), `GET /digest-auth/{u}/{p}`,
 /// `POST /oauth2/token` (client `swirl`/`s3cret`, token `abc`), `GET /redirect` (302 to
 /// `/v2/pet/1`), `GET /text`, `* /echo` and `* /echo/…`, `GET /slow` (answers after a minute, for
-/// cancellation), and any document a test serves (``serve(_:contentType:body:)``).
+/// cancellation), an A2A agent at `POST /a2a` and `POST /secure/a2a` (`X-API-Key: s3cr3t`): `message/send`,
+/// `message/stream` (three events), `tasks/get`, `tasks/cancel` (a JSON-RPC error), and any document a test
+/// serves (``serve(_:contentType:body:)``).
 final class LoopbackHTTPServer: Sendable {
     /// What the server saw of one request.
     struct Seen: Sendable {
@@ -245,6 +247,13 @@ private final class LoopbackHTTPHandler: ChannelInboundHandler {
             return LoopbackResponse(status: .found, headers: [("Location", "/v2/pet/1")])
         case ("GET", 1, "text", _, _, _):
             return LoopbackResponse(status: .ok, headers: [("Content-Type", "text/plain")], body: "hello, world")
+        case ("POST", 1, "a2a", _, _, _):
+            return Self.agent(request)
+        case ("POST", 2, "secure", "a2a", _, _):
+            guard request.headers.first(name: "X-API-Key") == "s3cr3t" else {
+                return .json(#"{"error":"unauthorized"}"#, status: .unauthorized)
+            }
+            return Self.agent(request)
         case (_, _, "echo", _, _, _):
             var headers: [String] = []
             for (name, value) in request.headers {
@@ -255,6 +264,39 @@ private final class LoopbackHTTPHandler: ChannelInboundHandler {
                     + #""headers":{\#(headers.joined(separator: ","))},"body":\#(JSON.quote(request.body))}"#)
         default:
             return LoopbackResponse(status: .notFound, body: "no route for \(request.method) \(path)")
+        }
+    }
+
+    /// An A2A agent's JSON-RPC answer to `request`.
+    private static func agent(_ request: LoopbackHTTPServer.Seen) -> LoopbackResponse {
+        let message = (try? JSON(parsing: request.body)) ?? .null
+        let id = message["id"] ?? .null
+        let params = message["params"] ?? .null
+        func answer(_ result: JSON) -> String { JSON.object(["jsonrpc": "2.0", "id": id, "result": result]).serialized() }
+        switch message["method"]?.stringValue {
+        case "message/send":
+            let text = params["message"]?["parts"]?[0]?["text"]?.stringValue ?? ""
+            return .json(
+                answer([
+                    "kind": "task", "id": "task-1", "contextId": "ctx-1", "status": ["state": "completed"],
+                    "history": [params["message"] ?? .null],
+                    "artifacts": [["artifactId": "a1", "parts": [["kind": "text", "text": .string("report: " + text)]]]],
+                ]))
+        case "message/stream":
+            let events: [JSON] = [
+                ["kind": "task", "id": "task-2", "status": ["state": "submitted"]],
+                ["kind": "status-update", "taskId": "task-2", "status": ["state": "working"], "final": false],
+                ["kind": "status-update", "taskId": "task-2", "status": ["state": "completed"], "final": true],
+            ]
+            let body = ": the agent streams\n\n" + events.map { "data: " + answer($0) + "\n\n" }.joined()
+            return LoopbackResponse(status: .ok, headers: [("Content-Type", "text/event-stream")], body: body)
+        case "tasks/get":
+            return .json(answer(["kind": "task", "id": params["id"] ?? .null, "status": ["state": "completed"]]))
+        case "tasks/cancel":
+            return .json(
+                JSON.object(["jsonrpc": "2.0", "id": id, "error": ["code": -32002, "message": "Task cannot be canceled"]]).serialized())
+        default:
+            return .json(JSON.object(["jsonrpc": "2.0", "id": id, "error": ["code": -32601, "message": "Method not found"]]).serialized())
         }
     }
 

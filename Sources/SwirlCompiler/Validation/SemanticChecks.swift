@@ -499,7 +499,10 @@ private struct Walk {
             }
             if let timeout = arguments?["timeout"] { duration(timeout, at: withPointer.appending("timeout")) }
         case "a2a":
-            break
+            if let endpoint = arguments?["agentCard"]?["endpoint"] {
+                self.endpoint(endpoint, at: withPointer.appending("agentCard").appending("endpoint"))
+            }
+            if let server = arguments?["server"] { self.endpoint(server, at: withPointer.appending("server")) }
         default:
             if let at = call.lastIndex(of: "@") {
                 let catalog = String(call[call.index(after: at)...])
