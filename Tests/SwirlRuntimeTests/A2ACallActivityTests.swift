@@ -158,6 +158,19 @@ import Testing
         }
     }
 
+    @Test("a card that cannot be fetched is a runtime error that keeps the status")
+    func missingCard() async throws {
+        try await Self.withActivity { server, activity, _ in
+            let error = await HTTPCallActivityTests.error {
+                try await activity.run(
+                    Self.request(["method": "tasks/get", "agentCard": ["endpoint": .string(server.baseURL + "/no-card.json")]]))
+            }
+            #expect(error?.type == WorkflowError.Kind.runtime.type)
+            #expect(error?.status == 404)
+            #expect(error?.title?.hasPrefix("Agent card not fetched") == true)
+        }
+    }
+
     @Test("a step resumed with its saved card calls the agent the card named, though the card has changed since")
     func savedCard() async throws {
         try await Self.withActivity { server, activity, http in

@@ -65,8 +65,14 @@ public struct A2ACallActivity: WorkflowBoundActivity, ProgressReportingActivity 
         var requirements: [[String]] = []
         var schemes: [String: JSON] = [:]
         if let card = with["agentCard"], !card.isNull {
-            let fetched = try await ExternalResources(http: http, cache: cache).resource(
-                "agentCard", what: "agent card", request: request, progress: progress)
+            let fetched: ExternalResources.Fetched
+            do {
+                fetched = try await ExternalResources(http: http, cache: cache).resource(
+                    "agentCard", what: "agent card", request: request, progress: progress)
+            } catch where error.type == WorkflowError.Kind.communication.type {
+                // A card that cannot be fetched fails the call as the agent would: a runtime error, its status kept.
+                throw WorkflowError(type: WorkflowError.Kind.runtime.type, status: error.status, title: error.title, detail: error.detail, instance: task)
+            }
             url = try Self.endpoint(of: fetched.value, source: fetched.source, task: task)
             requirements = fetched.value["security"]?.arrayValue?.compactMap { $0.objectValue.map { Array($0.keys) } } ?? []
             for (name, scheme) in fetched.value["securitySchemes"]?.objectValue ?? [:] { schemes[name] = scheme }
