@@ -193,12 +193,17 @@ private final class JobQueue: @unchecked Sendable {
 
     /// Starts the thread that serves `queue` and waits until it runs, so its identity is known.
     static func startThread(named name: String, running queue: JobQueue) -> pthread_t {
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        defer { pthread_attr_destroy(&attributes) }
+        // Allocated rather than made with `pthread_attr_t()`: with Foundation imported, a build with
+        // the Swift runtime linked in finds that initializer in Dispatch's C module and refuses it.
+        let attributes = UnsafeMutablePointer<pthread_attr_t>.allocate(capacity: 1)
+        pthread_attr_init(attributes)
+        defer {
+            pthread_attr_destroy(attributes)
+            attributes.deallocate()
+        }
         // Deep JSON values are walked recursively; give the thread the stack a main thread has
         // rather than whatever the platform default for new threads is (512 KiB on Darwin).
-        pthread_attr_setstacksize(&attributes, 8 << 20)
+        pthread_attr_setstacksize(attributes, 8 << 20)
         let context = Unmanaged.passRetained(StartContext(queue: queue, name: name)).toOpaque()
         #if canImport(Darwin)
         var thread: pthread_t?
@@ -207,7 +212,7 @@ private final class JobQueue: @unchecked Sendable {
         #endif
         let status = pthread_create(
             &thread,
-            &attributes,
+            attributes,
             { rawContext in
                 // The thread keeps the context, and with it the queue, for as long as it runs: forever.
                 guard let rawContext else { preconditionFailure("a driver thread started without its context") }
