@@ -56,19 +56,22 @@ import Testing
         await HTTPCallActivityTests.error(body)
     }
 
+    /// Every method of the DSL, with parameters, where its answer from either peer holds a value and which.
+    static let methodCases: [(String, JSON?, String, String)] = [
+        ("tools/list", nil, "/tools/0/name", "echo"),
+        ("tools/call", ["name": "echo", "arguments": ["a": "b"]], "/structuredContent/a", "b"),
+        ("prompts/list", nil, "/prompts/0/name", "greet"),
+        ("prompts/get", ["name": "greet", "arguments": ["who": "Ada"]], "/messages/0/content/text", "Hello, Ada"),
+        ("resources/list", nil, "/resources/0/uri", "file:///a.txt"),
+        ("resources/read", ["uri": "file:///b.txt"], "/contents/0/text", "contents of file:///b.txt"),
+        ("resources/templates/list", nil, "/resourceTemplates/0/uriTemplate", "file:///{name}"),
+    ]
+
     // MARK: stdio
 
     @Test(
         "every method of the DSL reaches the stdio server and returns its result",
-        arguments: [
-            ("tools/list", nil, "/tools/0/name", "echo"),
-            ("tools/call", ["name": "echo", "arguments": ["a": "b"]], "/structuredContent/a", "b"),
-            ("prompts/list", nil, "/prompts/0/name", "greet"),
-            ("prompts/get", ["name": "greet", "arguments": ["who": "Ada"]], "/messages/0/content/text", "Hello, Ada"),
-            ("resources/list", nil, "/resources/0/uri", "file:///a.txt"),
-            ("resources/read", ["uri": "file:///b.txt"], "/contents/0/text", "contents of file:///b.txt"),
-            ("resources/templates/list", nil, "/resourceTemplates/0/uriTemplate", "file:///{name}"),
-        ] as [(String, JSON?, String, String)])
+        arguments: methodCases)
     func stdioMethods(method: String, parameters: JSON?, pointer: String, expected: String) async throws {
         let output = try await Self.run(Self.stdio(method, parameters))
         let found = try JSONPointer(parsing: pointer).resolve(in: output)
@@ -218,15 +221,7 @@ import Testing
 
     @Test(
         "every method reaches the HTTP server, answered as JSON or as an event stream",
-        arguments: [
-            ("tools/list", nil, "/tools/0/name", "echo"),
-            ("tools/call", ["name": "echo", "arguments": ["a": "b"]], "/structuredContent/a", "b"),
-            ("prompts/list", nil, "/prompts/0/name", "greet"),
-            ("prompts/get", ["name": "greet", "arguments": ["who": "Ada"]], "/messages/0/content/text", "Hello, Ada"),
-            ("resources/list", nil, "/resources/0/uri", "file:///a.txt"),
-            ("resources/read", ["uri": "file:///b.txt"], "/contents/0/text", "contents of file:///b.txt"),
-            ("resources/templates/list", nil, "/resourceTemplates/0/uriTemplate", "file:///{name}"),
-        ] as [(String, JSON?, String, String)])
+        arguments: methodCases)
     func httpMethods(method: String, parameters: JSON?, pointer: String, expected: String) async throws {
         try await MCPHTTPPeer.with { peer in
             var with: OrderedDictionary<String, JSON> = ["method": .string(method), "transport": peer.transport]
