@@ -457,3 +457,99 @@ extension OpenAPIRunTests {
         }
     }
 }
+
+/// Documents and answers built to break the readers: each fails with a clear error, and nothing loops.
+@Suite struct OpenAPIHostileInputTests {
+    static func document(_ root: JSON) throws(WorkflowError) -> OpenAPIDocument {
+        try OpenAPIDocument(root, source: "https://example.com/api/openapi.json", task: "/do/0/call")
+    }
+
+    static func failure(_ body: () throws(WorkflowError) -> Void) -> WorkflowError? {
+        do throws(WorkflowError) {
+            try body()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test("a $ref loop, a reference outside the document and a dangling one fail with configuration errors")
+    func references() throws {
+        let document = try Self.document([
+            "openapi": "3.0.3", "paths": [:],
+            "components": ["parameters": ["a": ["$ref": "#/components/parameters/b"], "b": ["$ref": "#/components/parameters/a"]]],
+        ])
+        for (reference, words) in [
+            ("#/components/parameters/a", "loop"), ("other.yaml#/x", "outside the document"), ("#/nothing/here", "points at nothing"),
+        ] {
+            let error = Self.failure { () throws(WorkflowError) in _ = try document.resolved(["$ref": .string(reference)], task: "/do/0/call") }
+            #expect(error?.type == WorkflowError.Kind.configuration.type)
+            #expect(error?.detail?.contains(words) == true, "\(reference): \(String(describing: error))")
+        }
+    }
+
+    @Test("documents that are not OpenAPI, or lack paths, or whose server has an undefined variable, are refused")
+    func shapes() throws {
+        for root: JSON in [["openapi": "2.5"], ["swagger": "1.2", "paths": [:]], ["openapi": "3.1.0"], "text", []] {
+            #expect(Self.failure { () throws(WorkflowError) in _ = try Self.document(root) }?.type == WorkflowError.Kind.configuration.type, "\(root)")
+        }
+        let document = try Self.document([
+            "openapi": "3.0.0", "servers": [["url": "https://{region}.example.com"]],
+            "paths": ["/a": ["get": ["operationId": "a"]]],
+        ])
+        let error = Self.failure { () throws(WorkflowError) in _ = try document.operation("a", task: "/do/0/call") }
+        #expect(error?.detail?.contains("variable without a default") == true)
+    }
+
+    @Test("a path parameter of a style a path cannot take, and a value a query style cannot lay out, are configuration errors")
+    func styles() throws {
+        let document = try Self.document([
+            "openapi": "3.0.0",
+            "paths": [
+                "/a/{id}": ["get": ["operationId": "a", "parameters": [["name": "id", "in": "path", "style": "form"]]]],
+                "/b": ["get": ["operationId": "b", "parameters": [["name": "q", "in": "query", "style": "deepObject"]]]],
+            ],
+        ])
+        for (operation, parameters) in [("a", ["id": 1] as OrderedDictionary<String, JSON>), ("b", ["q": [1, 2]])] {
+            let found = try document.operation(operation, task: "/do/0/call")
+            let error = Self.failure { () throws(WorkflowError) in
+                _ = try OpenAPIRequestBuilder(operation: found, operationID: operation, task: "/do/0/call").build(parameters)
+            }
+            #expect(error?.type == WorkflowError.Kind.configuration.type, "\(operation)")
+        }
+    }
+
+    @Test("a header parameter holding a line break is refused rather than sent")
+    func headerInjection() throws {
+        let document = try Self.document([
+            "openapi": "3.0.0", "paths": ["/a": ["get": ["operationId": "a", "parameters": [["name": "X-A", "in": "header"]]]]],
+        ])
+        let found = try document.operation("a", task: "/do/0/call")
+        let error = Self.failure { () throws(WorkflowError) in
+            _ = try OpenAPIRequestBuilder(operation: found, operationID: "a", task: "/do/0/call").build(["X-A": "v\r\nX-B: w"])
+        }
+        #expect(error?.detail?.contains("line break") == true)
+    }
+
+    @Test("agent cards without a JSON-RPC interface or with a non-HTTP url, and answers that are no JSON-RPC response, are errors")
+    func a2aAnswers() throws {
+        let source = "https://agent.example.com/.well-known/agent-card.json"
+        for card: JSON in [["name": "x"], ["url": "https://a.example.com", "preferredTransport": "GRPC"], ["url": "ftp://a.example.com/"]] {
+            let error = Self.failure { () throws(WorkflowError) in _ = try A2ACallActivity.endpoint(of: card, source: source, task: "/do/0/ask") }
+            #expect(error?.type == WorkflowError.Kind.configuration.type, "\(card)")
+        }
+        #expect(
+            try A2ACallActivity.endpoint(
+                of: ["url": "https://a.example.com", "preferredTransport": "GRPC",
+                     "additionalInterfaces": [["url": "https://b.example.com/rpc", "transport": "JSONRPC"]]],
+                source: source, task: "/do/0/ask") == "https://b.example.com/rpc")
+        for answer: JSON in [[:], "text", ["jsonrpc": "2.0", "id": 1]] {
+            let error = Self.failure { () throws(WorkflowError) in _ = try A2ACallActivity.result(of: answer, method: "tasks/get", url: "u", task: "/do/0/ask") }
+            #expect(error?.type == WorkflowError.Kind.runtime.type, "\(answer)")
+        }
+        let notJSON = Self.failure { () throws(WorkflowError) in _ = try A2ACallActivity.events("data: {not json\n\n", method: "message/stream", url: "u", task: "/do/0/ask") }
+        #expect(notJSON?.title == "Invalid A2A answer")
+        // An event that never ends (no blank line) is not an event; the stream gives nothing.
+        #expect(try A2ACallActivity.events("data: {\"a\": 1}", method: "message/stream", url: "u", task: "/do/0/ask").isEmpty)
+    }
+}

@@ -50,7 +50,8 @@ struct OpenAPIRequestBuilder {
             case .header:
                 guard !Self.ignoredHeaders.contains(parameter.name.lowercased()) else { continue }
                 let text = simple(parameter, try shape(value, of: parameter), encode: false)
-                guard !text.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+                // By bytes: "\r\n" is one Character, equal to neither "\r" nor "\n".
+                guard !text.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) else {
                     throw invalid("header parameter '\(parameter.name)' holds a line break")
                 }
                 headers[parameter.name] = .string(text)
