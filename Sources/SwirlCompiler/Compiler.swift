@@ -592,17 +592,10 @@ private struct CompilerState {
 
     /// A duration: an inline object, an ISO 8601 string, or an expression.
     mutating func duration(_ value: JSON, at pointer: JSONPointer, _ variables: [String]) -> DurationSpec? {
-        switch value {
-        case .string(let text):
-            if let expression = RuntimeExpression.unwrap(text) {
-                return .expression(register(expression, at: pointer, variables))
-            }
-            return (try? ISO8601Duration(parsing: text))?.totalSeconds.map(DurationSpec.seconds)
-        case .object(let parts):
-            return .seconds(ISO8601Duration.seconds(inline: parts))
-        default:
-            return nil
+        if let text = value.stringValue, let expression = RuntimeExpression.unwrap(text) {
+            return .expression(register(expression, at: pointer, variables))
         }
+        return ISO8601Duration.seconds(of: value).map(DurationSpec.seconds)
     }
 
     /// A value in a value position: whole-string `${ }` leaves become expressions.

@@ -50,6 +50,14 @@ import Testing
         return nil
     }
 
+    @Test("the network activities are exactly the kinds validation counts as runnable through them")
+    func networkKinds() async throws {
+        let client = HTTPCallActivity.makeClient()
+        let activities = ActivityRegistry.network(http: HTTPCallActivity(client: client))
+        try await client.shutdown()
+        #expect(Set(activities.keys) == ActivityRegistry.networkKinds)
+    }
+
     @Test("content output decodes JSON; the status query comes from the template")
     func contentOutput() async throws {
         try await Self.withActivity { server, activity in

@@ -141,8 +141,8 @@ struct ShellChecks: Sendable {
 /// `swirl worker` register, and the kinds the driver itself performs.
 enum RuntimeSupport {
     /// The kinds the driver performs (`emit`, `run: workflow`) and those `ActivityOptions.setup` registers
-    /// beside the local activities, as they need its HTTP client (`call: http`, `openapi`, `a2a`, `mcp`).
-    static let driverKinds: Set<String> = ["call:http", "call:openapi", "call:a2a", "call:mcp", "emit", "run:workflow"]
+    /// beside the local activities, as they need its HTTP client (``ActivityRegistry/networkKinds``).
+    static let driverKinds: Set<String> = ActivityRegistry.networkKinds.union(["emit", "run:workflow"])
 
     /// A warning at each of `activities` (``WorkflowValidator/Result/activities``, which the compiler's walk
     /// finds without building the program) whose kind nothing here performs.

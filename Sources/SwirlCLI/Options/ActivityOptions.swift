@@ -54,13 +54,7 @@ struct ActivityOptions: ParsableArguments {
             catalog = Self.loadDefinitions(from: folder, quiet: quiet)
         }
         let http = HTTPCallActivity(client: HTTPCallActivity.makeClient(), rewrites: rewrites)
-        // `call: openapi`, `call: a2a` and `call: mcp` reach HTTP servers with the same client, rewrites and
-        // OAuth2 tokens; the documents and agent cards they read are cached once per process.
-        let resources = ExternalResourceCache()
-        let activities = ActivityRegistry.local(adding: [
-            "call:http": http, "call:openapi": OpenAPICallActivity(http: http, cache: resources),
-            "call:a2a": A2ACallActivity(http: http, cache: resources), "call:mcp": MCPCallActivity(http: http),
-        ])
+        let activities = ActivityRegistry.local(adding: ActivityRegistry.network(http: http))
         return RuntimeSetup(
             secrets: secretValues, catalog: catalog, activities: activities, http: http,
             environment: ProcessInfo.processInfo.environment)

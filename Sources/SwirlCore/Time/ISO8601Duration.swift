@@ -133,6 +133,16 @@ public struct ISO8601Duration: Hashable, Sendable, Codable {
         return ((part("days") * 24 + part("hours")) * 60 + part("minutes")) * 60 + part("seconds") + part("milliseconds") / 1000
     }
 
+    /// The length in seconds of a literal duration as the DSL writes one: ISO 8601 text or the
+    /// inline object; `nil` for any other value, text that does not parse, or years and months.
+    public static func seconds(of value: JSON) -> Double? {
+        switch value {
+        case .string(let text): (try? ISO8601Duration(parsing: text))?.totalSeconds
+        case .object(let parts): seconds(inline: parts)
+        default: nil
+        }
+    }
+
     /// The limit as a person reads it, for error messages.
     public static let maximumDescription = "100 years (3155760000 seconds)"
 

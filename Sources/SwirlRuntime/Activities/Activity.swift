@@ -76,6 +76,20 @@ public struct ActivityRequest: Hashable, Sendable, Codable {
     /// HTTP calls, `SWIRL_IDEMPOTENCY_KEY` of processes): the run id and the step key.
     public var idempotencyKey: String { "\(runID):\(key)" }
 
+    /// A UUID-shaped id derived from ``idempotencyKey`` (name-based, SHA-256): the same step, the
+    /// same id, so a step sent again after a resume carries the id it had (an `emit`'s event id,
+    /// an A2A message id).
+    public var derivedID: String {
+        let digest = Array(RunStateCoding.hash(Array(idempotencyKey.utf8)).prefix(32))
+        var text = ""
+        for (index, character) in digest.enumerated() {
+            if [8, 12, 16, 20].contains(index) { text.append("-") }
+            // Version 8 (custom) and the RFC 4122 variant, so it reads as a UUID.
+            if index == 12 { text.append("8") } else if index == 16 { text.append("a") } else { text.append(character) }
+        }
+        return text
+    }
+
     public init(key: String, kind: String, arguments: JSON, input: JSON, task: String, runID: String) {
         self.key = key
         self.kind = kind

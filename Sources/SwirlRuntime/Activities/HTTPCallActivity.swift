@@ -145,16 +145,8 @@ public struct HTTPCallActivity: WorkflowBoundActivity {
         let call = try HTTPCallRequest(request, authentications: authentications, secrets: secrets)
         var current = call.initial
         current.headers.append(("Idempotency-Key", request.idempotencyKey))
-        switch call.authentication {
-        case .basic(let username, let password)?:
-            current.headers.append(
-                ("Authorization", HTTPAuthentication.basicHeader(username: username, password: password)))
-        case .bearer(let token)?:
-            current.headers.append(("Authorization", "Bearer " + token))
-        case .oauth2(let grant)?:
-            current.headers.append(("Authorization", "Bearer " + (try await accessToken(grant, task: request.task))))
-        case .digest?, nil:
-            break
+        if let authorization = try await authorizationHeader(call.authentication, task: request.task) {
+            current.headers.append(("Authorization", authorization))
         }
 
         var response = try await send(current, task: request.task)
@@ -207,8 +199,19 @@ public struct HTTPCallActivity: WorkflowBoundActivity {
         return try call.output(response, request: current)
     }
 
+    /// The `Authorization` header `authentication` sends with the first request: `nil` for none,
+    /// and for digest, which answers the server's challenge instead.
+    func authorizationHeader(_ authentication: HTTPAuthentication?, task: String) async throws(WorkflowError) -> String? {
+        switch authentication {
+        case .basic(let username, let password)?: HTTPAuthentication.basicHeader(username: username, password: password)
+        case .bearer(let token)?: "Bearer " + token
+        case .oauth2(let grant)?: "Bearer " + (try await accessToken(grant, task: task))
+        case .digest?, nil: nil
+        }
+    }
+
     /// A cached or newly requested OAuth2 access token.
-    func accessToken(_ grant: HTTPOAuth2Grant, task: String) async throws(WorkflowError) -> String {
+    private func accessToken(_ grant: HTTPOAuth2Grant, task: String) async throws(WorkflowError) -> String {
         if let token = await tokens.token(for: grant) { return token }
         var tokenRequest = HTTPPreparedRequest(method: "POST", url: grant.tokenURL)
         tokenRequest.headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")]
@@ -278,15 +281,7 @@ public struct HTTPCallActivity: WorkflowBoundActivity {
         -> WorkflowError
     {
         var detail = "\(request.method) \(request.url) answered \(response.status) \(response.reason)"
-        if !response.body.isEmpty {
-            var excerpt = String(decoding: response.body.prefix(maxExcerptBytes), as: UTF8.self)
-            if response.body.count > maxExcerptBytes {
-                // The cut may split a character; drop the replacement character it leaves.
-                if excerpt.last == "\u{FFFD}" { excerpt.removeLast() }
-                excerpt += "…"
-            }
-            detail += ": " + excerpt
-        }
+        if !response.body.isEmpty { detail += ": " + TextExcerpt.cut(bytes: response.body, limit: maxExcerptBytes) }
         return WorkflowError(
             .communication, status: response.status, title: "HTTP \(response.status) \(response.reason)",
             detail: detail,

@@ -70,19 +70,11 @@ struct HTTPCallRequest: Sendable {
             method.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-") })
         else { throw invalid("with.method must be an HTTP method such as GET") }
 
-        let template: String
-        var policy: JSON?
-        switch with["endpoint"] {
-        case .string(let text)?:
-            template = text
-        case .object(let members)?:
-            guard let uri = members["uri"]?.stringValue else { throw invalid("with.endpoint.uri must be a string") }
-            template = uri
-            policy = members["authentication"]
-        default:
-            throw invalid("with.endpoint must be a URI template or {uri, authentication}")
+        guard let endpoint = EndpointReference(with["endpoint"]) else {
+            throw invalid("with.endpoint must be a URI template or {uri, authentication} with a string uri")
         }
-        var url = try HTTPURITemplateExpansion.expand(template, input: request.input.value, task: task)
+        let policy = endpoint.authentication
+        var url = try endpoint.url(input: request.input.value, task: task)
         guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
             throw invalid("endpoint '\(url)' is not an http or https URL")
         }

@@ -77,15 +77,7 @@ public enum ScheduleTrigger: Hashable, Sendable {
         }
         for key in ["every", "after"] {
             guard let value = schedule[key] else { continue }
-            let seconds: Double?
-            if let text = value.stringValue {
-                seconds = (try? ISO8601Duration(parsing: text))?.totalSeconds
-            } else if let parts = value.objectValue {
-                seconds = ISO8601Duration.seconds(inline: parts)
-            } else {
-                seconds = nil
-            }
-            guard let seconds, seconds.isFinite else {
+            guard let seconds = ISO8601Duration.seconds(of: value), seconds.isFinite else {
                 throw Unsupported(description: "schedule.\(key) must be a duration of fixed length (no months or years)")
             }
             if key == "every" {

@@ -460,7 +460,7 @@ actor RunDriver {
         guard case .object(var attributes)? = request.arguments.value["event"]?["with"] else {
             return .failure(WorkflowError(.configuration, title: "Invalid event", detail: "emit.event.with is missing", instance: request.task))
         }
-        if attributes["id"] == nil { attributes["id"] = .string(Self.derivedID(request.idempotencyKey)) }
+        if attributes["id"] == nil { attributes["id"] = .string(request.derivedID) }
         let event = CloudEvents.envelope(attributes, time: context.clock.now())
         outbox.append(event)
         return .success(event)
@@ -790,17 +790,6 @@ actor RunDriver {
         return hash
     }
 
-    /// A UUID-shaped id derived from `key` (name-based, SHA-256): the same key, the same id.
-    static func derivedID(_ key: String) -> String {
-        let digest = Array(RunStateCoding.hash(Array(key.utf8)).prefix(32))
-        var text = ""
-        for (index, character) in digest.enumerated() {
-            if [8, 12, 16, 20].contains(index) { text.append("-") }
-            // Version 8 (custom) and the RFC 4122 variant, so it reads as a UUID.
-            if index == 12 { text.append("8") } else if index == 16 { text.append("a") } else { text.append(character) }
-        }
-        return text
-    }
 }
 
 /// A stop request (SIGINT, SIGTERM) interrupted an expression while the driver applied an event:

@@ -70,23 +70,18 @@ public struct A2ACallActivity: WorkflowBoundActivity, ProgressReportingActivity 
                 fetched = try await ExternalResources(http: http, cache: cache).resource(
                     "agentCard", what: "agent card", request: request, progress: progress)
             } catch where error.type == WorkflowError.Kind.communication.type {
-                // A card that cannot be fetched fails the call as the agent would: a runtime error, its status kept.
-                throw WorkflowError(type: WorkflowError.Kind.runtime.type, status: error.status, title: error.title, detail: error.detail, instance: task)
+                // A card that cannot be fetched fails the call as the agent would.
+                throw Self.runtime(error, title: error.title ?? "Agent card not fetched", task: task)
             }
             url = try Self.endpoint(of: fetched.value, source: fetched.source, task: task)
             requirements = fetched.value["security"]?.arrayValue?.compactMap { $0.objectValue.map { Array($0.keys) } } ?? []
             for (name, scheme) in fetched.value["securitySchemes"]?.objectValue ?? [:] { schemes[name] = scheme }
         } else {
-            switch with["server"] {
-            case .string(let template)?:
-                url = try HTTPURITemplateExpansion.expand(template, input: request.input.value, task: task)
-            case .object(let members)?:
-                guard let template = members["uri"]?.stringValue else { throw invalid("with.server.uri must be a string", task: task) }
-                url = try HTTPURITemplateExpansion.expand(template, input: request.input.value, task: task)
-                explicit = members["authentication"]
-            default:
-                throw invalid("an A2A call needs with.agentCard or with.server", task: task)
+            guard let server = EndpointReference(with["server"]) else {
+                throw invalid("an A2A call needs with.agentCard, or with.server: a URI or {uri, authentication}", task: task)
             }
+            url = try server.url(input: request.input.value, task: task)
+            explicit = server.authentication
         }
 
         var headers: OrderedDictionary<String, JSON> = [
@@ -99,7 +94,7 @@ public struct A2ACallActivity: WorkflowBoundActivity, ProgressReportingActivity 
         let policy = try security.apply(explicit, headers: &headers, url: &url)
         var endpoint: OrderedDictionary<String, JSON> = ["uri": .string(url)]
         if let policy { endpoint["authentication"] = policy }
-        let message: JSON = ["jsonrpc": "2.0", "id": .string(request.idempotencyKey), "method": .string(method), "params": params]
+        let message = JSONRPCMessage.request(id: request.idempotencyKey, method: method, params: params)
         let post = ActivityRequest(
             key: request.key, kind: "call:http",
             arguments: [
@@ -112,10 +107,7 @@ public struct A2ACallActivity: WorkflowBoundActivity, ProgressReportingActivity 
         do {
             response = try await http.run(post)
         } catch {
-            // A2A failures are runtime errors; the HTTP status and what the agent said are kept.
-            throw WorkflowError(
-                type: WorkflowError.Kind.runtime.type, status: error.status, title: "A2A request failed: " + (error.title ?? ""),
-                detail: error.detail, instance: task)
+            throw Self.runtime(error, title: "A2A request failed: " + (error.title ?? ""), task: task)
         }
         let content = response["content"] ?? .null
         let mediaType = response["headers"]?.objectValue?.first { $0.key.lowercased() == "content-type" }?.value.stringValue?
@@ -148,7 +140,7 @@ public struct A2ACallActivity: WorkflowBoundActivity, ProgressReportingActivity 
                 .configuration, title: "Invalid A2A call",
                 detail: "\(method) needs with.parameters.message, an object with the message's parts", instance: request.task)
         }
-        if message["messageId"] == nil { message["messageId"] = .string(RunDriver.derivedID(request.idempotencyKey)) }
+        if message["messageId"] == nil { message["messageId"] = .string(request.derivedID) }
         if message["role"] == nil { message["role"] = "user" }
         if message["kind"] == nil { message["kind"] = "message" }
         params["message"] = .object(message)
@@ -180,20 +172,22 @@ public struct A2ACallActivity: WorkflowBoundActivity, ProgressReportingActivity 
 
     /// The JSON messages of an event stream, in order.
     static func events(_ text: String, method: String, url: String, task: String) throws(WorkflowError) -> [JSON] {
-        var parser = MCPEventStreamParser(limit: maxEventBytes)
+        var parser = EventStreamParser(limit: maxEventBytes)
         parser.append(Array(text.utf8))
         var events: [[UInt8]] = []
-        do throws(MCPFailure) {
+        do throws(EventStreamParser.TooLarge) {
             while let data = try parser.nextEvent() { events.append(data) }
         } catch {
-            throw WorkflowError(.runtime, title: "Invalid A2A answer", detail: "\(method) to \(url): \(error.detail)", instance: task)
+            throw WorkflowError(
+                .runtime, title: "Invalid A2A answer", detail: "\(method) to \(url) streamed an event longer than \(error.limit) bytes",
+                instance: task)
         }
         var messages: [JSON] = []
         for data in events {
             guard let message = try? JSONParser.parse(data).value else {
                 throw WorkflowError(
                     .runtime, title: "Invalid A2A answer",
-                    detail: "\(method) to \(url) streamed an event that is not JSON: " + String(decoding: data.prefix(512), as: UTF8.self),
+                    detail: "\(method) to \(url) streamed an event that is not JSON: " + TextExcerpt.cut(bytes: data, limit: 512),
                     instance: task)
             }
             messages.append(message)
@@ -205,20 +199,34 @@ public struct A2ACallActivity: WorkflowBoundActivity, ProgressReportingActivity 
     /// - Throws: `runtime` for a JSON-RPC error (the error object in the detail) or an answer that
     ///   is no response.
     static func result(of response: JSON, method: String, url: String, task: String) throws(WorkflowError) -> JSON {
-        if let error = response["error"], !error.isNull {
-            let code = error["code"]?.numberValue.map { " \(Int($0))" } ?? ""
-            let text = error["message"]?.stringValue.map { ": \($0)" } ?? ""
-            throw WorkflowError(
-                .runtime, title: "A2A error\(code)\(text)", detail: "\(method) to \(url) failed: " + String(error.serialized().prefix(2048)),
-                instance: task)
-        }
-        guard let result = response["result"] else {
+        let message: JSONRPCMessage
+        do {
+            message = try JSONRPCMessage(response)
+        } catch {
             throw WorkflowError(
                 .runtime, title: "Invalid A2A answer",
-                detail: "\(method) to \(url) answered \(String(response.serialized().prefix(512))), which is no JSON-RPC response",
+                detail: "\(method) to \(url): \(error.what): " + TextExcerpt.cut(error.value.serialized(), limit: 512), instance: task)
+        }
+        switch message {
+        case .result(_, let result):
+            return result
+        case .error(_, let code, let text, let data):
+            var error: OrderedDictionary<String, JSON> = ["code": .number(Double(code)), "message": .string(text)]
+            if let data { error["data"] = data }
+            throw WorkflowError(
+                .runtime, title: "A2A error \(code)\(text.isEmpty ? "" : ": " + text)",
+                detail: "\(method) to \(url) failed: " + TextExcerpt.cut(JSON.object(error).serialized()), instance: task)
+        case .request, .notification:
+            throw WorkflowError(
+                .runtime, title: "Invalid A2A answer",
+                detail: "\(method) to \(url) answered with a request, not a response: " + TextExcerpt.cut(response.serialized(), limit: 512),
                 instance: task)
         }
-        return result
+    }
+
+    /// `error` as the runtime error every A2A failure is, its status and detail kept.
+    private static func runtime(_ error: WorkflowError, title: String, task: String) -> WorkflowError {
+        WorkflowError(type: WorkflowError.Kind.runtime.type, status: error.status, title: title, detail: error.detail, instance: task)
     }
 
     private func invalid(_ detail: String, task: String) -> WorkflowError {

@@ -102,20 +102,15 @@ public struct MCPCallActivity: WorkflowBoundActivity {
     private func authorization(
         _ endpoint: MCPCallRequest.HTTPEndpoint, task: String
     ) async throws(WorkflowError) -> String? {
-        switch try HTTPAuthentication.resolve(
+        let authentication = try HTTPAuthentication.resolve(
             endpoint.authentication, named: http.authentications, secrets: http.secrets, task: task)
-        {
-        case nil: return nil
-        case .basic(let username, let password)?:
-            return HTTPAuthentication.basicHeader(username: username, password: password)
-        case .bearer(let token)?: return "Bearer " + token
-        case .oauth2(let grant)?: return "Bearer " + (try await http.accessToken(grant, task: task))
-        case .digest?:
+        if case .digest? = authentication {
             throw WorkflowError(
                 .configuration, title: "Invalid authentication policy",
                 detail: "digest authentication is not supported for MCP endpoints; use basic, bearer or oauth2",
                 instance: task)
         }
+        return try await http.authorizationHeader(authentication, task: task)
     }
 
     /// Runs `work` within the call's timeout, turning its failure into the task's error.

@@ -109,15 +109,7 @@ struct MCPCallRequest: Sendable {
             timeout = defaultTimeout
             timeoutText = "\(defaultTimeout.components.seconds) s (the default)"
         case let value?:
-            let seconds: Double?
-            switch value {
-            case .string(let text):
-                let parsed = try? ISO8601Duration(parsing: text)
-                seconds = parsed?.hasCalendarUnits == true ? nil : parsed?.totalSeconds
-            case .object(let parts): seconds = ISO8601Duration.seconds(inline: parts)
-            default: seconds = nil
-            }
-            guard let seconds, seconds > 0, ISO8601Duration.isWithinLimit(seconds) else {
+            guard let seconds = ISO8601Duration.seconds(of: value), seconds > 0, ISO8601Duration.isWithinLimit(seconds) else {
                 throw invalid(
                     "with.timeout must be a positive duration (PT30S, or {seconds: 30}) of fixed length, "
                         + "not \(value.serialized())")
@@ -142,21 +134,10 @@ struct MCPCallRequest: Sendable {
     private static func endpoint(
         _ http: JSON, input: JSON, invalid: (String) -> WorkflowError, task: String
     ) throws(WorkflowError) -> HTTPEndpoint {
-        let template: String
-        var policy: JSON?
-        switch http["endpoint"] {
-        case .string(let text)?:
-            template = text
-        case .object(let members)?:
-            guard let uri = members["uri"]?.stringValue else {
-                throw invalid("with.transport.http.endpoint.uri must be a string")
-            }
-            template = uri
-            policy = members["authentication"]
-        default:
+        guard let endpoint = EndpointReference(http["endpoint"]) else {
             throw invalid("with.transport.http.endpoint must be a URI or {uri, authentication}")
         }
-        let url = try HTTPURITemplateExpansion.expand(template, input: input, task: task)
+        let url = try endpoint.url(input: input, task: task)
         guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
             throw invalid("endpoint '\(url)' is not an http or https URL")
         }
@@ -171,7 +152,7 @@ struct MCPCallRequest: Sendable {
         case let other?:
             throw invalid("with.transport.http.headers must be an object, not \(other.typeName)")
         }
-        return HTTPEndpoint(url: url, headers: headers, authentication: policy)
+        return HTTPEndpoint(url: url, headers: headers, authentication: endpoint.authentication)
     }
 
     private static func launch(_ stdio: JSON, invalid: (String) -> WorkflowError) throws(WorkflowError) -> StdioLaunch {

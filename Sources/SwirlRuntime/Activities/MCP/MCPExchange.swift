@@ -35,7 +35,7 @@ final class MCPProgress: Sendable {
 /// The client side of one MCP call over a transport: `initialize`, the `notifications/initialized`
 /// notification, then the call's request, whose result is returned.
 ///
-/// While it waits for an answer it answers the server's requests (``MCPMessage/answer(to:method:)``)
+/// While it waits for an answer it answers the server's requests (``answer(to:method:)``)
 /// and skips notifications and responses to other ids.
 struct MCPExchange: Sendable {
     var call: MCPCallRequest
@@ -61,7 +61,7 @@ struct MCPExchange: Sendable {
         }
         transport.negotiated(protocolVersion: info["protocolVersion"]?.stringValue ?? call.protocolVersion)
         progress.enter("sending notifications/initialized")
-        try await transport.send(MCPMessage.notification(method: "notifications/initialized"), expectsAnswer: false)
+        try await transport.send(JSONRPCMessage.notification(method: "notifications/initialized"), expectsAnswer: false)
 
         progress.enter("waiting for the answer to \(call.method)")
         let result = try await request(
@@ -70,7 +70,7 @@ struct MCPExchange: Sendable {
             throw MCPFailure(
                 title: "MCP tool failed",
                 detail: "tool '\(call.parameters["name"]?.stringValue ?? "?")' reported an error: "
-                    + MCPFailure.excerpt(Self.text(of: result)))
+                    + TextExcerpt.cut(Self.text(of: result)))
         }
         return result
     }
@@ -80,17 +80,23 @@ struct MCPExchange: Sendable {
         id: String, method: String, params: JSON, over transport: some MCPTransport
     ) async throws(MCPFailure) -> JSON {
         let expected = JSON.string(id)
-        try await transport.send(MCPMessage.request(id: id, method: method, params: params), expectsAnswer: true)
+        try await transport.send(JSONRPCMessage.request(id: id, method: method, params: params), expectsAnswer: true)
         while let value = try await transport.receive() {
-            switch try MCPMessage(value) {
+            let message: JSONRPCMessage
+            do {
+                message = try JSONRPCMessage(value)
+            } catch {
+                throw MCPFailure.protocolViolation(error.what, error.value)
+            }
+            switch message {
             case .result(expected, let result):
                 return result
             case .error(let answered, let code, let message, let data) where answered == expected || answered.isNull:
                 var detail = "the server answered \(method) with error \(code): \(message)"
-                if let data, !data.isNull { detail += " (data: \(MCPFailure.excerpt(data.serialized())))" }
+                if let data, !data.isNull { detail += " (data: \(TextExcerpt.cut(data.serialized())))" }
                 throw MCPFailure(title: "MCP request failed", detail: detail)
             case .request(let serverID, let serverMethod):
-                try await transport.send(MCPMessage.answer(to: serverID, method: serverMethod), expectsAnswer: false)
+                try await transport.send(Self.answer(to: serverID, method: serverMethod), expectsAnswer: false)
             case .notification, .result, .error:
                 continue
             }
@@ -98,6 +104,18 @@ struct MCPExchange: Sendable {
         throw MCPFailure(
             title: "MCP server closed the connection",
             detail: "the server closed the connection before answering \(method)", serverClosed: true)
+    }
+
+    /// The client's answer to a request of the server: `ping` is answered with an empty result,
+    /// every other method with "Method not found" (-32601), as the client offers no capabilities.
+    static func answer(to id: JSON, method: String) -> JSON {
+        if method == "ping" {
+            return ["jsonrpc": "2.0", "id": id, "result": [:]]
+        }
+        return [
+            "jsonrpc": "2.0", "id": id,
+            "error": ["code": -32601, "message": .string("Method not found: \(method)")],
+        ]
     }
 
     /// The text contents of a tool result, one per line; its JSON when it has none.

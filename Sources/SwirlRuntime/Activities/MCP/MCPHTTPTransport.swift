@@ -28,7 +28,7 @@ final class MCPHTTPTransport: MCPTransport {
     /// Messages of the current answer not yet received.
     private var pending: [JSON] = []
     /// The event stream the current answer comes on, when it is one.
-    private var stream: (body: HTTPClientResponse.Body.AsyncIterator, parser: MCPEventStreamParser)?
+    private var stream: (body: HTTPClientResponse.Body.AsyncIterator, parser: EventStreamParser)?
 
     /// How long the closing `DELETE` may take.
     static let closeTimeout = TimeAmount.seconds(5)
@@ -65,10 +65,10 @@ final class MCPHTTPTransport: MCPTransport {
         }
         let status = Int(response.status.code)
         guard (200...299).contains(status) else {
-            let body = (try? await response.body.collect(upTo: MCPFailure.excerptBytes)).map { Array(buffer: $0) } ?? []
+            let body = (try? await response.body.collect(upTo: TextExcerpt.defaultBytes)).map { Array(buffer: $0) } ?? []
             var detail = "POST \(shownURL) answered \(status) \(response.status.reasonPhrase)"
             if status == 404, sessionID != nil { detail += " (the server no longer knows the session)" }
-            if !body.isEmpty { detail += ": " + MCPFailure.excerpt(String(decoding: body, as: UTF8.self)) }
+            if !body.isEmpty { detail += ": " + TextExcerpt.cut(bytes: body) }
             throw MCPFailure(title: "MCP HTTP \(status) \(response.status.reasonPhrase)", detail: detail)
         }
         guard expectsAnswer else {
@@ -80,7 +80,7 @@ final class MCPHTTPTransport: MCPTransport {
             .trimmingCharacters(in: .whitespaces).lowercased() ?? ""
         switch mediaType {
         case "text/event-stream":
-            stream = (response.body.makeAsyncIterator(), MCPEventStreamParser(limit: limit))
+            stream = (response.body.makeAsyncIterator(), EventStreamParser(limit: limit))
         case "application/json":
             let body: ByteBuffer
             do {
@@ -105,7 +105,13 @@ final class MCPHTTPTransport: MCPTransport {
         while true {
             if !pending.isEmpty { return pending.removeFirst() }
             guard var current = stream else { return nil }
-            if let data = try current.parser.nextEvent() {
+            let event: [UInt8]?
+            do {
+                event = try current.parser.nextEvent()
+            } catch {
+                throw MCPFailure(title: "MCP message too large", detail: "the server sent an event longer than \(error.limit) bytes")
+            }
+            if let data = event {
                 stream = current
                 if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x09 }) { continue }
                 pending.append(try Self.parse(data))
@@ -142,7 +148,7 @@ final class MCPHTTPTransport: MCPTransport {
         let client = self.client
         let delete: @Sendable (NIODeadline) async -> Void = { deadline in
             let response = try? await client.execute(request, deadline: deadline)
-            _ = try? await response?.body.collect(upTo: MCPFailure.excerptBytes)
+            _ = try? await response?.body.collect(upTo: TextExcerpt.defaultBytes)
         }
         if Task.isCancelled {
             let later = NIODeadline.now() + Self.closeTimeout
@@ -176,7 +182,7 @@ final class MCPHTTPTransport: MCPTransport {
             throw MCPFailure(
                 title: "MCP protocol error",
                 detail: "the server sent a message that is not JSON (\(error)): "
-                    + MCPFailure.excerpt(String(decoding: bytes, as: UTF8.self)))
+                    + TextExcerpt.cut(bytes: bytes))
         }
     }
 }

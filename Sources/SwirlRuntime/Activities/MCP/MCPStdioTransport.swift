@@ -186,7 +186,7 @@ final class MCPStdioTransport: MCPTransport {
             throw MCPFailure(
                 title: "MCP protocol error",
                 detail: "the server wrote a line to stdout that is not JSON (\(error)): "
-                    + MCPFailure.excerpt(String(decoding: line, as: UTF8.self)))
+                    + TextExcerpt.cut(bytes: line))
         }
     }
 }

@@ -29,23 +29,13 @@ struct ExternalResources: Sendable {
         if let saved = request.progress?.value, let value = saved[field], let source = saved["source"]?.stringValue {
             return Fetched(value: value, source: source)
         }
-        let uri: String
-        var policy: JSON?
-        switch request.arguments.value[field]?["endpoint"] {
-        case .string(let text)?:
-            uri = text
-        case .object(let members)?:
-            guard let text = members["uri"]?.stringValue else {
-                throw WorkflowError(.configuration, title: "Invalid \(what)", detail: "with.\(field).endpoint.uri must be a string", instance: task)
-            }
-            uri = text
-            policy = members["authentication"]
-        default:
+        guard let endpoint = EndpointReference(request.arguments.value[field]?["endpoint"]) else {
             throw WorkflowError(
                 .configuration, title: "Invalid \(what)",
                 detail: "with.\(field) must be an external resource: {endpoint: URI} or {endpoint: {uri, authentication}}", instance: task)
         }
-        let source = try HTTPURITemplateExpansion.expand(uri, input: request.input.value, task: task)
+        let policy = endpoint.authentication
+        let source = try endpoint.url(input: request.input.value, task: task)
         let cacheKey = source + "\n" + (policy?.serialized() ?? "")
         let value: JSON
         if let cached = cache.value(for: cacheKey) {

@@ -1,11 +1,16 @@
 /// Reads a `text/event-stream` body (the WHATWG server-sent events format) into the data of its
-/// events, as the streamable HTTP transport of MCP sends JSON-RPC messages: each `message` event's
-/// `data` is one message.
+/// events, as MCP's streamable HTTP transport and A2A's streaming methods send JSON-RPC messages:
+/// each `message` event's `data` is one message.
 ///
 /// Lines end with `\n`, `\r\n` or `\r`; `data:` lines of one event are joined with `\n`; a blank
 /// line ends an event; comments (`:`), `id`, `retry` and events of another type are skipped. No
 /// event's data, and no line, may grow past `limit` bytes.
-struct MCPEventStreamParser: Sendable {
+struct EventStreamParser: Sendable {
+    /// A line or an event's data passed ``EventStreamParser/limit``.
+    struct TooLarge: Error, Sendable {
+        var limit: Int
+    }
+
     /// The most bytes of data one event, or one line, may carry.
     let limit: Int
     private var buffer: [UInt8] = []
@@ -36,8 +41,8 @@ struct MCPEventStreamParser: Sendable {
     }
 
     /// The data of the next complete `message` event; `nil` until one is complete.
-    /// - Throws: ``MCPFailure`` when a line or an event's data passes ``limit``.
-    mutating func nextEvent() throws(MCPFailure) -> [UInt8]? {
+    /// - Throws: ``TooLarge`` when a line or an event's data passes ``limit``.
+    mutating func nextEvent() throws(TooLarge) -> [UInt8]? {
         while let line = try nextLine() {
             if line.isEmpty {
                 let type = eventType
@@ -58,7 +63,7 @@ struct MCPEventStreamParser: Sendable {
                 if hasData { data.append(0x0A) }
                 data.append(contentsOf: value)
                 hasData = true
-                guard data.count <= limit else { throw Self.tooLarge(limit) }
+                guard data.count <= limit else { throw TooLarge(limit: limit) }
             } else if name.elementsEqual("event".utf8) {
                 eventType = String(decoding: value, as: UTF8.self)
             }
@@ -67,13 +72,13 @@ struct MCPEventStreamParser: Sendable {
     }
 
     /// The next line without its terminator, or `nil` while it is incomplete.
-    private mutating func nextLine() throws(MCPFailure) -> ArraySlice<UInt8>? {
+    private mutating func nextLine() throws(TooLarge) -> ArraySlice<UInt8>? {
         if afterCarriageReturn, start < buffer.count {
             afterCarriageReturn = false
             if buffer[start] == 0x0A { start += 1 }
         }
         guard let end = buffer[start...].firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) else {
-            guard buffer.count - start <= limit else { throw Self.tooLarge(limit) }
+            guard buffer.count - start <= limit else { throw TooLarge(limit: limit) }
             return nil
         }
         let line = buffer[start..<end]
@@ -88,9 +93,5 @@ struct MCPEventStreamParser: Sendable {
             start = end + 1
         }
         return line
-    }
-
-    static func tooLarge(_ limit: Int) -> MCPFailure {
-        MCPFailure(title: "MCP message too large", detail: "the server sent an event longer than \(limit) bytes")
     }
 }

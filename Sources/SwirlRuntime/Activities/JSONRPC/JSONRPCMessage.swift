@@ -1,25 +1,31 @@
 import SwirlCore
 
-/// One JSON-RPC 2.0 message of the Model Context Protocol, as the client reads it from a server.
+/// One JSON-RPC 2.0 message, as a client (of an MCP server, of an A2A agent) reads it.
 ///
-/// The client only needs to tell four shapes apart: the answer to one of its requests (a result or
-/// an error), a request of the server (answered at once: see ``MCPExchange``) and a notification
-/// (ignored). Anything else is a protocol error.
-enum MCPMessage: Sendable, Equatable {
+/// A client only needs to tell four shapes apart: the answer to one of its requests (a result or
+/// an error), a request of the server and a notification. Anything else is malformed.
+enum JSONRPCMessage: Sendable, Equatable {
     /// A successful response to the request `id`.
     case result(id: JSON, result: JSON)
     /// An error response to the request `id` (`id` is `null` when the server could not read the request).
     case error(id: JSON, code: Int, message: String, data: JSON?)
-    /// A request of the server to the client, such as `ping`.
+    /// A request of the server to the client, such as MCP's `ping`.
     case request(id: JSON, method: String)
-    /// A notification of the server, such as `notifications/message`.
+    /// A notification of the server, such as MCP's `notifications/message`.
     case notification(method: String)
 
+    /// Why a value is no JSON-RPC 2.0 message.
+    struct Malformed: Error, Sendable {
+        /// What is wrong, as a sentence's end: "the server sent …".
+        var what: String
+        var value: JSON
+    }
+
     /// Classifies `value`.
-    /// - Throws: ``MCPFailure`` when `value` is not a JSON-RPC 2.0 message.
-    init(_ value: JSON) throws(MCPFailure) {
+    /// - Throws: ``Malformed`` when `value` is not a JSON-RPC 2.0 message.
+    init(_ value: JSON) throws(Malformed) {
         guard case .object(let members) = value, members["jsonrpc"] == "2.0" else {
-            throw MCPFailure.protocolViolation("the server sent something that is not a JSON-RPC 2.0 message", value)
+            throw Malformed(what: "the server sent something that is not a JSON-RPC 2.0 message", value: value)
         }
         if let method = members["method"]?.stringValue {
             if let id = members["id"], !id.isNull {
@@ -30,7 +36,7 @@ enum MCPMessage: Sendable, Equatable {
             return
         }
         guard let id = members["id"] else {
-            throw MCPFailure.protocolViolation("the server sent a message without method or id", value)
+            throw Malformed(what: "the server sent a message without method or id", value: value)
         }
         if let result = members["result"] {
             self = .result(id: id, result: result)
@@ -38,7 +44,7 @@ enum MCPMessage: Sendable, Equatable {
             let code = error["code"]?.numberValue.map { Int(exactly: $0.rounded(.towardZero)) ?? 0 } ?? 0
             self = .error(id: id, code: code, message: error["message"]?.stringValue ?? "", data: error["data"])
         } else {
-            throw MCPFailure.protocolViolation("the server sent a response with neither result nor error", value)
+            throw Malformed(what: "the server sent a response with neither result nor error", value: value)
         }
     }
 
@@ -52,17 +58,5 @@ enum MCPMessage: Sendable, Equatable {
     /// A notification of the client.
     static func notification(method: String) -> JSON {
         ["jsonrpc": "2.0", "method": .string(method)]
-    }
-
-    /// The client's answer to a request of the server: `ping` is answered with an empty result,
-    /// every other method with "Method not found" (-32601), as the client offers no capabilities.
-    static func answer(to id: JSON, method: String) -> JSON {
-        if method == "ping" {
-            return ["jsonrpc": "2.0", "id": id, "result": [:]]
-        }
-        return [
-            "jsonrpc": "2.0", "id": id,
-            "error": ["code": -32601, "message": .string("Method not found: \(method)")],
-        ]
     }
 }
